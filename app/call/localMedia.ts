@@ -1,0 +1,182 @@
+import type { Producer } from 'mediasoup-client/types';
+import type { MediaSource } from '../../shared/protocol/index.ts';
+import { camOn, micOn, screenOn } from '../models/localMedia.ts';
+import { upsertParticipant } from '../models/participants.ts';
+import { notice } from '../models/session.ts';
+import type { SfuSession } from '../net/sfu.ts';
+import type { SignalingClient } from '../net/signaling.ts';
+import { describeMediaError } from './mediaErrors.ts';
+
+export const SELF_ID = 'self';
+
+/* Camera simulcast: three layers so the server can send each viewer what its screen and network can take. */
+const CAMERA_ENCODINGS: RTCRtpEncodingParameters[] = [
+  { scaleResolutionDownBy: 4, maxBitrate: 150_000 },
+  { scaleResolutionDownBy: 2, maxBitrate: 500_000 },
+  { scaleResolutionDownBy: 1, maxBitrate: 1_200_000 },
+];
+const CAMERA_CONSTRAINTS: MediaTrackConstraints = { width: { ideal: 1280 }, height: { ideal: 720 }, facingMode: 'user' };
+const MIC_CONSTRAINTS: MediaTrackConstraints = { echoCancellation: true, noiseSuppression: true, autoGainControl: true };
+
+/**
+ * What the local person sends: tracks (which outlive a reconnect) and their producers (which belong to one SFU
+ * session and are re-created on a new one). Camera off releases the camera; microphone mute keeps the track.
+ */
+export class LocalMedia {
+  readonly #tracks = new Map<MediaSource, MediaStreamTrack>();
+  readonly #producers = new Map<MediaSource, Producer>();
+  #sfu: SfuSession | undefined;
+  readonly #signaling: SignalingClient;
+
+  constructor(signaling: SignalingClient) {
+    this.#signaling = signaling;
+  }
+
+  /** Asks for camera and microphone once (one permission prompt); joins without what is refused. */
+  async acquireInitial(): Promise<void> {
+    try {
+      const stream = await navigator.mediaDevices.getUserMedia({ audio: MIC_CONSTRAINTS, video: CAMERA_CONSTRAINTS });
+      for (const track of stream.getTracks()) this.#setTrack(track.kind === 'audio' ? 'mic' : 'cam', track);
+    } catch (error) {
+      // Perhaps only one device is missing or blocked: try each alone before giving up.
+      const [mic, cam] = await Promise.allSettled([this.#capture('mic'), this.#capture('cam')]);
+      if (mic.status === 'rejected' && cam.status === 'rejected') notice.value = describeMediaError(error, 'camera and microphone');
+      else if (cam.status === 'rejected') notice.value = describeMediaError(cam.reason, 'camera');
+      else if (mic.status === 'rejected') notice.value = describeMediaError(mic.reason, 'microphone');
+    }
+    this.#publishState();
+  }
+
+  /** A new SFU session: publish every live track on it. */
+  async publishAll(sfu: SfuSession): Promise<void> {
+    this.#sfu = sfu;
+    this.#producers.clear();
+    await Promise.all([...this.#tracks.keys()].map((source) => this.#produce(source)));
+  }
+
+  async toggleMic(): Promise<void> {
+    const track = this.#tracks.get('mic');
+    if (!track) {
+      await this.#start('mic', 'microphone');
+      return;
+    }
+    const enable = !track.enabled;
+    track.enabled = enable;
+    const producer = this.#producers.get('mic');
+    if (producer) {
+      if (enable) producer.resume();
+      else producer.pause();
+      const method = enable ? 'resumeProducer' : 'pauseProducer';
+      await this.#signaling.request(method, { producerId: producer.id }).catch(() => {});
+    }
+    this.#publishState();
+  }
+
+  async toggleCam(): Promise<void> {
+    if (this.#tracks.has('cam')) await this.#stop('cam');
+    else await this.#start('cam', 'camera');
+  }
+
+  async toggleScreen(): Promise<void> {
+    if (this.#tracks.has('screen')) await this.#stop('screen');
+    else await this.#start('screen', 'screen');
+  }
+
+  stopAll(): void {
+    for (const track of this.#tracks.values()) track.stop();
+    this.#tracks.clear();
+    this.#producers.clear();
+    this.#sfu = undefined;
+    this.#publishState();
+  }
+
+  async #start(source: MediaSource, what: 'camera' | 'microphone' | 'screen'): Promise<void> {
+    try {
+      await this.#capture(source);
+      notice.value = null;
+    } catch (error) {
+      notice.value = describeMediaError(error, what);
+      return;
+    } finally {
+      this.#publishState();
+    }
+    await this.#produce(source);
+  }
+
+  async #capture(source: MediaSource): Promise<MediaStreamTrack> {
+    const media = navigator.mediaDevices;
+    const stream =
+      source === 'screen'
+        ? await media.getDisplayMedia({ video: { frameRate: { ideal: 15, max: 30 } }, audio: false })
+        : await media.getUserMedia(source === 'mic' ? { audio: MIC_CONSTRAINTS } : { video: CAMERA_CONSTRAINTS });
+    const [track] = stream.getTracks();
+    if (!track) throw new DOMException('No track', 'NotFoundError');
+    if (source === 'screen') track.contentHint = 'detail';
+    this.#setTrack(source, track);
+    return track;
+  }
+
+  #setTrack(source: MediaSource, track: MediaStreamTrack): void {
+    this.#tracks.set(source, track);
+    // The browser's own "Stop sharing" bar, or a camera unplugged, ends the track: treat it as turning it off.
+    track.addEventListener('ended', () => {
+      if (this.#tracks.get(source) === track) void this.#stop(source);
+    });
+  }
+
+  async #produce(source: MediaSource): Promise<void> {
+    const track = this.#tracks.get(source);
+    const sfu = this.#sfu;
+    if (!track || !sfu || sfu.closed) return;
+    try {
+      const producer = await sfu.produce(source, track, producerOptions(source));
+      if (this.#tracks.get(source) !== track || sfu !== this.#sfu) {
+        producer.close();
+        return;
+      }
+      this.#producers.set(source, producer);
+      if (source === 'mic' && !track.enabled) {
+        producer.pause();
+        await this.#signaling.request('pauseProducer', { producerId: producer.id }).catch(() => {});
+      }
+    } catch {
+      // Signaling dropped mid-way: the next session publishes this track again (publishAll).
+    }
+  }
+
+  async #stop(source: MediaSource): Promise<void> {
+    const track = this.#tracks.get(source);
+    this.#tracks.delete(source);
+    track?.stop();
+    const producer = this.#producers.get(source);
+    this.#producers.delete(source);
+    this.#publishState();
+    if (producer) {
+      producer.close();
+      await this.#signaling.request('closeProducer', { producerId: producer.id }).catch(() => {});
+    }
+  }
+
+  #publishState(): void {
+    const mic = this.#tracks.get('mic') ?? null;
+    micOn.value = !!mic && mic.enabled;
+    camOn.value = this.#tracks.has('cam');
+    screenOn.value = this.#tracks.has('screen');
+    upsertParticipant(SELF_ID, {
+      cam: this.#tracks.get('cam') ?? null,
+      screen: this.#tracks.get('screen') ?? null,
+      micMuted: !micOn.value,
+    });
+  }
+}
+
+function producerOptions(source: MediaSource) {
+  switch (source) {
+    case 'cam':
+      return { encodings: CAMERA_ENCODINGS, codecOptions: { videoGoogleStartBitrate: 1000 } };
+    case 'screen':
+      return { encodings: [{ maxBitrate: 2_500_000 }] };
+    case 'mic':
+      return { codecOptions: { opusDtx: true, opusFec: true } };
+  }
+}

@@ -1,0 +1,98 @@
+import type { Consumer } from 'mediasoup-client/types';
+import type { MediaSource, PeerInfo } from '../../shared/protocol/index.ts';
+import { createLogger } from '../log.ts';
+import { upsertParticipant } from '../models/participants.ts';
+import type { SfuSession } from '../net/sfu.ts';
+
+const log = createLogger('remote-media');
+
+type Received = { consumer: Consumer; peerId: string; source: MediaSource };
+
+/**
+ * What we receive: one consumer per remote producer, its track put on the owner's participant. Handles both ways
+ * the server can say something ended (`producerClosed` by producer, `consumerClosed` by consumer).
+ */
+export class RemoteMedia {
+  readonly #received = new Map<string, Received>(); // by producer id
+  /** Producers we still want; a producer closed while its consume was in flight is dropped on arrival. */
+  readonly #wanted = new Set<string>();
+  #sfu: SfuSession | undefined;
+
+  attach(sfu: SfuSession): void {
+    this.#sfu = sfu;
+  }
+
+  async consume(producerId: string): Promise<void> {
+    const sfu = this.#sfu;
+    if (!sfu || this.#wanted.has(producerId)) return;
+    this.#wanted.add(producerId);
+    try {
+      const { consumer, peerId, source, producerPaused } = await sfu.consume(producerId);
+      if (!this.#wanted.has(producerId) || sfu !== this.#sfu) {
+        consumer.close();
+        return;
+      }
+      this.#received.set(producerId, { consumer, peerId, source });
+      consumer.on('transportclose', () => this.#forget(producerId));
+      consumer.on('trackended', () => this.closeProducer(producerId));
+      upsertParticipant(peerId, { [source]: consumer.track, ...(source === 'mic' ? { micMuted: producerPaused } : {}) });
+    } catch (error) {
+      this.#wanted.delete(producerId);
+      log.warn('could not receive a stream', { producerId, error: String(error) });
+    }
+  }
+
+  closeProducer(producerId: string): void {
+    this.#wanted.delete(producerId);
+    const received = this.#received.get(producerId);
+    if (!received) return;
+    received.consumer.close();
+    this.#forget(producerId);
+  }
+
+  closeConsumer(consumerId: string): void {
+    for (const [producerId, received] of this.#received) {
+      if (received.consumer.id === consumerId) this.closeProducer(producerId);
+    }
+  }
+
+  setProducerPaused(peerId: string, producerId: string, paused: boolean): void {
+    const received = this.#received.get(producerId);
+    if (received?.source === 'mic') upsertParticipant(peerId, { micMuted: paused });
+  }
+
+  removePeer(peerId: string): void {
+    for (const [producerId, received] of this.#received) if (received.peerId === peerId) this.closeProducer(producerId);
+  }
+
+  /**
+   * After a resume the notifications sent while we were away are lost: drop what no longer exists and consume
+   * what is new, from the room as the server sees it now.
+   */
+  reconcile(peers: PeerInfo[]): void {
+    const live = new Set(peers.flatMap((peer) => peer.publications.map((publication) => publication.id)));
+    for (const producerId of [...this.#wanted]) if (!live.has(producerId)) this.closeProducer(producerId);
+    for (const peer of peers) {
+      for (const publication of peer.publications) {
+        void this.consume(publication.id);
+        this.setProducerPaused(peer.id, publication.id, publication.paused);
+      }
+    }
+  }
+
+  /** Forgets everything (the server-side peer is gone; its consumers died with it). */
+  reset(): void {
+    for (const received of this.#received.values()) received.consumer.close();
+    this.#received.clear();
+    this.#wanted.clear();
+    this.#sfu = undefined;
+  }
+
+  #forget(producerId: string): void {
+    const received = this.#received.get(producerId);
+    if (!received) return;
+    this.#received.delete(producerId);
+    this.#wanted.delete(producerId);
+    upsertParticipant(received.peerId, { [received.source]: null, ...(received.source === 'mic' ? { micMuted: true } : {}) });
+  }
+}

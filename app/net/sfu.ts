@@ -1,0 +1,153 @@
+import type { Device } from 'mediasoup-client';
+import type { Consumer, Producer, ProducerOptions, RtpCapabilities, Transport } from 'mediasoup-client/types';
+import type { MediaSource, ResponseData, TransportDirection } from '../../shared/protocol/index.ts';
+import { createDevice } from './device.ts';
+import type { SignalingClient } from './signaling.ts';
+
+type JoinReply = ResponseData<'join'>;
+export type TransportState = RTCPeerConnectionState;
+
+/** How long a transport may sit in `disconnected` before we restart ICE rather than wait for it to heal. */
+const DISCONNECTED_GRACE_MS = 2_000;
+
+/**
+ * One mediasoup session: the device and a send and a receive transport on the server's router. Everything here
+ * dies with the server-side peer; a fresh join builds a new one.
+ */
+export class SfuSession {
+  readonly device: Device;
+  readonly #signaling: SignalingClient;
+  readonly #transports = new Map<TransportDirection, Transport>();
+  readonly #onState: (direction: TransportDirection, state: TransportState) => void;
+  #closed = false;
+
+  private constructor(
+    device: Device,
+    signaling: SignalingClient,
+    onState: (direction: TransportDirection, state: TransportState) => void,
+  ) {
+    this.device = device;
+    this.#signaling = signaling;
+    this.#onState = onState;
+  }
+
+  static async start(
+    signaling: SignalingClient,
+    join: JoinReply,
+    onState: (direction: TransportDirection, state: TransportState) => void,
+  ): Promise<SfuSession> {
+    const device = createDevice();
+    await device.load({ routerRtpCapabilities: join.routerRtpCapabilities as RtpCapabilities });
+    const session = new SfuSession(device, signaling, onState);
+    await Promise.all([
+      signaling.request('setCapabilities', { rtpCapabilities: device.rtpCapabilities }),
+      session.#createTransport('send', join.iceServers),
+      session.#createTransport('recv', join.iceServers),
+    ]);
+    return session;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  async produce(source: MediaSource, track: MediaStreamTrack, options: Omit<ProducerOptions, 'track'> = {}): Promise<Producer> {
+    return this.#transport('send').produce({ ...options, track, appData: { source } });
+  }
+
+  /** Consumes a remote producer: server creates it paused, we wire it up, then ask the server to resume. */
+  async consume(producerId: string): Promise<{ consumer: Consumer; peerId: string; source: MediaSource; producerPaused: boolean }> {
+    const reply = await this.#signaling.request('consume', { producerId });
+    const consumer = await this.#transport('recv').consume({
+      id: reply.consumerId,
+      producerId: reply.producerId,
+      kind: reply.kind,
+      rtpParameters: reply.rtpParameters as Parameters<Transport['consume']>[0]['rtpParameters'],
+    });
+    try {
+      await this.#signaling.request('resumeConsumer', { consumerId: consumer.id });
+    } catch (error) {
+      consumer.close();
+      throw error;
+    }
+    return { consumer, peerId: reply.peerId, source: reply.source, producerPaused: reply.producerPaused };
+  }
+
+  /** Restarts ICE on every transport that is not connected (after a network change or a signaling resume). */
+  async restartIceWhereNeeded(): Promise<void> {
+    await Promise.all(
+      [...this.#transports.values()]
+        .filter((transport) => !transport.closed && transport.connectionState !== 'connected')
+        .map((transport) => this.#restartIce(transport)),
+    );
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const transport of this.#transports.values()) transport.close();
+    this.#transports.clear();
+  }
+
+  #transport(direction: TransportDirection): Transport {
+    const transport = this.#transports.get(direction);
+    if (!transport || this.#closed) throw new Error(`No ${direction} transport`);
+    return transport;
+  }
+
+  async #createTransport(direction: TransportDirection, iceServers: RTCIceServer[]): Promise<void> {
+    const reply = await this.#signaling.request('createTransport', { direction });
+    const options = {
+      id: reply.transportId,
+      iceParameters: reply.iceParameters,
+      iceCandidates: reply.iceCandidates,
+      dtlsParameters: reply.dtlsParameters,
+      sctpParameters: reply.sctpParameters,
+      iceServers,
+    } as Parameters<Device['createSendTransport']>[0];
+    const transport = direction === 'send' ? this.device.createSendTransport(options) : this.device.createRecvTransport(options);
+    transport.on('connect', ({ dtlsParameters }, callback, errback) => {
+      this.#signaling
+        .request('connectTransport', { transportId: transport.id, dtlsParameters })
+        .then(() => callback(), errback);
+    });
+    if (direction === 'send') {
+      transport.on('produce', ({ kind, rtpParameters, appData }, callback, errback) => {
+        this.#signaling
+          .request('produce', {
+            transportId: transport.id,
+            kind,
+            rtpParameters,
+            source: appData.source as MediaSource,
+          })
+          .then(({ producerId }) => callback({ id: producerId }), errback);
+      });
+    }
+    this.#watch(direction, transport);
+    this.#transports.set(direction, transport);
+  }
+
+  #watch(direction: TransportDirection, transport: Transport): void {
+    let disconnectedTimer: ReturnType<typeof setTimeout> | undefined;
+    transport.on('connectionstatechange', (state) => {
+      this.#onState(direction, state);
+      clearTimeout(disconnectedTimer);
+      if (state === 'failed') void this.#restartIce(transport);
+      if (state === 'disconnected') {
+        disconnectedTimer = setTimeout(() => {
+          if (transport.connectionState === 'disconnected') void this.#restartIce(transport);
+        }, DISCONNECTED_GRACE_MS);
+      }
+    });
+  }
+
+  async #restartIce(transport: Transport): Promise<void> {
+    if (this.#closed || transport.closed) return;
+    try {
+      const { iceParameters } = await this.#signaling.request('restartIce', { transportId: transport.id });
+      await transport.restartIce({ iceParameters });
+    } catch {
+      // Signaling is down: the call controller restarts ICE again once it reconnects.
+    }
+  }
+}

@@ -1,0 +1,96 @@
+import { useSignal } from '@preact/signals';
+import type { TargetedEvent } from 'preact';
+import { joinError } from '../models/session.ts';
+import { normalizeRoom, randomRoom, roomFromPath, roomPath } from './roomLink.ts';
+
+export type JoinRequest = { name: string; room: string };
+
+const NAME_KEY = 'huddle.name';
+
+function rememberedName(): string {
+  try {
+    return localStorage.getItem(NAME_KEY) ?? '';
+  } catch {
+    return '';
+  }
+}
+
+/** The first screen: a name, a room (prefilled from a /r/<room> link), and Join. */
+export function JoinScreen({ onJoin, busy }: { onJoin(request: JoinRequest): Promise<void>; busy: boolean }) {
+  const fromLink = roomFromPath(location.pathname);
+  const name = useSignal(rememberedName());
+  const room = useSignal(fromLink || randomRoom());
+  const problem = useSignal<string | null>(null);
+
+  async function submit(event: TargetedEvent<HTMLFormElement, SubmitEvent>): Promise<void> {
+    event.preventDefault();
+    const cleanName = name.value.trim();
+    const cleanRoom = normalizeRoom(room.value);
+    if (!cleanName) return void (problem.value = 'Enter your name so others know who you are.');
+    if (!cleanRoom) return void (problem.value = 'Enter a room name: letters, digits, "-" or "_".');
+    problem.value = null;
+    try {
+      localStorage.setItem(NAME_KEY, cleanName);
+    } catch {
+      // Private mode: the name is simply not remembered.
+    }
+    history.replaceState(null, '', roomPath(cleanRoom));
+    try {
+      await onJoin({ name: cleanName, room: cleanRoom });
+    } catch {
+      problem.value = 'The app could not load. Check your connection and try again.';
+    }
+  }
+
+  const error = problem.value ?? joinError.value;
+  return (
+    <main class="join">
+      <form class="join-card" onSubmit={submit} noValidate>
+        <h1 class="brand">
+          <img src="/icon.svg" alt="" width={40} height={40} /> Huddle
+        </h1>
+        <p class="lede">{fromLink ? `You're invited to “${fromLink}”.` : 'Video calls that work on your phone.'}</p>
+        <label class="field">
+          <span>Name</span>
+          <input
+            name="name"
+            autoComplete="name"
+            maxLength={40}
+            required
+            value={name.value}
+            onInput={(event) => (name.value = event.currentTarget.value)}
+            placeholder="Your name"
+          />
+        </label>
+        <label class="field">
+          <span>Room</span>
+          <input
+            name="room"
+            autoCapitalize="none"
+            autoCorrect="off"
+            spellcheck={false}
+            maxLength={64}
+            required
+            value={room.value}
+            onInput={(event) => (room.value = event.currentTarget.value)}
+          />
+        </label>
+        {!window.isSecureContext && (
+          <p class="hint" role="note">
+            This page is not on https, so your browser will not let it use the camera or microphone. Open the https://
+            address instead.
+          </p>
+        )}
+        {error && (
+          <p class="error" role="alert">
+            {error}
+          </p>
+        )}
+        <button class="primary" type="submit" disabled={busy} aria-busy={busy}>
+          {busy && <span class="spinner" aria-hidden="true" />}
+          Join
+        </button>
+      </form>
+    </main>
+  );
+}

@@ -1,0 +1,22 @@
+import { notice } from '../../models/session.ts';
+import { ControlBar } from './ControlBar.tsx';
+import { StatusBar } from './StatusBar.tsx';
+import { TileGrid } from './TileGrid.tsx';
+
+export function RoomView() {
+  return (
+    <main class="room">
+      <StatusBar />
+      {notice.value && (
+        <div class="notice" role="alert">
+          <span>{notice.value}</span>
+          <button type="button" class="chip" onClick={() => (notice.value = null)}>
+            Dismiss
+          </button>
+        </div>
+      )}
+      <TileGrid />
+      <ControlBar />
+    </main>
+  );
+}

@@ -1,0 +1,39 @@
+import type { Tile as TileModel } from '../../models/participants.ts';
+import { MicIcon } from './icons.tsx';
+import { TrackAudio, TrackVideo } from './MediaElement.tsx';
+
+function initials(name: string): string {
+  const parts = name.trim().split(/\s+/).filter(Boolean);
+  return (parts.length > 1 ? `${parts[0]?.[0] ?? ''}${parts.at(-1)?.[0] ?? ''}` : name.slice(0, 2)).toUpperCase();
+}
+
+/** One person's camera (or their initials when it is off), or one shared screen. Labelled "<name> camera|screen". */
+export function Tile({ tile, variant }: { tile: TileModel; variant?: 'pip' }) {
+  const { participant, source, track } = tile;
+  const label = `${participant.name} ${source === 'cam' ? 'camera' : 'screen'}`;
+  const who = participant.isLocal ? `${participant.name} (you)` : participant.name;
+  return (
+    <figure
+      class={`tile tile-${source}${variant ? ` tile-${variant}` : ''}${participant.connected ? '' : ' tile-away'}`}
+      aria-label={label}
+      data-peer={participant.id}
+    >
+      <TrackVideo track={track} mirrored={participant.isLocal && source === 'cam'} fit={source === 'screen' ? 'contain' : 'cover'} />
+      {!track && (
+        <div class="avatar" aria-hidden="true">
+          {initials(participant.name)}
+        </div>
+      )}
+      {source === 'cam' && !participant.isLocal && <TrackAudio track={participant.mic} />}
+      <figcaption class="tile-name">
+        {source === 'cam' && participant.micMuted && (
+          <span class="muted-badge" title="Microphone off">
+            <MicIcon off />
+          </span>
+        )}
+        {source === 'screen' ? `${who}'s screen` : who}
+      </figcaption>
+      {!participant.connected && <div class="tile-status">Reconnecting…</div>}
+    </figure>
+  );
+}

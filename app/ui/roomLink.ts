@@ -1,0 +1,31 @@
+/** Rooms live at /r/<room>, so a link opens straight into the join form for that room. */
+export function roomFromPath(pathname: string): string {
+  const match = /^\/r\/([^/]+)\/?$/.exec(pathname);
+  if (!match?.[1]) return '';
+  try {
+    return decodeURIComponent(match[1]);
+  } catch {
+    return '';
+  }
+}
+
+export function roomPath(room: string): string {
+  return `/r/${encodeURIComponent(room)}`;
+}
+
+/** Turns what people type ("Team sync!") into a valid room name ("Team-sync"). */
+export function normalizeRoom(input: string): string {
+  return input
+    .trim()
+    .replace(/\s+/g, '-')
+    .replace(/[^A-Za-z0-9_-]/g, '')
+    .slice(0, 64);
+}
+
+const WORDS = ['amber', 'brisk', 'calm', 'dawn', 'ember', 'fern', 'glade', 'harbor', 'iris', 'juniper', 'kite', 'lumen'];
+
+/** A fresh room name that is easy to say out loud. */
+export function randomRoom(random = Math.random): string {
+  const pick = () => WORDS[Math.floor(random() * WORDS.length)] ?? 'room';
+  return `${pick()}-${pick()}-${Math.floor(random() * 90 + 10)}`;
+}

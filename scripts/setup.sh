@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Makes this checkout runnable: the mediasoup worker, npm dependencies (with Node 24 among them) and, with
+# --with-browser, Chromium for the tests. Idempotent: a second run only checks and returns.
+#
+# Online, mediasoup's own install downloads its prebuilt worker. Offline (no GitHub), the worker is built once per
+# machine from Debian sources (scripts/mediasoup-worker/build.sh) and npm is told where it is, so `npm ci` never
+# tries to download it. Run with the system's Node and npm: nothing here needs Node 24 yet.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '[setup] %s\n' "$*" >&2; }
+die() { say "ERROR: $*"; exit 1; }
+
+with_browser=0
+for arg in "$@"; do
+  case $arg in
+    --with-browser) with_browser=1 ;;
+    *) die "unknown option $arg (known: --with-browser)" ;;
+  esac
+done
+
+command -v node >/dev/null && command -v npm >/dev/null ||
+  die "Node.js and npm are needed (any version ≥ 18; the project brings its own Node 24). Install them first."
+
+# Installs Debian packages when we can (root + apt), else names them and stops.
+ensure_packages() {
+  local missing=() pkg
+  for pkg in "$@"; do dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' || missing+=("$pkg"); done
+  ((${#missing[@]} == 0)) && return 0
+  if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+    say "installing system packages: ${missing[*]}"
+    apt-get update -qq >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+  else
+    die "missing system packages: ${missing[*]} — install them (e.g. sudo apt-get install ${missing[*]}) and run again"
+  fi
+}
+
+if ((with_browser)) && [[ ! -x /usr/bin/chromium ]]; then
+  command -v dpkg-query >/dev/null || die "tests need Chromium at /usr/bin/chromium; install it and run again"
+  ensure_packages chromium
+fi
+
+mediasoup_version=$(node -p "require('./package.json').dependencies.mediasoup")
+cache_dir=${HUDDLE_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/huddle}
+cached_worker=$cache_dir/mediasoup-worker-$mediasoup_version/mediasoup-worker
+
+# Which worker: an explicit one, one built here before, the prebuilt download (online), or a local build.
+if [[ -z ${MEDIASOUP_WORKER_BIN:-} ]]; then
+  if [[ -x $cached_worker ]]; then
+    export MEDIASOUP_WORKER_BIN=$cached_worker
+  elif [[ -x node_modules/mediasoup/worker/out/Release/mediasoup-worker ]]; then
+    : # installed before with the prebuilt worker
+  elif [[ ${HUDDLE_FORCE_WORKER_BUILD:-0} != 1 ]] && command -v curl >/dev/null &&
+    curl -fsS -o /dev/null --max-time 5 "https://github.com/versatica/mediasoup/releases" 2>/dev/null; then
+    say "GitHub is reachable: mediasoup's install will download its prebuilt worker"
+  else
+    MEDIASOUP_WORKER_BIN=$(bash scripts/mediasoup-worker/build.sh "$mediasoup_version")
+    export MEDIASOUP_WORKER_BIN
+  fi
+fi
+
+# npm dependencies: reinstall only when the lockfile (or the worker choice) changed since the last install.
+stamp_file=node_modules/.huddle-install
+stamp="$(sha256sum package-lock.json | cut -d' ' -f1) ${MEDIASOUP_WORKER_BIN:-prebuilt}"
+if [[ ! -f $stamp_file || $(cat "$stamp_file") != "$stamp" ]]; then
+  say "installing npm dependencies (npm ci)"
+  if ! npm ci --no-audit --no-fund --loglevel=error >&2; then
+    [[ -z ${MEDIASOUP_WORKER_BIN:-} ]] || die "npm ci failed"
+    say "npm ci failed, perhaps mediasoup's worker download: building the worker here and trying again"
+    MEDIASOUP_WORKER_BIN=$(bash scripts/mediasoup-worker/build.sh "$mediasoup_version")
+    export MEDIASOUP_WORKER_BIN
+    stamp="${stamp% *} $MEDIASOUP_WORKER_BIN"
+    npm ci --no-audit --no-fund --loglevel=error >&2
+  fi
+  printf '%s' "$stamp" >"$stamp_file"
+fi
+[[ -x node_modules/.bin/node ]] || die "node_modules/.bin/node (Node 24 from npm) is missing after install"

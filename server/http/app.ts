@@ -1,0 +1,20 @@
+import { serveStatic } from '@hono/node-server/serve-static';
+import type { Hono } from 'hono';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { RoomRegistry } from '../sfu/rooms.ts';
+
+export function mountHealth(app: Hono, rooms: RoomRegistry): void {
+  app.get('/healthz', (c) => c.json({ ok: true, rooms: rooms.size }));
+}
+
+/** The built client and the SPA fallback for /r/<room> links. Mount last: it answers every other GET. */
+export function mountClient(app: Hono, staticDir: string): void {
+  const root = path.relative(process.cwd(), path.resolve(staticDir)) || '.';
+  if (!existsSync(path.join(staticDir, 'index.html'))) {
+    app.get('*', (c) => c.text(`The client is not built: run "npm run build" (looked in ${staticDir}).`, 503));
+    return;
+  }
+  app.use('/*', serveStatic({ root }));
+  app.get('*', serveStatic({ root, path: 'index.html' }));
+}

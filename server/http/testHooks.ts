@@ -1,0 +1,15 @@
+import type { Hono } from 'hono';
+import type { Connection } from '../signaling/connection.ts';
+
+/**
+ * Endpoints end-to-end tests use to break things on purpose. Mounted only when HUDDLE_TEST_HOOKS=1.
+ * POST /__test/drop?peer=<peerId> cuts that peer's signaling socket from the server side.
+ */
+export function mountTestHooks(app: Hono, connections: Set<Connection>): void {
+  app.post('/__test/drop', (c) => {
+    const peerId = c.req.query('peer');
+    const targets = [...connections].filter((connection) => connection.peerId === peerId);
+    for (const connection of targets) connection.drop();
+    return c.json({ dropped: targets.length });
+  });
+}

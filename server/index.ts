@@ -1,0 +1,49 @@
+import { serve } from '@hono/node-server';
+import { Hono } from 'hono';
+import { WebSocketServer } from 'ws';
+import { MAX_MESSAGE_BYTES } from '../shared/protocol/index.ts';
+import { loadConfig } from './config.ts';
+import { mountClient, mountHealth } from './http/app.ts';
+import { mountTestHooks } from './http/testHooks.ts';
+import { createLogger } from './log.ts';
+import { RoomRegistry } from './sfu/rooms.ts';
+import { WorkerPool } from './sfu/workerPool.ts';
+import { mountSignaling } from './signaling/websocket.ts';
+
+/* Composition root: config → workers → rooms → HTTP + WebSocket. Nothing else lives here. */
+
+const log = createLogger('server');
+const config = loadConfig();
+
+const pool = await WorkerPool.create(config, () => process.exit(1));
+const rooms = new RoomRegistry(pool);
+
+const app = new Hono();
+mountHealth(app, rooms);
+const connections = mountSignaling(app, { config, rooms });
+if (config.testHooks) mountTestHooks(app, connections);
+mountClient(app, config.staticDir);
+
+const server = serve(
+  {
+    fetch: app.fetch,
+    hostname: config.host,
+    port: config.port,
+    websocket: { server: new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES * 2 }) },
+  },
+  (info) => {
+    const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+    log.info(`listening on http://${shown}:${info.port}`, { port: info.port });
+  },
+);
+
+function shutdown(signal: string): void {
+  log.info('shutting down', { signal });
+  server.close();
+  void rooms.closeAll().finally(() => {
+    pool.close();
+    process.exit(0);
+  });
+}
+process.on('SIGINT', () => shutdown('SIGINT'));
+process.on('SIGTERM', () => shutdown('SIGTERM'));

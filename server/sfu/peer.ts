@@ -1,0 +1,101 @@
+import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import type { types } from 'mediasoup';
+import type { Notification, PeerInfo, Publication, TransportDirection } from '../../shared/protocol/index.ts';
+import type { MediaSource, RequestData } from '../../shared/protocol/index.ts';
+
+/** How the room reaches a peer's signaling connection; replaced when the peer resumes on a new socket. */
+export type PeerChannel = {
+  notify(notification: Notification): void;
+  /** Cuts the socket without closing the peer (tests use it to simulate a network drop). */
+  drop(): void;
+};
+
+export type ProducerAppData = { peerId: string; source: MediaSource };
+export type ConsumerAppData = { peerId: string; source: MediaSource; producerId: string };
+export type TransportAppData = { direction: TransportDirection };
+
+/** One participant: its transports, producers and consumers. Only this peer's requests can reach them. */
+export class Peer {
+  readonly id = randomUUID();
+  readonly name: string;
+  /** Proves a reconnecting socket is this peer; never sent to anyone else. */
+  readonly resumeToken = randomBytes(24).toString('base64url');
+  rtpCapabilities: types.RtpCapabilities | undefined;
+  sctpCapabilities: RequestData<'setCapabilities'>['sctpCapabilities'];
+  readonly transports = new Map<TransportDirection, types.WebRtcTransport<TransportAppData>>();
+  readonly producers = new Map<string, types.Producer<ProducerAppData>>();
+  readonly consumers = new Map<string, types.Consumer<ConsumerAppData>>();
+  #channel: PeerChannel | undefined;
+  #graceTimer: NodeJS.Timeout | undefined;
+  #closed = false;
+
+  constructor(name: string, channel: PeerChannel) {
+    this.name = name;
+    this.#channel = channel;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  get connected(): boolean {
+    return this.#channel !== undefined;
+  }
+
+  get channel(): PeerChannel | undefined {
+    return this.#channel;
+  }
+
+  matchesToken(token: string): boolean {
+    const expected = Buffer.from(this.resumeToken);
+    const given = Buffer.from(token);
+    return expected.length === given.length && timingSafeEqual(expected, given);
+  }
+
+  /** The socket dropped: keep everything for `graceMs` so the same peer can resume, then give up. */
+  detach(graceMs: number, onExpired: () => void): void {
+    this.#channel = undefined;
+    clearTimeout(this.#graceTimer);
+    this.#graceTimer = setTimeout(onExpired, graceMs);
+  }
+
+  attach(channel: PeerChannel): void {
+    clearTimeout(this.#graceTimer);
+    this.#graceTimer = undefined;
+    this.#channel = channel;
+  }
+
+  notify(notification: Notification): void {
+    this.#channel?.notify(notification);
+  }
+
+  producerForSource(source: MediaSource): types.Producer<ProducerAppData> | undefined {
+    for (const producer of this.producers.values()) if (producer.appData.source === source) return producer;
+    return undefined;
+  }
+
+  publications(): Publication[] {
+    return [...this.producers.values()].map((producer) => ({
+      id: producer.id,
+      source: producer.appData.source,
+      kind: producer.kind,
+      paused: producer.paused,
+    }));
+  }
+
+  info(): PeerInfo {
+    return { id: this.id, name: this.name, connected: this.connected, publications: this.publications() };
+  }
+
+  /** Closes all of this peer's media objects. Idempotent. Closing a transport closes its producers and consumers. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#graceTimer);
+    this.#channel = undefined;
+    for (const transport of this.transports.values()) transport.close();
+    this.transports.clear();
+    this.producers.clear();
+    this.consumers.clear();
+  }
+}

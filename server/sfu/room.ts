@@ -1,0 +1,170 @@
+import type { types } from 'mediasoup';
+import {
+  KIND_OF_SOURCE,
+  ProtocolError,
+  type MediaKind,
+  type MediaSource,
+  type Notification,
+  type TransportDirection,
+} from '../../shared/protocol/index.ts';
+import { createLogger } from '../log.ts';
+import { mediaCodecs } from './codecs.ts';
+import type { ConsumerAppData, Peer, ProducerAppData, TransportAppData } from './peer.ts';
+import type { WorkerSlot } from './workerPool.ts';
+
+const log = createLogger('room');
+
+/** Enough for a 1080p screen share plus simulcast camera from one peer. */
+const MAX_INCOMING_BITRATE = 5_000_000;
+
+/** A router and the peers in it. All media operations check that the object belongs to the asking peer. */
+export class Room {
+  readonly id: string;
+  readonly slot: WorkerSlot;
+  readonly router: types.Router;
+  readonly peers = new Map<string, Peer>();
+  #closed = false;
+  #onClose: () => void;
+
+  private constructor(id: string, slot: WorkerSlot, router: types.Router, onClose: () => void) {
+    this.id = id;
+    this.slot = slot;
+    this.router = router;
+    this.#onClose = onClose;
+  }
+
+  static async create(id: string, slot: WorkerSlot, onClose: () => void): Promise<Room> {
+    const router = await slot.worker.createRouter({ mediaCodecs, appData: { roomId: id } });
+    return new Room(id, slot, router, onClose);
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Sends to every connected peer but `exceptPeerId`; peers in their grace period catch up when they resume. */
+  broadcast(notification: Notification, exceptPeerId?: string): void {
+    for (const peer of this.peers.values()) if (peer.id !== exceptPeerId) peer.notify(notification);
+  }
+
+  addPeer(peer: Peer): void {
+    this.peers.set(peer.id, peer);
+    this.broadcast({ method: 'peerJoined', data: { peer: peer.info() } }, peer.id);
+  }
+
+  /** Closes everything the peer owns; closes the room when it was the last one. Idempotent. */
+  removePeer(peer: Peer): void {
+    if (!this.peers.delete(peer.id)) return;
+    peer.close();
+    this.broadcast({ method: 'peerLeft', data: { peerId: peer.id } });
+    log.info('peer left', { room: this.id, peer: peer.id, remaining: this.peers.size });
+    if (this.peers.size === 0) this.close();
+  }
+
+  otherPeers(peer: Peer) {
+    return [...this.peers.values()].filter((other) => other.id !== peer.id);
+  }
+
+  async createTransport(peer: Peer, direction: TransportDirection): Promise<types.WebRtcTransport<TransportAppData>> {
+    const transport = await this.router.createWebRtcTransport<TransportAppData>({
+      webRtcServer: this.slot.webRtcServer,
+      enableUdp: true,
+      enableTcp: true,
+      preferUdp: true,
+      // Data channels (chat, files) ride the same transports later; enabling SCTP now keeps that a small change.
+      enableSctp: true,
+      initialAvailableOutgoingBitrate: 1_000_000,
+      appData: { direction },
+    });
+    if (peer.closed || this.#closed) {
+      transport.close();
+      throw new ProtocolError('bad_state', 'Peer left while the transport was being created');
+    }
+    if (direction === 'send') await transport.setMaxIncomingBitrate(MAX_INCOMING_BITRATE).catch(() => {});
+    // A second transport for the same direction replaces the first (a client recovering from a failed one).
+    peer.transports.get(direction)?.close();
+    peer.transports.set(direction, transport);
+    transport.observer.on('close', () => {
+      if (peer.transports.get(direction) === transport) peer.transports.delete(direction);
+    });
+    return transport;
+  }
+
+  async produce(
+    peer: Peer,
+    transport: types.WebRtcTransport<TransportAppData>,
+    options: { kind: MediaKind; source: MediaSource; rtpParameters: types.RtpParameters; paused: boolean },
+  ): Promise<types.Producer<ProducerAppData>> {
+    if (KIND_OF_SOURCE[options.source] !== options.kind) {
+      throw new ProtocolError('bad_request', `A ${options.source} producer must be ${KIND_OF_SOURCE[options.source]}`);
+    }
+    // One producer per source: a client re-publishing (e.g. after a reconnect) replaces its old one.
+    peer.producerForSource(options.source)?.close();
+    const producer = await transport.produce<ProducerAppData>({
+      kind: options.kind,
+      rtpParameters: options.rtpParameters,
+      paused: options.paused,
+      appData: { peerId: peer.id, source: options.source },
+    });
+    if (peer.closed || this.#closed) {
+      producer.close();
+      throw new ProtocolError('bad_state', 'Peer left while producing');
+    }
+    peer.producers.set(producer.id, producer);
+    producer.observer.on('close', () => {
+      peer.producers.delete(producer.id);
+      this.broadcast({ method: 'producerClosed', data: { peerId: peer.id, producerId: producer.id } }, peer.id);
+    });
+    const publication = { id: producer.id, source: options.source, kind: producer.kind, paused: producer.paused };
+    this.broadcast({ method: 'producerAdded', data: { peerId: peer.id, publication } }, peer.id);
+    return producer;
+  }
+
+  async setProducerPaused(peer: Peer, producer: types.Producer<ProducerAppData>, paused: boolean): Promise<void> {
+    if (paused) await producer.pause();
+    else await producer.resume();
+    const data = { peerId: peer.id, producerId: producer.id, paused };
+    this.broadcast({ method: 'producerPausedChanged', data }, peer.id);
+  }
+
+  /** Creates a paused consumer of another peer's producer on this peer's receive transport. */
+  async consume(peer: Peer, producerId: string): Promise<types.Consumer<ConsumerAppData>> {
+    const owner = this.otherPeers(peer).find((other) => other.producers.has(producerId));
+    const producer = owner?.producers.get(producerId);
+    if (!owner || !producer) throw new ProtocolError('not_found', 'No such producer in this room');
+    const transport = peer.transports.get('recv');
+    if (!transport) throw new ProtocolError('bad_state', 'Create a recv transport before consuming');
+    if (!peer.rtpCapabilities) throw new ProtocolError('bad_state', 'Send setCapabilities before consuming');
+    if (!this.router.canConsume({ producerId, rtpCapabilities: peer.rtpCapabilities })) {
+      throw new ProtocolError('cannot_consume', 'This device cannot decode that stream');
+    }
+    for (const existing of peer.consumers.values()) if (existing.producerId === producerId) existing.close();
+    // Start paused: the client resumes once its local consumer is wired up, so the first key frame is not lost.
+    const consumer = await transport.consume<ConsumerAppData>({
+      producerId,
+      rtpCapabilities: peer.rtpCapabilities,
+      paused: true,
+      appData: { peerId: owner.id, source: producer.appData.source, producerId },
+    });
+    if (peer.closed || consumer.closed) {
+      consumer.close();
+      throw new ProtocolError('bad_state', 'Peer or producer went away while consuming');
+    }
+    peer.consumers.set(consumer.id, consumer);
+    const notifyClosed = () => peer.notify({ method: 'consumerClosed', data: { consumerId: consumer.id } });
+    consumer.on('producerclose', notifyClosed);
+    consumer.on('transportclose', notifyClosed);
+    consumer.observer.on('close', () => peer.consumers.delete(consumer.id));
+    return consumer;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const peer of this.peers.values()) peer.close();
+    this.peers.clear();
+    this.router.close();
+    this.#onClose();
+    log.info('room closed', { room: this.id });
+  }
+}

@@ -1,0 +1,115 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { PROTOCOL_VERSION } from '../../shared/protocol/index.ts';
+import { createTestServices, FakeClient } from '../testing/fakes.ts';
+
+let services: Awaited<ReturnType<typeof createTestServices>>;
+
+beforeAll(async () => {
+  services = await createTestServices({ peerGraceMs: 200 });
+});
+afterAll(() => services.pool.close());
+
+describe('handshake and guards', () => {
+  test('nothing but hello works before the handshake', async () => {
+    const client = new FakeClient(services);
+    const reply = await client.request('join', { room: 'r', name: 'Ann' });
+    expect(reply).toMatchObject({ ok: false, error: { code: 'handshake_required' } });
+    expect(await services.rooms.find('r')).toBeUndefined();
+  });
+
+  test('a wrong protocol version is refused with unsupported_version', async () => {
+    const client = new FakeClient(services);
+    const reply = await client.request('hello', { protocolVersion: PROTOCOL_VERSION + 1 });
+    expect(reply).toMatchObject({ ok: false, error: { code: 'unsupported_version' } });
+  });
+
+  test('media requests before join get not_joined', async () => {
+    const client = new FakeClient(services);
+    await client.request('hello', { protocolVersion: PROTOCOL_VERSION });
+    for (const [method, data] of [
+      ['createTransport', { direction: 'send' }],
+      ['consume', { producerId: 'x' }],
+      ['leave', {}],
+    ] as const) {
+      expect(await client.request(method, data)).toMatchObject({ ok: false, error: { code: 'not_joined' } });
+    }
+  });
+
+  test('joining twice on one connection is refused', async () => {
+    const client = new FakeClient(services);
+    await client.join('twice', 'Ann');
+    expect(await client.request('join', { room: 'twice', name: 'Ann' })).toMatchObject({ error: { code: 'already_joined' } });
+    await client.request('leave');
+  });
+});
+
+describe('one peer cannot touch another peer’s media', () => {
+  test('another peer’s transport id is "not found" and stays connected-able for its owner', async () => {
+    const ann = new FakeClient(services);
+    const bob = new FakeClient(services);
+    await ann.join('isolation', 'Ann');
+    await bob.join('isolation', 'Bob');
+    const annTransport = await ann.request('createTransport', { direction: 'send' });
+    const transportId = (annTransport.data as { transportId: string }).transportId;
+    const dtlsParameters = { role: 'client', fingerprints: [{ algorithm: 'sha-256', value: 'AA:BB' }] };
+
+    expect(await bob.request('connectTransport', { transportId, dtlsParameters })).toMatchObject({ error: { code: 'not_found' } });
+    expect(await bob.request('restartIce', { transportId })).toMatchObject({ error: { code: 'not_found' } });
+    expect(await bob.request('closeProducer', { producerId: transportId })).toMatchObject({ error: { code: 'not_found' } });
+    // Ann's transport is untouched: she can still restart ICE on it.
+    expect(await ann.request('restartIce', { transportId })).toMatchObject({ ok: true });
+    await ann.request('leave');
+    await bob.request('leave');
+  });
+
+  test('consuming before setCapabilities or a recv transport is bad_state, unknown producer not_found', async () => {
+    const ann = new FakeClient(services);
+    await ann.join('order', 'Ann');
+    expect(await ann.request('consume', { producerId: 'nope' })).toMatchObject({ error: { code: 'not_found' } });
+    await ann.request('leave');
+  });
+});
+
+describe('room and peer lifecycle', () => {
+  test('peers learn of joins and leaves; the last leave closes the room and its router', async () => {
+    const ann = new FakeClient(services);
+    const bob = new FakeClient(services);
+    await ann.join('life', 'Ann');
+    const room = await services.rooms.find('life');
+    const joined = await bob.join('life', 'Bob');
+    expect(joined.peers.map((peer) => peer.id)).toHaveLength(1);
+    expect(ann.notifications('peerJoined')).toHaveLength(1);
+
+    await bob.request('leave');
+    expect(ann.notifications('peerLeft')).toEqual([{ method: 'peerLeft', data: { peerId: joined.peerId } }]);
+    await ann.request('leave');
+    expect(room?.closed).toBe(true);
+    expect(room?.router.closed).toBe(true);
+    expect(await services.rooms.find('life')).toBeUndefined();
+  });
+
+  test('a dropped peer can resume with its token within the grace period, and is removed after it', async () => {
+    const ann = new FakeClient(services);
+    const bob = new FakeClient(services);
+    const first = await ann.join('grace', 'Ann');
+    await bob.join('grace', 'Bob');
+    ann.connection.drop();
+    await expect.poll(() => bob.notifications('peerConnectionChanged').length).toBe(1);
+
+    const again = new FakeClient(services);
+    const resumed = await again.join('grace', 'Ann', { resume: { peerId: first.peerId, token: first.resumeToken } });
+    expect(resumed).toMatchObject({ peerId: first.peerId, resumed: true });
+
+    // A wrong token does not resume: it joins as somebody new.
+    again.connection.drop();
+    const impostor = new FakeClient(services);
+    const other = await impostor.join('grace', 'Ann', { resume: { peerId: first.peerId, token: 'x'.repeat(32) } });
+    expect(other.resumed).toBe(false);
+    expect(other.peerId).not.toBe(first.peerId);
+
+    // The dropped Ann is gone after the grace period (200 ms here).
+    await expect.poll(() => bob.notifications('peerLeft').map((n) => (n.data as { peerId: string }).peerId)).toContain(first.peerId);
+    await impostor.request('leave');
+    await bob.request('leave');
+  });
+});

@@ -1,0 +1,33 @@
+import type { Method, RequestData, ResponseData } from '../../shared/protocol/index.ts';
+import { ProtocolError } from '../../shared/protocol/index.ts';
+import type { Config } from '../config.ts';
+import type { Peer, PeerChannel } from '../sfu/peer.ts';
+import type { Room } from '../sfu/room.ts';
+import type { RoomRegistry } from '../sfu/rooms.ts';
+
+/** What one signaling connection knows about itself. */
+export type Session = {
+  handshaken: boolean;
+  joined: { room: Room; peer: Peer } | undefined;
+  readonly channel: PeerChannel;
+};
+
+/** Server-wide services a handler may use. */
+export type Services = {
+  config: Config;
+  rooms: RoomRegistry;
+  /** Called when a joined peer's socket goes away; the peer lingers for the grace period. */
+};
+
+export type HandlerContext = { session: Session; services: Services };
+
+export type Handler<M extends Method> = (context: HandlerContext, data: RequestData<M>) => Promise<ResponseData<M>>;
+
+export type HandlerTable = { [M in Method]: Handler<M> };
+
+/** The guard every media handler starts with: only a joined, open peer may touch media. */
+export function requireJoined(session: Session): { room: Room; peer: Peer } {
+  const joined = session.joined;
+  if (!joined || joined.peer.closed) throw new ProtocolError('not_joined', 'Join a room first');
+  return joined;
+}

@@ -1,0 +1,120 @@
+import type { types } from 'mediasoup';
+import { ProtocolError } from '../../../shared/protocol/index.ts';
+import type { Peer } from '../../sfu/peer.ts';
+import { requireJoined, type HandlerTable } from '../context.ts';
+
+type MediaHandlers = Pick<
+  HandlerTable,
+  | 'createTransport'
+  | 'connectTransport'
+  | 'restartIce'
+  | 'produce'
+  | 'closeProducer'
+  | 'pauseProducer'
+  | 'resumeProducer'
+  | 'consume'
+  | 'resumeConsumer'
+  | 'closeConsumer'
+>;
+
+/* Lookups only search the asking peer's own maps: an id belonging to someone else is simply "not found". */
+
+function ownTransport(peer: Peer, transportId: string) {
+  for (const transport of peer.transports.values()) if (transport.id === transportId) return transport;
+  throw new ProtocolError('not_found', 'No such transport');
+}
+
+function ownProducer(peer: Peer, producerId: string) {
+  const producer = peer.producers.get(producerId);
+  if (!producer) throw new ProtocolError('not_found', 'No such producer');
+  return producer;
+}
+
+function ownConsumer(peer: Peer, consumerId: string) {
+  const consumer = peer.consumers.get(consumerId);
+  if (!consumer) throw new ProtocolError('not_found', 'No such consumer');
+  return consumer;
+}
+
+export const mediaHandlers: MediaHandlers = {
+  async createTransport({ session }, { direction }) {
+    const { room, peer } = requireJoined(session);
+    const transport = await room.createTransport(peer, direction);
+    return {
+      transportId: transport.id,
+      iceParameters: transport.iceParameters,
+      iceCandidates: transport.iceCandidates,
+      dtlsParameters: transport.dtlsParameters,
+      ...(transport.sctpParameters ? { sctpParameters: transport.sctpParameters } : {}),
+    };
+  },
+
+  async connectTransport({ session }, { transportId, dtlsParameters }) {
+    const { peer } = requireJoined(session);
+    await ownTransport(peer, transportId).connect({ dtlsParameters: dtlsParameters as types.DtlsParameters });
+    return {};
+  },
+
+  async restartIce({ session }, { transportId }) {
+    const { peer } = requireJoined(session);
+    const iceParameters = await ownTransport(peer, transportId).restartIce();
+    return { iceParameters };
+  },
+
+  async produce({ session }, { transportId, kind, source, rtpParameters, paused }) {
+    const { room, peer } = requireJoined(session);
+    const transport = ownTransport(peer, transportId);
+    if (transport.appData.direction !== 'send') throw new ProtocolError('bad_request', 'Produce on the send transport');
+    const producer = await room.produce(peer, transport, {
+      kind,
+      source,
+      rtpParameters: rtpParameters as types.RtpParameters,
+      paused: paused ?? false,
+    });
+    return { producerId: producer.id };
+  },
+
+  async closeProducer({ session }, { producerId }) {
+    const { peer } = requireJoined(session);
+    ownProducer(peer, producerId).close();
+    return {};
+  },
+
+  async pauseProducer({ session }, { producerId }) {
+    const { room, peer } = requireJoined(session);
+    await room.setProducerPaused(peer, ownProducer(peer, producerId), true);
+    return {};
+  },
+
+  async resumeProducer({ session }, { producerId }) {
+    const { room, peer } = requireJoined(session);
+    await room.setProducerPaused(peer, ownProducer(peer, producerId), false);
+    return {};
+  },
+
+  async consume({ session }, { producerId }) {
+    const { room, peer } = requireJoined(session);
+    const consumer = await room.consume(peer, producerId);
+    return {
+      consumerId: consumer.id,
+      producerId,
+      peerId: consumer.appData.peerId,
+      source: consumer.appData.source,
+      kind: consumer.kind,
+      rtpParameters: consumer.rtpParameters,
+      producerPaused: consumer.producerPaused,
+    };
+  },
+
+  async resumeConsumer({ session }, { consumerId }) {
+    const { peer } = requireJoined(session);
+    await ownConsumer(peer, consumerId).resume();
+    return {};
+  },
+
+  async closeConsumer({ session }, { consumerId }) {
+    const { peer } = requireJoined(session);
+    ownConsumer(peer, consumerId).close();
+    return {};
+  },
+};

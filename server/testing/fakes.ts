@@ -1,0 +1,67 @@
+import { loadConfig, type Config } from '../config.ts';
+import { Connection, type SocketLike } from '../signaling/connection.ts';
+import type { Services } from '../signaling/context.ts';
+import { RoomRegistry } from '../sfu/rooms.ts';
+import { WorkerPool } from '../sfu/workerPool.ts';
+
+/** A real worker pool and room registry on loopback, for tests of the server logic without a network. */
+export async function createTestServices(overrides: Partial<Config> = {}): Promise<Services & { pool: WorkerPool }> {
+  const config = {
+    ...loadConfig({ RTC_LISTEN_IP: '127.0.0.1', RTC_PORT: '0', MEDIASOUP_WORKERS: '1' }),
+    ...overrides,
+  };
+  const pool = await WorkerPool.create(config, (error) => {
+    throw error;
+  });
+  return { config, rooms: new RoomRegistry(pool), pool };
+}
+
+type Sent = { id?: number | null; ok?: boolean; data?: unknown; error?: { code: string }; method?: string };
+
+/** A socket that records what the server sends, and a client that speaks through it. */
+export class FakeClient {
+  readonly sent: Sent[] = [];
+  readonly connection: Connection;
+  closedWith: { code: number; reason: string } | undefined;
+  #nextId = 1;
+
+  constructor(services: Services) {
+    const socket: SocketLike = {
+      send: (text) => this.sent.push(JSON.parse(text) as Sent),
+      close: (code, reason) => {
+        this.closedWith = { code, reason };
+        this.connection.closed();
+      },
+    };
+    this.connection = new Connection(socket, services);
+  }
+
+  /** Sends a raw frame and waits for the reply carrying `id` (or, for unparseable frames, the next reply). */
+  async raw(text: string, id: number | null = null): Promise<Sent> {
+    const before = this.sent.length;
+    this.connection.received(text);
+    for (let waited = 0; waited < 5_000; waited += 5) {
+      const reply = this.sent.slice(before).find((message) => 'ok' in message && (id === null || message.id === id));
+      if (reply) return reply;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    throw new Error(`no reply to ${text.slice(0, 80)}`);
+  }
+
+  async request(method: string, data: unknown = {}): Promise<Sent> {
+    const id = this.#nextId++;
+    return this.raw(JSON.stringify({ id, method, data }), id);
+  }
+
+  notifications(method: string): Sent[] {
+    return this.sent.filter((message) => message.method === method && !('ok' in message));
+  }
+
+  /** Handshake and join in one go; returns the join reply's data. */
+  async join(room: string, name: string, extra: Record<string, unknown> = {}) {
+    await this.request('hello', { protocolVersion: 1 });
+    const reply = await this.request('join', { room, name, ...extra });
+    if (!reply.ok) throw new Error(`join failed: ${JSON.stringify(reply.error)}`);
+    return reply.data as { peerId: string; resumeToken: string; resumed: boolean; routerRtpCapabilities: unknown; peers: { id: string }[] };
+  }
+}

@@ -1,0 +1,49 @@
+import * as v from 'valibot';
+
+/**
+ * The closed set of error codes a request can fail with. `timeout` and `disconnected` are raised by the client
+ * itself (no reply came / the socket dropped); every other code comes from the server.
+ */
+export const ERROR_CODES = [
+  'bad_request', // the message or its data failed validation
+  'unknown_method',
+  'handshake_required', // a request other than `hello` before the handshake
+  'unsupported_version',
+  'not_joined',
+  'already_joined',
+  'not_found', // the transport/producer/consumer is not one of this peer's
+  'bad_state', // valid request at the wrong moment (e.g. consume before capabilities)
+  'cannot_consume', // the peer's device cannot receive that producer's codec
+  'media_error', // mediasoup refused the parameters
+  'room_full',
+  'rate_limited',
+  'internal',
+  'timeout',
+  'disconnected',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export const errorCodeSchema = v.picklist(ERROR_CODES);
+
+export const errorBodySchema = v.object({
+  code: errorCodeSchema,
+  message: v.pipe(v.string(), v.maxLength(500)),
+});
+
+export type ErrorBody = v.InferOutput<typeof errorBodySchema>;
+
+/** An error that carries a protocol error code; thrown by handlers and by the client's request(). */
+export class ProtocolError extends Error {
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ProtocolError';
+    this.code = code;
+  }
+
+  toBody(): ErrorBody {
+    return { code: this.code, message: this.message };
+  }
+}

@@ -1,0 +1,69 @@
+import * as v from 'valibot';
+import { idSchema, mediaKindSchema, mediaSourceSchema } from './primitives.ts';
+import {
+  dtlsParametersSchema,
+  iceCandidateSchema,
+  iceParametersSchema,
+  rtpParametersSchema,
+  sctpParametersSchema,
+} from './webrtc.ts';
+
+const transportDirectionSchema = v.picklist(['send', 'recv']);
+export type TransportDirection = v.InferOutput<typeof transportDirectionSchema>;
+
+const empty = v.object({});
+
+export const createTransport = {
+  request: v.object({ direction: transportDirectionSchema }),
+  response: v.object({
+    transportId: idSchema,
+    iceParameters: iceParametersSchema,
+    iceCandidates: v.array(iceCandidateSchema),
+    dtlsParameters: dtlsParametersSchema,
+    sctpParameters: v.optional(sctpParametersSchema),
+  }),
+};
+
+export const connectTransport = {
+  request: v.object({ transportId: idSchema, dtlsParameters: dtlsParametersSchema }),
+  response: empty,
+};
+
+export const restartIce = {
+  request: v.object({ transportId: idSchema }),
+  response: v.object({ iceParameters: iceParametersSchema }),
+};
+
+export const produce = {
+  request: v.object({
+    transportId: idSchema,
+    kind: mediaKindSchema,
+    source: mediaSourceSchema,
+    rtpParameters: rtpParametersSchema,
+    paused: v.optional(v.boolean()),
+  }),
+  response: v.object({ producerId: idSchema }),
+};
+
+const producerRef = v.object({ producerId: idSchema });
+export const closeProducer = { request: producerRef, response: empty };
+export const pauseProducer = { request: producerRef, response: empty };
+export const resumeProducer = { request: producerRef, response: empty };
+
+export const consume = {
+  request: producerRef,
+  response: v.object({
+    consumerId: idSchema,
+    producerId: idSchema,
+    peerId: idSchema,
+    source: mediaSourceSchema,
+    kind: mediaKindSchema,
+    rtpParameters: rtpParametersSchema,
+    producerPaused: v.boolean(),
+  }),
+};
+
+const consumerRef = v.object({ consumerId: idSchema });
+/** Consumers start paused; the client resumes once its local consumer exists, so the first key frame is not lost. */
+export const resumeConsumer = { request: consumerRef, response: empty };
+export const closeConsumer = { request: consumerRef, response: empty };

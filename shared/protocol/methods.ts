@@ -1,0 +1,30 @@
+import type * as v from 'valibot';
+import * as media from './media.ts';
+import * as session from './session.ts';
+
+/** Every client → server request: its data schema and the schema of a successful reply's data. */
+export const methods = {
+  hello: session.hello,
+  join: session.join,
+  setCapabilities: session.setCapabilities,
+  leave: session.leave,
+  ping: session.ping,
+  createTransport: media.createTransport,
+  connectTransport: media.connectTransport,
+  restartIce: media.restartIce,
+  produce: media.produce,
+  closeProducer: media.closeProducer,
+  pauseProducer: media.pauseProducer,
+  resumeProducer: media.resumeProducer,
+  consume: media.consume,
+  resumeConsumer: media.resumeConsumer,
+  closeConsumer: media.closeConsumer,
+} as const;
+
+export type Method = keyof typeof methods;
+export type RequestData<M extends Method> = v.InferOutput<(typeof methods)[M]['request']>;
+export type ResponseData<M extends Method> = v.InferOutput<(typeof methods)[M]['response']>;
+
+export function isMethod(name: string): name is Method {
+  return Object.hasOwn(methods, name);
+}

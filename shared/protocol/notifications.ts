@@ -1,0 +1,18 @@
+import * as v from 'valibot';
+import { idSchema } from './primitives.ts';
+import { peerInfoSchema, publicationSchema } from './session.ts';
+
+/** Server → client messages that answer no request. */
+export const notifications = {
+  peerJoined: v.object({ peer: peerInfoSchema }),
+  peerLeft: v.object({ peerId: idSchema }),
+  /** A peer's signaling socket dropped (it may come back within the grace period) or came back. */
+  peerConnectionChanged: v.object({ peerId: idSchema, connected: v.boolean() }),
+  producerAdded: v.object({ peerId: idSchema, publication: publicationSchema }),
+  producerClosed: v.object({ peerId: idSchema, producerId: idSchema }),
+  producerPausedChanged: v.object({ peerId: idSchema, producerId: idSchema, paused: v.boolean() }),
+  consumerClosed: v.object({ consumerId: idSchema }),
+} as const;
+
+export type NotificationMethod = keyof typeof notifications;
+export type NotificationData<M extends NotificationMethod> = v.InferOutput<(typeof notifications)[M]>;

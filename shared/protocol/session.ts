@@ -1,0 +1,57 @@
+import * as v from 'valibot';
+import { displayNameSchema, idSchema, mediaKindSchema, mediaSourceSchema, roomIdSchema } from './primitives.ts';
+import { iceServerSchema, rtpCapabilitiesSchema, sctpCapabilitiesSchema } from './webrtc.ts';
+
+/** A producer as other peers see it: enough to decide whether and where to consume it. */
+export const publicationSchema = v.object({
+  id: idSchema,
+  source: mediaSourceSchema,
+  kind: mediaKindSchema,
+  paused: v.boolean(),
+});
+export type Publication = v.InferOutput<typeof publicationSchema>;
+
+export const peerInfoSchema = v.object({
+  id: idSchema,
+  name: displayNameSchema,
+  connected: v.boolean(),
+  publications: v.pipe(v.array(publicationSchema), v.maxLength(16)),
+});
+export type PeerInfo = v.InferOutput<typeof peerInfoSchema>;
+
+export const hello = {
+  request: v.object({ protocolVersion: v.pipe(v.number(), v.integer()) }),
+  response: v.object({ protocolVersion: v.number() }),
+};
+
+export const join = {
+  request: v.object({
+    room: roomIdSchema,
+    name: displayNameSchema,
+    /** Present when the client reconnects: the same peer resumes if the server still holds it. */
+    resume: v.optional(v.object({ peerId: idSchema, token: v.pipe(v.string(), v.maxLength(128)) })),
+  }),
+  response: v.object({
+    peerId: idSchema,
+    resumeToken: v.string(),
+    /** True when the server still held this peer: its transports, producers and consumers are intact. */
+    resumed: v.boolean(),
+    routerRtpCapabilities: rtpCapabilitiesSchema,
+    iceServers: v.array(iceServerSchema),
+    /** Everyone else in the room, with what they publish. */
+    peers: v.array(peerInfoSchema),
+  }),
+};
+
+export const setCapabilities = {
+  request: v.object({
+    rtpCapabilities: rtpCapabilitiesSchema,
+    sctpCapabilities: v.optional(sctpCapabilitiesSchema),
+  }),
+  response: v.object({}),
+};
+
+export const leave = { request: v.object({}), response: v.object({}) };
+
+/** Application-level keepalive: browsers cannot send WebSocket pings, and a dead mobile socket only shows this way. */
+export const ping = { request: v.object({}), response: v.object({}) };

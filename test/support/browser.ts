@@ -1,0 +1,81 @@
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { expect } from 'vitest';
+
+export const PHONE = { width: 390, height: 844 };
+
+/** Debian's Chromium with a fake camera and microphone that need no permission prompt. */
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--use-fake-device-for-media-stream',
+      '--use-fake-ui-for-media-stream',
+      '--auto-select-desktop-capture-source=Entire screen',
+      '--allow-loopback-in-peer-connection',
+      '--autoplay-policy=no-user-gesture-required',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
+  });
+}
+
+/** A phone-sized page in its own context (its own storage, like a separate device). */
+export async function openPhone(browser: Browser): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: PHONE, hasTouch: true, isMobile: false });
+  const page = await context.newPage();
+  return { context, page };
+}
+
+/** Joins through the labelled form, as a person would, and waits until the call says it is connected. */
+export async function joinRoom(page: Page, baseUrl: string, room: string, name: string): Promise<void> {
+  await page.goto(`${baseUrl}/r/${room}`);
+  await page.getByRole('textbox', { name: 'Name' }).fill(name);
+  await expect.poll(() => page.getByRole('textbox', { name: 'Room' }).inputValue()).toBe(room);
+  await page.getByRole('button', { name: 'Join' }).click();
+  await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor({ timeout: 20_000 });
+}
+
+export function tile(page: Page, label: string) {
+  return page.locator(`[aria-label="${label}"]`);
+}
+
+/**
+ * Resolves when the tile's <video> really plays: it has decoded a picture (videoWidth > 0) and its clock moves.
+ */
+export async function expectVideoPlaying(page: Page, label: string, timeout = 15_000): Promise<void> {
+  const video = tile(page, label).locator('video');
+  await video.waitFor({ state: 'attached', timeout });
+  const first = await pollPlayback(video, timeout);
+  await expect
+    .poll(async () => (await video.evaluate((element: HTMLVideoElement) => element.currentTime)) > first, { timeout })
+    .toBe(true);
+}
+
+async function pollPlayback(video: ReturnType<Page['locator']>, timeout: number): Promise<number> {
+  let time = 0;
+  await expect
+    .poll(
+      async () => {
+        const state = await video.evaluate((element: HTMLVideoElement) => ({
+          width: element.videoWidth,
+          time: element.currentTime,
+        }));
+        time = state.time;
+        return state.width > 0;
+      },
+      { timeout },
+    )
+    .toBe(true);
+  return time;
+}
+
+/** Counts tiles with exactly this label. */
+export async function countTiles(page: Page, label: string): Promise<number> {
+  return tile(page, label).count();
+}
