@@ -5,7 +5,10 @@ import { upsertParticipant } from '../models/participants.ts';
 import { notice } from '../models/session.ts';
 import type { SfuSession } from '../net/sfu.ts';
 import type { SignalingClient } from '../net/signaling.ts';
+import { createLogger } from '../log.ts';
 import { describeMediaError } from './mediaErrors.ts';
+
+const log = createLogger('local-media');
 
 export const SELF_ID = 'self';
 
@@ -139,8 +142,9 @@ export class LocalMedia {
         producer.pause();
         await this.#signaling.request('pauseProducer', { producerId: producer.id }).catch(() => {});
       }
-    } catch {
+    } catch (error) {
       // Signaling dropped mid-way: the next session publishes this track again (publishAll).
+      log.warn('could not publish', { source, error: String(error) });
     }
   }
 

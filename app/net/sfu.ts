@@ -52,7 +52,8 @@ export class SfuSession {
   }
 
   async produce(source: MediaSource, track: MediaStreamTrack, options: Omit<ProducerOptions, 'track'> = {}): Promise<Producer> {
-    return this.#transport('send').produce({ ...options, track, appData: { source } });
+    // The caller owns the track: it must survive this session (a rejoin publishes the same track again).
+    return this.#transport('send').produce({ ...options, track, stopTracks: false, appData: { source } });
   }
 
   /** Consumes a remote producer: server creates it paused, we wire it up, then ask the server to resume. */

@@ -36,7 +36,7 @@ export function ControlBar() {
         title={shareUnavailable ? 'This browser cannot share its screen' : screenOn.value ? 'Stop sharing' : 'Share your screen'}
         onClick={() => void actions?.toggleScreen()}
       >
-        <ScreenIcon off={!screenOn.value} />
+        <ScreenIcon />
       </button>
       <button type="button" class="round leave" aria-label="Leave" title="Leave the call" onClick={() => void actions?.leave()}>
         <LeaveIcon />

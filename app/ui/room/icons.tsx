@@ -26,12 +26,11 @@ export function CameraIcon({ off }: IconProps) {
   );
 }
 
-export function ScreenIcon({ off }: IconProps) {
+export function ScreenIcon() {
   return (
     <svg viewBox="0 0 24 24" width="26" height="26" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2">
       <rect x="3" y="4" width="18" height="12" rx="2" />
       <path d="M8 20h8M12 16v4M12 7v6M9 10l3-3 3 3" stroke-linecap="round" stroke-linejoin="round" />
-      {off && <Slash />}
     </svg>
   );
 }

@@ -1,0 +1,103 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { countTiles, expectVideoPlaying, joinRoom, launchBrowser, openPhone, tile } from '../support/browser.ts';
+import { startServer, type RunningServer } from '../support/server.ts';
+
+let server: RunningServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  [server, browser] = await Promise.all([startServer(), launchBrowser()]);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function pressed(page: Page, name: string): Promise<string | null> {
+  return page.getByRole('button', { name }).getAttribute('aria-pressed');
+}
+
+/** No page may scroll sideways on a phone. */
+async function horizontalOverflow(page: Page): Promise<number> {
+  return page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+}
+
+describe('call controls', () => {
+  test('screen share is its own tile, next to the camera, and goes away when stopped', async () => {
+    const alice = await openPhone(browser);
+    const bob = await openPhone(browser);
+    await joinRoom(alice.page, server.url, 'share', 'Alice');
+    await joinRoom(bob.page, server.url, 'share', 'Bob');
+    await expectVideoPlaying(bob.page, 'Alice camera');
+
+    const share = alice.page.getByRole('button', { name: 'Share screen' });
+    expect(await pressed(alice.page, 'Share screen')).toBe('false');
+    await share.click();
+    await expect.poll(() => pressed(alice.page, 'Share screen')).toBe('true');
+    await expectVideoPlaying(bob.page, 'Alice screen');
+    await expectVideoPlaying(bob.page, 'Alice camera'); // the camera stays, beside the screen
+    expect(await countTiles(alice.page, 'Alice screen')).toBe(1);
+    expect(await horizontalOverflow(bob.page)).toBeLessThanOrEqual(0);
+
+    await share.click();
+    await expect.poll(() => pressed(alice.page, 'Share screen')).toBe('false');
+    await expect.poll(() => countTiles(bob.page, 'Alice screen')).toBe(0);
+    await expect.poll(() => countTiles(alice.page, 'Alice screen')).toBe(0);
+    await expectVideoPlaying(bob.page, 'Alice camera');
+
+    await alice.context.close();
+    await bob.context.close();
+  });
+
+  test('camera off and on five times leaves exactly one camera tile per person on every page', async () => {
+    const pages = await Promise.all(['Ann', 'Ben', 'Cem'].map(() => openPhone(browser)));
+    const names = ['Ann', 'Ben', 'Cem'];
+    for (const [index, person] of pages.entries()) await joinRoom(person.page, server.url, 'toggle', names[index] ?? '');
+    const ann = pages[0]!.page;
+    const camera = ann.getByRole('button', { name: 'Camera' });
+
+    for (let round = 0; round < 5; round++) {
+      await camera.click();
+      await expect.poll(() => pressed(ann, 'Camera')).toBe('false');
+      await camera.click();
+      await expect.poll(() => pressed(ann, 'Camera')).toBe('true');
+    }
+
+    for (const { page } of pages) {
+      for (const name of names) expect(await countTiles(page, `${name} camera`)).toBe(1);
+    }
+    // And Ann's camera really plays again for the others.
+    await expectVideoPlaying(pages[1]!.page, 'Ann camera');
+    await expectVideoPlaying(pages[2]!.page, 'Ann camera');
+
+    // Camera off: the tile stays (initials instead of video), and shows no stale picture.
+    await camera.click();
+    await expect.poll(() => pressed(ann, 'Camera')).toBe('false');
+    const bensView = tile(pages[1]!.page, 'Ann camera');
+    await expect.poll(() => bensView.locator('video').isHidden()).toBe(true);
+    await expect.poll(() => bensView.getByText('AN', { exact: true }).isVisible()).toBe(true);
+
+    for (const { context } of pages) await context.close();
+  });
+
+  test('microphone mute shows on the others’ tile of that person', async () => {
+    const alice = await openPhone(browser);
+    const bob = await openPhone(browser);
+    await joinRoom(alice.page, server.url, 'mute', 'Alice');
+    await joinRoom(bob.page, server.url, 'mute', 'Bob');
+    expect(await pressed(alice.page, 'Microphone')).toBe('true');
+    const badge = tile(bob.page, 'Alice camera').getByTitle('Microphone off');
+    await expect.poll(() => badge.count()).toBe(0);
+
+    await alice.page.getByRole('button', { name: 'Microphone' }).click();
+    await expect.poll(() => pressed(alice.page, 'Microphone')).toBe('false');
+    await expect.poll(() => badge.count()).toBe(1);
+
+    await alice.page.getByRole('button', { name: 'Microphone' }).click();
+    await expect.poll(() => badge.count()).toBe(0);
+    await alice.context.close();
+    await bob.context.close();
+  });
+});

@@ -1,0 +1,81 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { countTiles, expectVideoPlaying, joinRoom, launchBrowser, openPhone, tile } from '../support/browser.ts';
+import { startServer, type RunningServer } from '../support/server.ts';
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+afterAll(() => browser?.close());
+
+async function peerIdOf(page: Page, label: string): Promise<string> {
+  const id = await tile(page, label).getAttribute('data-peer');
+  if (!id) throw new Error(`no peer id on ${label}`);
+  return id;
+}
+
+async function dropSocket(server: RunningServer, peerId: string): Promise<void> {
+  const response = await fetch(`${server.url}/__test/drop?peer=${peerId}`, { method: 'POST' });
+  expect(await response.json()).toEqual({ dropped: 1 });
+}
+
+describe('reconnection', () => {
+  test('a server-side drop of a socket: the peer resumes and its media plays on within 5 s', async () => {
+    const server = await startServer();
+    try {
+      const alice = await openPhone(browser);
+      const bob = await openPhone(browser);
+      await joinRoom(alice.page, server.url, 'drop', 'Alice');
+      await joinRoom(bob.page, server.url, 'drop', 'Bob');
+      await expectVideoPlaying(bob.page, 'Alice camera');
+      const aliceId = await peerIdOf(bob.page, 'Alice camera');
+
+      const droppedAt = Date.now();
+      await dropSocket(server, aliceId);
+      await expectVideoPlaying(bob.page, 'Alice camera', 5_000);
+      await alice.page.getByRole('status').filter({ hasText: 'Connected' }).waitFor({ timeout: 5_000 });
+      await expectVideoPlaying(alice.page, 'Bob camera', 5_000);
+      expect(Date.now() - droppedAt).toBeLessThan(5_000 + 2_000); // two playback checks take up to ~1 s each
+
+      // The same peer came back: no duplicate tiles, same identity.
+      expect(await peerIdOf(bob.page, 'Alice camera')).toBe(aliceId);
+      expect(await countTiles(bob.page, 'Alice camera')).toBe(1);
+      expect(await countTiles(alice.page, 'Bob camera')).toBe(1);
+      expect(server.output()).toContain('peer resumed');
+      await alice.context.close();
+      await bob.context.close();
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test('when the server has already let the peer go, the app joins afresh and republishes its media', async () => {
+    const server = await startServer({ PEER_GRACE_MS: '0' });
+    try {
+      const alice = await openPhone(browser);
+      const bob = await openPhone(browser);
+      await joinRoom(alice.page, server.url, 'rejoin', 'Alice');
+      await joinRoom(bob.page, server.url, 'rejoin', 'Bob');
+      await expectVideoPlaying(bob.page, 'Alice camera');
+      const oldId = await peerIdOf(bob.page, 'Alice camera');
+
+      const droppedAt = Date.now();
+      await dropSocket(server, oldId);
+      // Bob sees a new Alice (new peer id) whose camera plays, within 5 s of the drop.
+      await expect
+        .poll(async () => (await countTiles(bob.page, 'Alice camera')) === 1 && (await peerIdOf(bob.page, 'Alice camera')) !== oldId, {
+          timeout: 5_000,
+        })
+        .toBe(true);
+      await expectVideoPlaying(bob.page, 'Alice camera', 5_000 - (Date.now() - droppedAt));
+      await expectVideoPlaying(alice.page, 'Bob camera', 5_000);
+      expect(await countTiles(alice.page, 'Bob camera')).toBe(1);
+      expect(await countTiles(alice.page, 'Alice camera')).toBe(1);
+      await alice.context.close();
+      await bob.context.close();
+    } finally {
+      await server.stop();
+    }
+  });
+});
