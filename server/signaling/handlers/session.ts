@@ -36,7 +36,7 @@ export const sessionHandlers: SessionHandlers = {
       room.broadcast({ method: 'peerConnectionChanged', data: { peerId: peer.id, connected: true } }, peer.id);
     } else {
       if (room.peers.size >= services.config.maxPeersPerRoom) {
-        throw new ProtocolError('room_full', `Room "${roomId}" is full (${services.config.maxPeersPerRoom} people)`);
+        throw new ProtocolError('room_full', `Room "${roomId}" is full. Try again later, or use another room.`);
       }
       peer = new Peer(name, session.channel);
       room.addPeer(peer);
