@@ -2,7 +2,7 @@ import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { WebSocketServer } from 'ws';
 import { MAX_MESSAGE_BYTES } from '../shared/protocol/index.ts';
-import { loadConfig } from './config.ts';
+import { defaultAnnouncedAddress, loadConfig } from './config.ts';
 import { mountClient, mountHealth } from './http/app.ts';
 import { mountTestHooks } from './http/testHooks.ts';
 import { createLogger } from './log.ts';
@@ -32,8 +32,11 @@ const server = serve(
     websocket: { server: new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES * 2 }) },
   },
   (info) => {
-    const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-    log.info(`listening on http://${shown}:${info.port}`, { port: info.port });
+    // Printed whatever LOG_LEVEL says: it is how people (and the tests) learn where the app is.
+    const wildcard = config.host === '0.0.0.0' || config.host === '::';
+    const lines = [`Huddle listening on http://${wildcard ? 'localhost' : config.host}:${info.port}`];
+    if (wildcard) lines.push(`  on your network: http://${defaultAnnouncedAddress()}:${info.port}`);
+    process.stdout.write(`${lines.join('\n')}\n`);
   },
 );
 

@@ -64,9 +64,10 @@ export class CallController {
     };
     window.addEventListener('online', this.#onOnline);
     this.#releaseWakeLock = holdWakeLock();
-    // Media is asked for before joining, so the permission prompt and the connection overlap.
-    await this.#enqueue(() => this.#local.acquireInitial());
+    // The permission prompt and the connection overlap; the join waits in the queue until media is settled.
+    const acquired = this.#enqueue(() => this.#local.acquireInitial());
     this.#signaling.connect();
+    await acquired;
   }
 
   async leave(): Promise<void> {

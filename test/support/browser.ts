@@ -1,5 +1,5 @@
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { expect } from 'vitest';
+import { waitUntil } from './poll.ts';
 
 export const PHONE = { width: 390, height: 844 };
 
@@ -36,7 +36,7 @@ export async function openPhone(browser: Browser): Promise<{ context: BrowserCon
 export async function joinRoom(page: Page, baseUrl: string, room: string, name: string): Promise<void> {
   await page.goto(`${baseUrl}/r/${room}`);
   await page.getByRole('textbox', { name: 'Name' }).fill(name);
-  await expect.poll(() => page.getByRole('textbox', { name: 'Room' }).inputValue()).toBe(room);
+  await waitUntil(async () => (await page.getByRole('textbox', { name: 'Room' }).inputValue()) === room, `room ${room} prefilled`);
   await page.getByRole('button', { name: 'Join' }).click();
   await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor({ timeout: 20_000 });
 }
@@ -50,29 +50,19 @@ export function tile(page: Page, label: string) {
  */
 export async function expectVideoPlaying(page: Page, label: string, timeout = 15_000): Promise<void> {
   const video = tile(page, label).locator('video');
-  await video.waitFor({ state: 'attached', timeout });
-  const first = await pollPlayback(video, timeout);
-  await expect
-    .poll(async () => (await video.evaluate((element: HTMLVideoElement) => element.currentTime)) > first, { timeout })
-    .toBe(true);
-}
-
-async function pollPlayback(video: ReturnType<Page['locator']>, timeout: number): Promise<number> {
-  let time = 0;
-  await expect
-    .poll(
-      async () => {
-        const state = await video.evaluate((element: HTMLVideoElement) => ({
-          width: element.videoWidth,
-          time: element.currentTime,
-        }));
-        time = state.time;
-        return state.width > 0;
-      },
-      { timeout },
-    )
-    .toBe(true);
-  return time;
+  const state = () =>
+    video.evaluate((element: HTMLVideoElement) => ({ width: element.videoWidth, time: element.currentTime }));
+  let first = 0;
+  await waitUntil(
+    async () => {
+      const { width, time } = await state();
+      first = time;
+      return width > 0;
+    },
+    `${label} to show a picture`,
+    timeout,
+  );
+  await waitUntil(async () => (await state()).time > first, `${label} to keep playing`, timeout);
 }
 
 /** Counts tiles with exactly this label. */
