@@ -93,7 +93,7 @@ export class CallController {
     this.#syncPeers(reply.peers);
     if (reply.resumed && this.#sfu && !this.#sfu.closed) {
       this.#remote.reconcile(reply.peers);
-      await this.#sfu.restartIceWhereNeeded();
+      await Promise.all([this.#sfu.restartIceWhereNeeded(), this.#local.resync()]);
     } else {
       await this.#startSession(reply);
     }

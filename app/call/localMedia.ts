@@ -28,6 +28,8 @@ const MIC_CONSTRAINTS: MediaTrackConstraints = { echoCancellation: true, noiseSu
 export class LocalMedia {
   readonly #tracks = new Map<MediaSource, MediaStreamTrack>();
   readonly #producers = new Map<MediaSource, Producer>();
+  /** Producers closed here while the server could not be told; told again after a resume. */
+  readonly #unsentCloses = new Set<string>();
   #sfu: SfuSession | undefined;
   readonly #signaling: SignalingClient;
 
@@ -54,7 +56,22 @@ export class LocalMedia {
   async publishAll(sfu: SfuSession): Promise<void> {
     this.#sfu = sfu;
     this.#producers.clear();
+    this.#unsentCloses.clear(); // they died with the old server-side peer
     await Promise.all([...this.#tracks.keys()].map((source) => this.#produce(source)));
+  }
+
+  /**
+   * After a resume, whatever the person changed while signaling was down (camera off, mute, camera on) is still
+   * unknown to the server: tell it now.
+   */
+  async resync(): Promise<void> {
+    for (const producerId of [...this.#unsentCloses]) {
+      this.#unsentCloses.delete(producerId);
+      await this.#signaling.request('closeProducer', { producerId }).catch(() => {});
+    }
+    const mic = this.#producers.get('mic');
+    if (mic) await this.#signaling.request(mic.paused ? 'pauseProducer' : 'resumeProducer', { producerId: mic.id }).catch(() => {});
+    for (const source of this.#tracks.keys()) if (!this.#producers.has(source)) await this.#produce(source);
   }
 
   async toggleMic(): Promise<void> {
@@ -89,6 +106,7 @@ export class LocalMedia {
     for (const track of this.#tracks.values()) track.stop();
     this.#tracks.clear();
     this.#producers.clear();
+    this.#unsentCloses.clear();
     this.#sfu = undefined;
     this.#publishState();
   }
@@ -157,7 +175,9 @@ export class LocalMedia {
     this.#publishState();
     if (producer) {
       producer.close();
-      await this.#signaling.request('closeProducer', { producerId: producer.id }).catch(() => {});
+      await this.#signaling
+        .request('closeProducer', { producerId: producer.id })
+        .catch(() => this.#unsentCloses.add(producer.id));
     }
   }
 

@@ -23,6 +23,9 @@ export type SocketLike = {
 /** Closes a socket that sent nothing (not even a ping) for this long: a phone that vanished from the network. */
 export const IDLE_TIMEOUT_MS = 35_000;
 
+/** A real client has a handful of requests in flight; past this many, a connection is flooding us. */
+export const MAX_QUEUED_REQUESTS = 256;
+
 /**
  * One signaling socket: handshake first, then requests validated and run one at a time (so a peer's own requests
  * never race each other), a typed reply to each, notifications out.
@@ -31,6 +34,7 @@ export class Connection {
   readonly #socket: SocketLike;
   readonly #context: HandlerContext;
   #queue: Promise<void> = Promise.resolve();
+  #queued = 0;
   #idleTimer: NodeJS.Timeout | undefined;
   #open = true;
 
@@ -65,7 +69,13 @@ export class Connection {
       this.#send({ id: parsed.id, ok: false, error: parsed.error.toBody() });
       return;
     }
-    this.#queue = this.#queue.then(() => this.#run(parsed.request));
+    if (this.#queued >= MAX_QUEUED_REQUESTS) {
+      const error = { code: 'rate_limited' as const, message: 'Too many requests in flight; slow down' };
+      this.#send({ id: parsed.request.id, ok: false, error });
+      return;
+    }
+    this.#queued++;
+    this.#queue = this.#queue.then(() => this.#run(parsed.request)).finally(() => this.#queued--);
   }
 
   /** The socket is gone (either side closed it). */

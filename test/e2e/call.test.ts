@@ -1,32 +1,21 @@
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { expectVideoPlaying, joinRoom, launchBrowser, openPhone, tile } from '../support/browser.ts';
-import { startServer, type RunningServer } from '../support/server.ts';
+import { describe, expect, test } from 'vitest';
+import { expectVideoPlaying, joinRoom, openPhone, tile } from '../support/browser.ts';
+import { useServerAndBrowser } from '../support/environment.ts';
 
-let server: RunningServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = useServerAndBrowser();
 
 describe('a call through the SFU', () => {
   test('two people see each other, and a late joiner sees both', async () => {
-    const alice = await openPhone(browser);
-    const bob = await openPhone(browser);
-    await joinRoom(alice.page, server.url, 'standup', 'Alice');
-    await joinRoom(bob.page, server.url, 'standup', 'Bob');
+    const alice = await openPhone(env.browser);
+    const bob = await openPhone(env.browser);
+    await joinRoom(alice.page, env.server.url, 'standup', 'Alice');
+    await joinRoom(bob.page, env.server.url, 'standup', 'Bob');
 
     await expectVideoPlaying(alice.page, 'Bob camera');
     await expectVideoPlaying(bob.page, 'Alice camera');
 
-    const carol = await openPhone(browser);
-    await joinRoom(carol.page, server.url, 'standup', 'Carol');
+    const carol = await openPhone(env.browser);
+    await joinRoom(carol.page, env.server.url, 'standup', 'Carol');
     await expectVideoPlaying(carol.page, 'Alice camera');
     await expectVideoPlaying(carol.page, 'Bob camera');
     await expectVideoPlaying(alice.page, 'Carol camera');

@@ -1,19 +1,9 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { countTiles, expectVideoPlaying, joinRoom, launchBrowser, openPhone, tile } from '../support/browser.ts';
-import { startServer, type RunningServer } from '../support/server.ts';
+import type { Page } from 'playwright-core';
+import { describe, expect, test } from 'vitest';
+import { countTiles, expectVideoPlaying, joinRoom, openPhone, tile } from '../support/browser.ts';
+import { useServerAndBrowser } from '../support/environment.ts';
 
-let server: RunningServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = useServerAndBrowser();
 
 async function pressed(page: Page, name: string): Promise<string | null> {
   return page.getByRole('button', { name }).getAttribute('aria-pressed');
@@ -26,10 +16,10 @@ async function horizontalOverflow(page: Page): Promise<number> {
 
 describe('call controls', () => {
   test('screen share is its own tile, next to the camera, and goes away when stopped', async () => {
-    const alice = await openPhone(browser);
-    const bob = await openPhone(browser);
-    await joinRoom(alice.page, server.url, 'share', 'Alice');
-    await joinRoom(bob.page, server.url, 'share', 'Bob');
+    const alice = await openPhone(env.browser);
+    const bob = await openPhone(env.browser);
+    await joinRoom(alice.page, env.server.url, 'share', 'Alice');
+    await joinRoom(bob.page, env.server.url, 'share', 'Bob');
     await expectVideoPlaying(bob.page, 'Alice camera');
 
     const share = alice.page.getByRole('button', { name: 'Share screen' });
@@ -52,9 +42,9 @@ describe('call controls', () => {
   });
 
   test('camera off and on five times leaves exactly one camera tile per person on every page', async () => {
-    const pages = await Promise.all(['Ann', 'Ben', 'Cem'].map(() => openPhone(browser)));
+    const pages = await Promise.all(['Ann', 'Ben', 'Cem'].map(() => openPhone(env.browser)));
     const names = ['Ann', 'Ben', 'Cem'];
-    for (const [index, person] of pages.entries()) await joinRoom(person.page, server.url, 'toggle', names[index] ?? '');
+    for (const [index, person] of pages.entries()) await joinRoom(person.page, env.server.url, 'toggle', names[index] ?? '');
     const ann = pages[0]!.page;
     const camera = ann.getByRole('button', { name: 'Camera' });
 
@@ -83,10 +73,10 @@ describe('call controls', () => {
   });
 
   test('microphone mute shows on the others’ tile of that person', async () => {
-    const alice = await openPhone(browser);
-    const bob = await openPhone(browser);
-    await joinRoom(alice.page, server.url, 'mute', 'Alice');
-    await joinRoom(bob.page, server.url, 'mute', 'Bob');
+    const alice = await openPhone(env.browser);
+    const bob = await openPhone(env.browser);
+    await joinRoom(alice.page, env.server.url, 'mute', 'Alice');
+    await joinRoom(bob.page, env.server.url, 'mute', 'Bob');
     expect(await pressed(alice.page, 'Microphone')).toBe('true');
     const badge = tile(bob.page, 'Alice camera').getByTitle('Microphone off');
     await expect.poll(() => badge.count()).toBe(0);

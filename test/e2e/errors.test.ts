@@ -1,19 +1,10 @@
-import { chromium, type Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { joinRoom, launchBrowser, openPhone, PHONE, tile } from '../support/browser.ts';
-import { startServer, type RunningServer } from '../support/server.ts';
+import { chromium } from 'playwright-core';
+import { describe, expect, test } from 'vitest';
+import { joinRoom, openPhone, PHONE, tile } from '../support/browser.ts';
+import { useServerAndBrowser } from '../support/environment.ts';
+import { startServer } from '../support/server.ts';
 
-let server: RunningServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  [server, browser] = await Promise.all([startServer({ MAX_PEERS_PER_ROOM: '2' }), launchBrowser()]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = useServerAndBrowser({ MAX_PEERS_PER_ROOM: '2' });
 
 describe('errors in words', () => {
   test('camera and microphone blocked: the person joins anyway and is told how to allow them', async () => {
@@ -25,14 +16,14 @@ describe('errors in words', () => {
     });
     try {
       const page = await (await blocked.newContext({ viewport: PHONE })).newPage();
-      await joinRoom(page, server.url, 'blocked', 'Dana');
+      await joinRoom(page, env.server.url, 'blocked', 'Dana');
       await expect.poll(() => page.getByRole('alert').textContent(), { timeout: 10_000 }).toMatch(/blocked.*site settings/i);
       expect(await page.getByRole('button', { name: 'Camera' }).getAttribute('aria-pressed')).toBe('false');
       expect(await page.getByRole('button', { name: 'Microphone' }).getAttribute('aria-pressed')).toBe('false');
 
       // Others see Dana's tile with her initials.
-      const other = await openPhone(browser);
-      await joinRoom(other.page, server.url, 'blocked', 'Eve');
+      const other = await openPhone(env.browser);
+      await joinRoom(other.page, env.server.url, 'blocked', 'Eve');
       await expect.poll(() => tile(other.page, 'Dana camera').getByText('DA', { exact: true }).isVisible()).toBe(true);
       await other.context.close();
     } finally {
@@ -41,11 +32,11 @@ describe('errors in words', () => {
   });
 
   test('a full room is refused with a sentence on the join screen', async () => {
-    const people = await Promise.all([openPhone(browser), openPhone(browser), openPhone(browser)]);
-    await joinRoom(people[0]!.page, server.url, 'small', 'One');
-    await joinRoom(people[1]!.page, server.url, 'small', 'Two');
+    const people = await Promise.all([openPhone(env.browser), openPhone(env.browser), openPhone(env.browser)]);
+    await joinRoom(people[0]!.page, env.server.url, 'small', 'One');
+    await joinRoom(people[1]!.page, env.server.url, 'small', 'Two');
     const third = people[2]!.page;
-    await third.goto(`${server.url}/r/small`);
+    await third.goto(`${env.server.url}/r/small`);
     await third.getByRole('textbox', { name: 'Name' }).fill('Three');
     await third.getByRole('button', { name: 'Join' }).click();
     await expect.poll(() => third.getByRole('alert').textContent()).toMatch(/full/);
@@ -55,7 +46,7 @@ describe('errors in words', () => {
 
   test('server unreachable: the call says so in words and keeps trying', async () => {
     const lonely = await startServer();
-    const { context, page } = await openPhone(browser);
+    const { context, page } = await openPhone(env.browser);
     await page.goto(`${lonely.url}/r/gone`);
     // The service worker has the whole app (room code included) once it is active.
     await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));

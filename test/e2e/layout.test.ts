@@ -1,19 +1,9 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { expectVideoPlaying, joinRoom, launchBrowser } from '../support/browser.ts';
-import { startServer, type RunningServer } from '../support/server.ts';
+import type { Page } from 'playwright-core';
+import { describe, expect, test } from 'vitest';
+import { expectVideoPlaying, joinRoom } from '../support/browser.ts';
+import { useServerAndBrowser } from '../support/environment.ts';
 
-let server: RunningServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  [server, browser] = await Promise.all([startServer(), launchBrowser()]);
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = useServerAndBrowser();
 
 const PORTRAIT = { width: 390, height: 844 };
 const LANDSCAPE = { width: 844, height: 390 };
@@ -38,14 +28,14 @@ async function smallButtons(page: Page): Promise<string[]> {
 }
 
 async function phone(viewport: { width: number; height: number }) {
-  const context = await browser.newContext({ viewport, hasTouch: true });
+  const context = await env.browser.newContext({ viewport, hasTouch: true });
   return { context, page: await context.newPage() };
 }
 
 describe('phone layout', () => {
   test('the join screen fits a 390×844 phone', async () => {
     const { context, page } = await phone(PORTRAIT);
-    await page.goto(server.url);
+    await page.goto(env.server.url);
     expect(await overflow(page)).toEqual({ x: 0, y: 0 });
     expect(await smallButtons(page)).toEqual([]);
     await context.close();
@@ -55,7 +45,7 @@ describe('phone layout', () => {
     const people = await Promise.all(['P1', 'P2', 'P3', 'P4'].map(() => phone(PORTRAIT)));
     const first = people[0]!.page;
     for (const [index, person] of people.entries()) {
-      await joinRoom(person.page, server.url, 'layout', `P${index + 1}`);
+      await joinRoom(person.page, env.server.url, 'layout', `P${index + 1}`);
       const count = index + 1;
       if (count === 3) continue;
       if (count > 1) await expectVideoPlaying(first, `P${count} camera`);

@@ -1,43 +1,68 @@
+import type { ComponentChildren } from 'preact';
 import { camOn, canShareScreen, controls, micOn, screenOn } from '../../models/localMedia.ts';
 import { CameraIcon, LeaveIcon, MicIcon, ScreenIcon } from './icons.tsx';
+
+type ToggleProps = {
+  label: string;
+  pressed: boolean;
+  /** The tooltip, saying what a tap will do. */
+  hint: string;
+  kind: 'av' | 'share';
+  disabled?: boolean;
+  onToggle(): void;
+  children: ComponentChildren;
+};
+
+function Toggle({ label, pressed, hint, kind, disabled, onToggle, children }: ToggleProps) {
+  return (
+    <button
+      type="button"
+      class={`round ${kind}`}
+      aria-label={label}
+      aria-pressed={pressed}
+      title={hint}
+      disabled={disabled}
+      onClick={onToggle}
+    >
+      {children}
+    </button>
+  );
+}
 
 /** The buttons at the bottom, in thumb reach. Each toggle says its state with aria-pressed and a slashed icon. */
 export function ControlBar() {
   const actions = controls.value;
-  const shareUnavailable = !canShareScreen.value;
+  const canShare = canShareScreen.value;
   return (
     <nav class="controls" aria-label="Call controls">
-      <button
-        type="button"
-        class="round av"
-        aria-label="Microphone"
-        aria-pressed={micOn.value}
-        title={micOn.value ? 'Mute microphone' : 'Unmute microphone'}
-        onClick={() => void actions?.toggleMic()}
+      <Toggle
+        label="Microphone"
+        kind="av"
+        pressed={micOn.value}
+        hint={micOn.value ? 'Mute microphone' : 'Unmute microphone'}
+        onToggle={() => void actions?.toggleMic()}
       >
         <MicIcon off={!micOn.value} />
-      </button>
-      <button
-        type="button"
-        class="round av"
-        aria-label="Camera"
-        aria-pressed={camOn.value}
-        title={camOn.value ? 'Turn camera off' : 'Turn camera on'}
-        onClick={() => void actions?.toggleCam()}
+      </Toggle>
+      <Toggle
+        label="Camera"
+        kind="av"
+        pressed={camOn.value}
+        hint={camOn.value ? 'Turn camera off' : 'Turn camera on'}
+        onToggle={() => void actions?.toggleCam()}
       >
         <CameraIcon off={!camOn.value} />
-      </button>
-      <button
-        type="button"
-        class="round share"
-        aria-label="Share screen"
-        aria-pressed={screenOn.value}
-        disabled={shareUnavailable}
-        title={shareUnavailable ? 'This browser cannot share its screen' : screenOn.value ? 'Stop sharing' : 'Share your screen'}
-        onClick={() => void actions?.toggleScreen()}
+      </Toggle>
+      <Toggle
+        label="Share screen"
+        kind="share"
+        pressed={screenOn.value}
+        disabled={!canShare}
+        hint={!canShare ? 'This browser cannot share its screen' : screenOn.value ? 'Stop sharing' : 'Share your screen'}
+        onToggle={() => void actions?.toggleScreen()}
       >
         <ScreenIcon />
-      </button>
+      </Toggle>
       <button type="button" class="round leave" aria-label="Leave" title="Leave the call" onClick={() => void actions?.leave()}>
         <LeaveIcon />
       </button>

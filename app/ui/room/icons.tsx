@@ -1,6 +1,16 @@
 /* Icons: a slash across means "off", so state reads at a glance without relying on colour. */
 
+import type { ComponentChildren } from 'preact';
+
 type IconProps = { off?: boolean };
+
+function Outline({ size = 26, children }: { size?: number; children: ComponentChildren }) {
+  return (
+    <svg viewBox="0 0 24 24" width={size} height={size} aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2">
+      {children}
+    </svg>
+  );
+}
 
 function Slash() {
   return <path d="M4 4l16 16" stroke="currentColor" stroke-width="2.2" stroke-linecap="round" />;
@@ -8,30 +18,30 @@ function Slash() {
 
 export function MicIcon({ off }: IconProps) {
   return (
-    <svg viewBox="0 0 24 24" width="26" height="26" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2">
+    <Outline>
       <rect x="9" y="3" width="6" height="11" rx="3" />
       <path d="M5 11a7 7 0 0 0 14 0M12 18v3" stroke-linecap="round" />
       {off && <Slash />}
-    </svg>
+    </Outline>
   );
 }
 
 export function CameraIcon({ off }: IconProps) {
   return (
-    <svg viewBox="0 0 24 24" width="26" height="26" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2">
+    <Outline>
       <rect x="3" y="6" width="13" height="12" rx="2.5" />
       <path d="M16 10l5-3v10l-5-3z" stroke-linejoin="round" />
       {off && <Slash />}
-    </svg>
+    </Outline>
   );
 }
 
 export function ScreenIcon() {
   return (
-    <svg viewBox="0 0 24 24" width="26" height="26" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2">
+    <Outline>
       <rect x="3" y="4" width="18" height="12" rx="2" />
       <path d="M8 20h8M12 16v4M12 7v6M9 10l3-3 3 3" stroke-linecap="round" stroke-linejoin="round" />
-    </svg>
+    </Outline>
   );
 }
 
@@ -45,9 +55,9 @@ export function LeaveIcon() {
 
 export function LinkIcon() {
   return (
-    <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round">
-      <path d="M10 14a4 4 0 0 0 5.7 0l3-3a4 4 0 0 0-5.7-5.7l-1 1" />
-      <path d="M14 10a4 4 0 0 0-5.7 0l-3 3a4 4 0 0 0 5.7 5.7l1-1" />
-    </svg>
+    <Outline size={22}>
+      <path stroke-linecap="round" d="M10 14a4 4 0 0 0 5.7 0l3-3a4 4 0 0 0-5.7-5.7l-1 1" />
+      <path stroke-linecap="round" d="M14 10a4 4 0 0 0-5.7 0l-3 3a4 4 0 0 0 5.7 5.7l1-1" />
+    </Outline>
   );
 }
