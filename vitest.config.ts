@@ -8,6 +8,7 @@ export default defineConfig({
           name: 'unit',
           include: ['{app,server,shared,sw}/**/*.test.{ts,tsx}'],
           environment: 'node',
+          env: { LOG_LEVEL: 'warn' },
         },
       },
       {
