@@ -86,8 +86,10 @@ export class CallController {
         ...(this.#identity ? { resume: this.#identity } : {}),
       });
     } catch (error) {
-      if (error instanceof ProtocolError && FATAL_JOIN_CODES.has(error.code)) this.#fail(error.message);
-      return; // a dropped socket: the next `ready` tries again
+      if (error instanceof ProtocolError && FATAL_JOIN_CODES.has(error.code)) return this.#fail(error.message);
+      // A dropped socket brings a new `ready` by itself; anything else (a server hiccup) gets a fresh connection.
+      if (!(error instanceof ProtocolError && error.code === 'disconnected')) this.#signaling.reconnectNow();
+      return;
     }
     this.#identity = { peerId: reply.peerId, token: reply.resumeToken };
     this.#syncPeers(reply.peers);

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { expectVideoPlaying, joinRoom, openPhone, tile } from '../support/browser.ts';
+import { expectAudioHeard, expectVideoPlaying, joinRoom, openPhone, tile } from '../support/browser.ts';
 import { useServerAndBrowser } from '../support/environment.ts';
 
 const env = useServerAndBrowser();
@@ -13,6 +13,8 @@ describe('a call through the SFU', () => {
 
     await expectVideoPlaying(alice.page, 'Bob camera');
     await expectVideoPlaying(bob.page, 'Alice camera');
+    await expectAudioHeard(alice.page, 'Bob camera');
+    await expectAudioHeard(bob.page, 'Alice camera');
 
     const carol = await openPhone(env.browser);
     await joinRoom(carol.page, env.server.url, 'standup', 'Carol');

@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, test } from 'vitest';
-import { countTiles, expectVideoPlaying, joinRoom, openPhone, tile } from '../support/browser.ts';
+import { audioPeak, countTiles, expectAudioHeard, expectVideoPlaying, joinRoom, openPhone, tile } from '../support/browser.ts';
 import { useServerAndBrowser } from '../support/environment.ts';
 
 const env = useServerAndBrowser();
@@ -72,7 +72,7 @@ describe('call controls', () => {
     for (const { context } of pages) await context.close();
   });
 
-  test('microphone mute shows on the others’ tile of that person', async () => {
+  test('microphone mute silences the person for the others and shows on their tile', async () => {
     const alice = await openPhone(env.browser);
     const bob = await openPhone(env.browser);
     await joinRoom(alice.page, env.server.url, 'mute', 'Alice');
@@ -81,12 +81,17 @@ describe('call controls', () => {
     const badge = tile(bob.page, 'Alice camera').getByTitle('Microphone off');
     await expect.poll(() => badge.count()).toBe(0);
 
+    await expectAudioHeard(bob.page, 'Alice camera');
+
     await alice.page.getByRole('button', { name: 'Microphone' }).click();
     await expect.poll(() => pressed(alice.page, 'Microphone')).toBe('false');
     await expect.poll(() => badge.count()).toBe(1);
+    // Muted means silent for the others, not just an icon.
+    await expect.poll(() => audioPeak(bob.page, 'Alice camera'), { timeout: 10_000 }).toBeLessThan(0.005);
 
     await alice.page.getByRole('button', { name: 'Microphone' }).click();
     await expect.poll(() => badge.count()).toBe(0);
+    await expectAudioHeard(bob.page, 'Alice camera');
     await alice.context.close();
     await bob.context.close();
   });

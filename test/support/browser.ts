@@ -69,3 +69,33 @@ export async function expectVideoPlaying(page: Page, label: string, timeout = 15
 export async function countTiles(page: Page, label: string): Promise<number> {
   return tile(page, label).count();
 }
+
+/**
+ * The loudest sample (0…1) over ~1.5 s of the sound the page plays from the person behind `label`'s tile: their
+ * <audio> element's stream run through an analyser. 0 when there is no playing stream.
+ */
+export async function audioPeak(page: Page, label: string): Promise<number> {
+  const peerId = await tile(page, label).getAttribute('data-peer');
+  return page.evaluate(async (peer) => {
+    const audio = document.querySelector<HTMLAudioElement>(`audio[data-peer="${peer}"]`);
+    const stream = audio?.srcObject;
+    if (!(stream instanceof MediaStream) || audio?.paused) return 0;
+    const context = new AudioContext();
+    const analyser = context.createAnalyser();
+    context.createMediaStreamSource(stream).connect(analyser);
+    const samples = new Float32Array(analyser.fftSize);
+    let peak = 0;
+    for (let i = 0; i < 30; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      analyser.getFloatTimeDomainData(samples);
+      for (const sample of samples) peak = Math.max(peak, Math.abs(sample));
+    }
+    await context.close();
+    return peak;
+  }, peerId);
+}
+
+/** Resolves once the page audibly plays that person's microphone (the fake one beeps about once a second). */
+export async function expectAudioHeard(page: Page, label: string, timeout = 15_000): Promise<void> {
+  await waitUntil(async () => (await audioPeak(page, label)) > 0.01, `sound from ${label}`, timeout);
+}

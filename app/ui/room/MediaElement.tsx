@@ -16,10 +16,10 @@ export function TrackVideo({ track, mirrored, fit }: { track: MediaStreamTrack |
   );
 }
 
-export function TrackAudio({ track }: { track: MediaStreamTrack | null }) {
+export function TrackAudio({ track, peerId }: { track: MediaStreamTrack | null; peerId: string }) {
   const ref = useRef<HTMLAudioElement>(null);
   useTrack(ref, track);
-  return <audio ref={ref} autoPlay />;
+  return <audio ref={ref} autoPlay data-peer={peerId} />;
 }
 
 function useTrack(ref: { current: HTMLMediaElement | null }, track: MediaStreamTrack | null): void {

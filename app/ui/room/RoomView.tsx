@@ -1,5 +1,6 @@
 import { notice } from '../../models/session.ts';
 import { ControlBar } from './ControlBar.tsx';
+import { RemoteAudio } from './RemoteAudio.tsx';
 import { StatusBar } from './StatusBar.tsx';
 import { TileGrid } from './TileGrid.tsx';
 
@@ -17,6 +18,7 @@ export function RoomView() {
       )}
       <TileGrid />
       <ControlBar />
+      <RemoteAudio />
     </main>
   );
 }

@@ -1,6 +1,6 @@
 import type { Tile as TileModel } from '../../models/participants.ts';
 import { MicIcon } from './icons.tsx';
-import { TrackAudio, TrackVideo } from './MediaElement.tsx';
+import { TrackVideo } from './MediaElement.tsx';
 
 function initials(name: string): string {
   const parts = name.trim().split(/\s+/).filter(Boolean);
@@ -24,7 +24,6 @@ export function Tile({ tile, variant }: { tile: TileModel; variant?: 'pip' }) {
           {initials(participant.name)}
         </div>
       )}
-      {source === 'cam' && !participant.isLocal && <TrackAudio track={participant.mic} />}
       <figcaption class="tile-name">
         {source === 'cam' && participant.micMuted && (
           <span class="muted-badge" title="Microphone off">
