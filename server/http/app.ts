@@ -15,6 +15,12 @@ export function mountClient(app: Hono, staticDir: string): void {
     app.get('*', (c) => c.text(`The client is not built: run "npm run build" (looked in ${staticDir}).`, 503));
     return;
   }
+  // Hashed build outputs never change under their name; everything else must be revalidated (index.html, sw.js).
+  app.use('*', async (c, next) => {
+    await next();
+    const immutable = c.req.path.startsWith('/assets/') && c.res.ok;
+    c.header('Cache-Control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
+  });
   app.use('/*', serveStatic({ root }));
   app.get('*', serveStatic({ root, path: 'index.html' }));
 }
