@@ -1,5 +1,6 @@
 import { ProtocolError, type Notification, type ResponseData } from '../../shared/protocol/index.ts';
 import { createLogger } from '../log.ts';
+import type { InitialMedia } from '../media/constraints.ts';
 import { controls } from '../models/localMedia.ts';
 import { clearParticipants, participants, removeParticipant, upsertParticipant } from '../models/participants.ts';
 import { connection, displayName, joinError, notice, phase, roomName } from '../models/session.ts';
@@ -48,8 +49,8 @@ export class CallController {
     this.#local = new LocalMedia(this.#signaling);
   }
 
-  /** Starts the call; resolves once media is asked for and the connection is on its way. */
-  async start(): Promise<void> {
+  /** Starts the call; resolves once media is settled and the connection is on its way. */
+  async start(initial: InitialMedia | null): Promise<void> {
     roomName.value = this.#room;
     displayName.value = this.#name;
     joinError.value = null;
@@ -65,7 +66,7 @@ export class CallController {
     window.addEventListener('online', this.#onOnline);
     this.#releaseWakeLock = holdWakeLock();
     // The permission prompt and the connection overlap; the join waits in the queue until media is settled.
-    const acquired = this.#enqueue(() => this.#local.acquireInitial());
+    const acquired = this.#enqueue(() => this.#local.acquireInitial(initial));
     this.#signaling.connect();
     await acquired;
   }

@@ -6,7 +6,8 @@ import { notice } from '../models/session.ts';
 import type { SfuSession } from '../net/sfu.ts';
 import type { SignalingClient } from '../net/signaling.ts';
 import { createLogger } from '../log.ts';
-import { describeMediaError } from './mediaErrors.ts';
+import { CAMERA_CONSTRAINTS, MIC_CONSTRAINTS, type InitialMedia } from '../media/constraints.ts';
+import { describeMediaError } from '../media/errors.ts';
 
 const log = createLogger('local-media');
 
@@ -18,8 +19,6 @@ const CAMERA_ENCODINGS: RTCRtpEncodingParameters[] = [
   { scaleResolutionDownBy: 2, maxBitrate: 500_000 },
   { scaleResolutionDownBy: 1, maxBitrate: 1_200_000 },
 ];
-const CAMERA_CONSTRAINTS: MediaTrackConstraints = { width: { ideal: 1280 }, height: { ideal: 720 }, facingMode: 'user' };
-const MIC_CONSTRAINTS: MediaTrackConstraints = { echoCancellation: true, noiseSuppression: true, autoGainControl: true };
 
 /**
  * What the local person sends: tracks (which outlive a reconnect) and their producers (which belong to one SFU
@@ -37,8 +36,27 @@ export class LocalMedia {
     this.#signaling = signaling;
   }
 
-  /** Asks for camera and microphone once (one permission prompt); joins without what is refused. */
-  async acquireInitial(): Promise<void> {
+  /**
+   * Starts with what the join screen already opened and what the person chose (microphone muted, camera off);
+   * asks for whatever is still missing in one prompt, and joins without what is refused.
+   */
+  async acquireInitial(initial: InitialMedia | null): Promise<void> {
+    const want = { mic: initial?.micOn ?? true, cam: initial?.camOn ?? true };
+    if (initial?.mic) {
+      initial.mic.enabled = initial.micOn;
+      this.#setTrack('mic', initial.mic);
+    }
+    if (initial?.cam) {
+      if (want.cam) this.#setTrack('cam', initial.cam);
+      else initial.cam.stop();
+    }
+    const missing = (['mic', 'cam'] as const).filter((source) => want[source] && !this.#tracks.has(source));
+    if (missing.length === 2) await this.#captureBoth();
+    else if (missing[0]) await this.#captureOne(missing[0]);
+    this.#publishState();
+  }
+
+  async #captureBoth(): Promise<void> {
     try {
       const stream = await navigator.mediaDevices.getUserMedia({ audio: MIC_CONSTRAINTS, video: CAMERA_CONSTRAINTS });
       for (const track of stream.getTracks()) this.#setTrack(track.kind === 'audio' ? 'mic' : 'cam', track);
@@ -49,7 +67,14 @@ export class LocalMedia {
       else if (cam.status === 'rejected') notice.value = describeMediaError(cam.reason, 'camera');
       else if (mic.status === 'rejected') notice.value = describeMediaError(mic.reason, 'microphone');
     }
-    this.#publishState();
+  }
+
+  async #captureOne(source: 'mic' | 'cam'): Promise<void> {
+    try {
+      await this.#capture(source);
+    } catch (error) {
+      notice.value = describeMediaError(error, source === 'mic' ? 'microphone' : 'camera');
+    }
   }
 
   /** A new SFU session: publish every live track on it. */

@@ -1,8 +1,9 @@
 import { CallController } from '../call/controller.ts';
+import type { InitialMedia } from '../media/constraints.ts';
 
 export { RoomView } from '../ui/room/RoomView.tsx';
 
-/** Loaded on Join: starts the call for this room and name. */
-export async function startCall(room: string, name: string): Promise<void> {
-  await new CallController(room, name).start();
+/** Loaded on Join: starts the call for this room and name, with the tracks the join screen already holds. */
+export async function startCall(room: string, name: string, initial: InitialMedia | null): Promise<void> {
+  await new CallController(room, name).start(initial);
 }

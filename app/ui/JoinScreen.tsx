@@ -1,9 +1,12 @@
 import { useSignal } from '@preact/signals';
 import type { TargetedEvent } from 'preact';
+import type { InitialMedia } from '../media/constraints.ts';
+import { startPreview, takePreview } from '../models/preview.ts';
 import { joinError } from '../models/session.ts';
+import { JoinPreview } from './JoinPreview.tsx';
 import { normalizeRoom, randomRoom, roomFromPath, roomPath } from './roomLink.ts';
 
-export type JoinRequest = { name: string; room: string };
+export type JoinRequest = { name: string; room: string; media: InitialMedia };
 
 const NAME_KEY = 'huddle.name';
 
@@ -35,10 +38,14 @@ export function JoinScreen({ onJoin, busy }: { onJoin(request: JoinRequest): Pro
       // Private mode: the name is simply not remembered.
     }
     history.replaceState(null, '', roomPath(cleanRoom));
+    const media = takePreview();
     try {
-      await onJoin({ name: cleanName, room: cleanRoom });
+      await onJoin({ name: cleanName, room: cleanRoom, media });
     } catch {
       problem.value = 'The app could not load. Check your connection and try again.';
+      media.mic?.stop();
+      media.cam?.stop();
+      void startPreview();
     }
   }
 
@@ -50,6 +57,7 @@ export function JoinScreen({ onJoin, busy }: { onJoin(request: JoinRequest): Pro
           <img src="/icon.svg" alt="" width={40} height={40} /> Huddle
         </h1>
         <p class="lede">{fromLink ? `You're invited to “${fromLink}”.` : 'Video calls that work on your phone.'}</p>
+        <JoinPreview />
         <label class="field">
           <span>Name</span>
           <input

@@ -95,4 +95,31 @@ describe('call controls', () => {
     await alice.context.close();
     await bob.context.close();
   });
+
+  test('joining muted with the camera off, chosen on the join screen, and turning both on in the call', async () => {
+    const alice = await openPhone(env.browser);
+    const bob = await openPhone(env.browser);
+    await joinRoom(bob.page, env.server.url, 'quiet', 'Bob');
+    await alice.page.goto(`${env.server.url}/r/quiet`);
+    await alice.page.getByRole('textbox', { name: 'Name' }).fill('Alice');
+    await alice.page.getByRole('button', { name: 'Video' }).click();
+    await alice.page.getByRole('button', { name: 'Mic' }).click();
+    expect(await pressed(alice.page, 'Video')).toBe('false');
+    await alice.page.getByRole('button', { name: 'Join' }).click();
+    await alice.page.getByRole('status').filter({ hasText: 'Connected' }).waitFor();
+
+    expect(await pressed(alice.page, 'Camera')).toBe('false');
+    expect(await pressed(alice.page, 'Microphone')).toBe('false');
+    const seenByBob = tile(bob.page, 'Alice camera');
+    await expect.poll(() => seenByBob.getByText('AL', { exact: true }).isVisible()).toBe(true);
+    await expect.poll(() => seenByBob.getByTitle('Microphone off').count()).toBe(1);
+
+    await alice.page.getByRole('button', { name: 'Camera' }).click();
+    await alice.page.getByRole('button', { name: 'Microphone' }).click();
+    await expectVideoPlaying(bob.page, 'Alice camera');
+    await expectAudioHeard(bob.page, 'Alice camera');
+    await expect.poll(() => seenByBob.getByTitle('Microphone off').count()).toBe(0);
+    await alice.context.close();
+    await bob.context.close();
+  });
 });

@@ -67,4 +67,21 @@ describe('phone layout', () => {
     }
     for (const { context } of people) await context.close();
   });
+
+  test('each labelled control is found by its name alone, exactly once (how people and checks find them)', async () => {
+    const { context, page } = await phone(PORTRAIT);
+    await page.goto(`${env.server.url}/r/names`);
+    // Playwright, like screen-reader search, matches names by substring: no other control may contain these.
+    for (const [role, name] of [['textbox', 'Name'], ['textbox', 'Room'], ['button', 'Join']] as const) {
+      expect(await page.getByRole(role, { name }).count(), name).toBe(1);
+    }
+    await joinRoom(page, env.server.url, 'names', 'Solo');
+    for (const name of ['Microphone', 'Camera', 'Share screen', 'Leave']) {
+      expect(await page.getByRole('button', { name }).count(), name).toBe(1);
+      const state = await page.getByRole('button', { name }).getAttribute('aria-pressed');
+      if (name === 'Leave') expect(state).toBeNull();
+      else expect(state, `${name} says whether it is on`).toMatch(/^(true|false)$/);
+    }
+    await context.close();
+  });
 });

@@ -1,5 +1,5 @@
 import { participants } from '../../models/participants.ts';
-import { TrackAudio } from './MediaElement.tsx';
+import { TrackAudio } from '../MediaElement.tsx';
 
 /**
  * One <audio> per remote person, outside the tiles: the tile layout changes (a screen share starts, someone

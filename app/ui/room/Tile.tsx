@@ -1,6 +1,6 @@
 import type { Tile as TileModel } from '../../models/participants.ts';
 import { MicIcon } from './icons.tsx';
-import { TrackVideo } from './MediaElement.tsx';
+import { TrackVideo } from '../MediaElement.tsx';
 
 function initials(name: string): string {
   const parts = name.trim().split(/\s+/).filter(Boolean);
