@@ -11,6 +11,7 @@ import {
 } from '../models/preview.ts';
 import { TrackVideo } from './MediaElement.tsx';
 import { CameraIcon, MicIcon } from './room/icons.tsx';
+import { Toggle } from './Toggle.tsx';
 
 /** How you will look when you join, with the choice to join muted or with the camera off. */
 export function JoinPreview() {
@@ -27,26 +28,26 @@ export function JoinPreview() {
         <TrackVideo track={camera} mirrored fit="cover" />
         {!camera && <p class="preview-off">{joinWithCam.value ? 'Starting camera…' : 'Camera is off'}</p>}
         <div class="preview-controls">
-          <button
-            type="button"
-            class="round av small"
-            aria-label="Mic"
-            aria-pressed={joinWithMic.value}
-            title={joinWithMic.value ? 'You will join unmuted' : 'You will join muted'}
-            onClick={togglePreviewMic}
+          <Toggle
+            label="Mic"
+            kind="av"
+            small
+            pressed={joinWithMic.value}
+            hint={joinWithMic.value ? 'You will join unmuted' : 'You will join muted'}
+            onToggle={togglePreviewMic}
           >
             <MicIcon off={!joinWithMic.value} />
-          </button>
-          <button
-            type="button"
-            class="round av small"
-            aria-label="Video"
-            aria-pressed={joinWithCam.value}
-            title={joinWithCam.value ? 'You will join with your camera on' : 'You will join with your camera off'}
-            onClick={() => void togglePreviewCam()}
+          </Toggle>
+          <Toggle
+            label="Video"
+            kind="av"
+            small
+            pressed={joinWithCam.value}
+            hint={joinWithCam.value ? 'You will join with your camera on' : 'You will join with your camera off'}
+            onToggle={() => void togglePreviewCam()}
           >
             <CameraIcon off={!joinWithCam.value} />
-          </button>
+          </Toggle>
         </div>
       </div>
       {previewProblem.value && (

@@ -1,33 +1,6 @@
-import type { ComponentChildren } from 'preact';
 import { camOn, canShareScreen, controls, micOn, screenOn } from '../../models/localMedia.ts';
+import { Toggle } from '../Toggle.tsx';
 import { CameraIcon, LeaveIcon, MicIcon, ScreenIcon } from './icons.tsx';
-
-type ToggleProps = {
-  label: string;
-  pressed: boolean;
-  /** The tooltip, saying what a tap will do. */
-  hint: string;
-  kind: 'av' | 'share';
-  disabled?: boolean;
-  onToggle(): void;
-  children: ComponentChildren;
-};
-
-function Toggle({ label, pressed, hint, kind, disabled, onToggle, children }: ToggleProps) {
-  return (
-    <button
-      type="button"
-      class={`round ${kind}`}
-      aria-label={label}
-      aria-pressed={pressed}
-      title={hint}
-      disabled={disabled}
-      onClick={onToggle}
-    >
-      {children}
-    </button>
-  );
-}
 
 /** The buttons at the bottom, in thumb reach. Each toggle says its state with aria-pressed and a slashed icon. */
 export function ControlBar() {
