@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes this checkout runnable: the mediasoup worker, npm dependencies (with Node 24 among them) and, with
-# --with-browser, Chromium for the tests. Idempotent: a second run only checks and returns.
+# --for-tests, what the tests drive: Chromium and coturn. Idempotent: a second run only checks and returns.
 #
 # Online, mediasoup's own install downloads its prebuilt worker. Offline (no GitHub), the worker is built once per
 # machine from Debian sources (scripts/mediasoup-worker/build.sh) and npm is told where it is, so `npm ci` never
@@ -11,11 +11,11 @@ cd "$(dirname "$0")/.."
 say() { printf '[setup] %s\n' "$*" >&2; }
 die() { say "ERROR: $*"; exit 1; }
 
-with_browser=0
+for_tests=0
 for arg in "$@"; do
   case $arg in
-    --with-browser) with_browser=1 ;;
-    *) die "unknown option $arg (known: --with-browser)" ;;
+    --for-tests) for_tests=1 ;;
+    *) die "unknown option $arg (known: --for-tests)" ;;
   esac
 done
 
@@ -36,9 +36,9 @@ ensure_packages() {
   fi
 }
 
-if ((with_browser)) && [[ ! -x /usr/bin/chromium ]]; then
-  command -v dpkg-query >/dev/null || die "tests need Chromium at /usr/bin/chromium; install it and run again"
-  ensure_packages chromium
+if ((for_tests)) && { [[ ! -x /usr/bin/chromium ]] || ! command -v turnserver >/dev/null; }; then
+  command -v dpkg-query >/dev/null || die "tests need Chromium at /usr/bin/chromium and coturn's turnserver; install them"
+  ensure_packages chromium coturn
 fi
 
 mediasoup_version=$(node -p "require('./package.json').dependencies.mediasoup")

@@ -31,6 +31,15 @@ const envSchema = v.object({
   MEDIASOUP_LOG_LEVEL: v.optional(v.picklist(['debug', 'warn', 'error', 'none']), 'warn'),
   /** Serves the built client from here. */
   STATIC_DIR: v.optional(v.string(), 'dist'),
+  /** STUN servers handed to clients, comma-separated (e.g. stun:stun.example.org:3478). Empty: none (one LAN). */
+  STUN_URLS: v.optional(v.string(), ''),
+  /** TURN servers, comma-separated (turn:host:3478?transport=udp, turn:host:3478?transport=tcp, turns:host:443?transport=tcp). */
+  TURN_URLS: v.optional(v.string(), ''),
+  /** coturn's static-auth-secret: clients get time-limited credentials in coturn's REST-API scheme. */
+  TURN_SECRET: v.optional(v.string()),
+  TURN_CREDENTIAL_TTL_S: intFrom(12 * 3600, 60, 7 * 24 * 3600),
+  /** `relay` makes browsers use TURN only (for testing TURN). */
+  ICE_TRANSPORT_POLICY: v.optional(v.picklist(['all', 'relay']), 'all'),
   /** Enables /__test/* endpoints that end-to-end tests use to cut connections. Never in production. */
   HUDDLE_TEST_HOOKS: v.optional(v.picklist(['0', '1']), '0'),
 });
@@ -48,7 +57,23 @@ export type Config = {
   mediasoupLogLevel: 'debug' | 'warn' | 'error' | 'none';
   staticDir: string;
   testHooks: boolean;
+  ice: IceConfig;
 };
+
+export type IceConfig = {
+  stunUrls: string[];
+  turnUrls: string[];
+  turnSecret: string | undefined;
+  turnCredentialTtlS: number;
+  transportPolicy: 'all' | 'relay';
+};
+
+function urlList(value: string): string[] {
+  return value
+    .split(',')
+    .map((url) => url.trim())
+    .filter(Boolean);
+}
 
 /** The first non-internal IPv4 address, so phones on the same LAN can reach the media port; else loopback. */
 export function defaultAnnouncedAddress(): string {
@@ -67,6 +92,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error(`Invalid configuration: ${problems.join('; ')}`);
   }
   const e = parsed.output;
+  const badUrl = [...urlList(e.STUN_URLS), ...urlList(e.TURN_URLS)].find((url) => !/^(stuns?|turns?):/.test(url));
+  if (badUrl) throw new Error(`Invalid configuration: "${badUrl}" is not a stun:, turn: or turns: URL`);
+  if (urlList(e.TURN_URLS).length > 0 && !e.TURN_SECRET) {
+    throw new Error('Invalid configuration: TURN_URLS needs TURN_SECRET (coturn static-auth-secret)');
+  }
+  if (e.ICE_TRANSPORT_POLICY === 'relay' && urlList(e.TURN_URLS).length === 0) {
+    throw new Error('Invalid configuration: ICE_TRANSPORT_POLICY=relay needs TURN_URLS');
+  }
   const listenIsLoopback = e.RTC_LISTEN_IP.startsWith('127.');
   return {
     port: e.PORT,
@@ -81,5 +114,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mediasoupLogLevel: e.MEDIASOUP_LOG_LEVEL,
     staticDir: e.STATIC_DIR,
     testHooks: e.HUDDLE_TEST_HOOKS === '1',
+    ice: {
+      stunUrls: urlList(e.STUN_URLS),
+      turnUrls: urlList(e.TURN_URLS),
+      turnSecret: e.TURN_SECRET,
+      turnCredentialTtlS: e.TURN_CREDENTIAL_TTL_S,
+      transportPolicy: e.ICE_TRANSPORT_POLICY,
+    },
   };
 }

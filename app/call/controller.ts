@@ -96,7 +96,7 @@ export class CallController {
     this.#syncPeers(reply.peers);
     if (reply.resumed && this.#sfu && !this.#sfu.closed) {
       this.#remote.reconcile(reply.peers);
-      await Promise.all([this.#sfu.restartIceWhereNeeded(), this.#local.resync()]);
+      await Promise.all([this.#sfu.refreshIce(reply.iceServers), this.#local.resync()]);
     } else {
       await this.#startSession(reply);
     }

@@ -41,8 +41,8 @@ export class SfuSession {
     const session = new SfuSession(device, signaling, onState);
     await Promise.all([
       signaling.request('setCapabilities', { rtpCapabilities: device.rtpCapabilities }),
-      session.#createTransport('send', join.iceServers),
-      session.#createTransport('recv', join.iceServers),
+      session.#createTransport('send', join),
+      session.#createTransport('recv', join),
     ]);
     return session;
   }
@@ -74,8 +74,12 @@ export class SfuSession {
     return { consumer, peerId: reply.peerId, source: reply.source, producerPaused: reply.producerPaused };
   }
 
-  /** Restarts ICE on every transport that is not connected (after a network change or a signaling resume). */
-  async restartIceWhereNeeded(): Promise<void> {
+  /**
+   * After a signaling resume: takes the fresh ICE servers (TURN credentials expire) and restarts ICE on every
+   * transport that is not connected.
+   */
+  async refreshIce(iceServers: RTCIceServer[]): Promise<void> {
+    await Promise.all([...this.#transports.values()].map((transport) => transport.updateIceServers({ iceServers })));
     await Promise.all(
       [...this.#transports.values()]
         .filter((transport) => !transport.closed && transport.connectionState !== 'connected')
@@ -96,7 +100,7 @@ export class SfuSession {
     return transport;
   }
 
-  async #createTransport(direction: TransportDirection, iceServers: RTCIceServer[]): Promise<void> {
+  async #createTransport(direction: TransportDirection, join: JoinReply): Promise<void> {
     const reply = await this.#signaling.request('createTransport', { direction });
     const options = {
       id: reply.transportId,
@@ -104,7 +108,8 @@ export class SfuSession {
       iceCandidates: reply.iceCandidates,
       dtlsParameters: reply.dtlsParameters,
       sctpParameters: reply.sctpParameters,
-      iceServers,
+      iceServers: join.iceServers,
+      iceTransportPolicy: join.iceTransportPolicy,
     } as Parameters<Device['createSendTransport']>[0];
     const transport = direction === 'send' ? this.device.createSendTransport(options) : this.device.createRecvTransport(options);
     transport.on('connect', ({ dtlsParameters }, callback, errback) => {

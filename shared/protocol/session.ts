@@ -37,7 +37,10 @@ export const join = {
     /** True when the server still held this peer: its transports, producers and consumers are intact. */
     resumed: v.boolean(),
     routerRtpCapabilities: rtpCapabilitiesSchema,
+    /** STUN/TURN servers for this peer; TURN entries carry time-limited credentials of its own. */
     iceServers: v.array(iceServerSchema),
+    /** `relay` forces media through TURN (a server setting for testing TURN). */
+    iceTransportPolicy: v.picklist(['all', 'relay']),
     /** Everyone else in the room, with what they publish. */
     peers: v.array(peerInfoSchema),
   }),

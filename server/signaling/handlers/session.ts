@@ -1,5 +1,6 @@
 import { PROTOCOL_VERSION, ProtocolError } from '../../../shared/protocol/index.ts';
 import type { types } from 'mediasoup';
+import { iceServersFor } from '../../ice/iceServers.ts';
 import { createLogger } from '../../log.ts';
 import { Peer } from '../../sfu/peer.ts';
 import { requireJoined, type HandlerTable, type HandlerContext } from '../context.ts';
@@ -48,7 +49,8 @@ export const sessionHandlers: SessionHandlers = {
       resumeToken: peer.resumeToken,
       resumed,
       routerRtpCapabilities: room.router.rtpCapabilities,
-      iceServers: [],
+      iceServers: iceServersFor(services.config.ice, peer.id),
+      iceTransportPolicy: services.config.ice.transportPolicy,
       peers: room.otherPeers(peer).map((other) => other.info()),
     };
   },

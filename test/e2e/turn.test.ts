@@ -1,0 +1,114 @@
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { turnCredentials } from '../../server/ice/iceServers.ts';
+import { expectVideoPlaying, joinRoom, launchBrowser, openPhone } from '../support/browser.ts';
+import { startTurn, type RunningTurn } from '../support/coturn.ts';
+import { startServer, type RunningServer } from '../support/server.ts';
+import type { Browser } from 'playwright-core';
+
+let turn: RunningTurn;
+let server: RunningServer;
+let browser: Browser;
+
+beforeAll(async () => {
+  turn = await startTurn();
+  [server, browser] = await Promise.all([
+    startServer({ TURN_URLS: turn.urls.join(','), TURN_SECRET: turn.secret, ICE_TRANSPORT_POLICY: 'relay' }),
+    launchBrowser(),
+  ]);
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.stop();
+  await turn?.stop();
+});
+
+/** Keeps every RTCPeerConnection the page creates, so the test can read which candidates carry the call. */
+async function recordPeerConnections(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const seen: RTCPeerConnection[] = [];
+    (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs = seen;
+    const Original = window.RTCPeerConnection;
+    window.RTCPeerConnection = class extends Original {
+      constructor(...args: ConstructorParameters<typeof RTCPeerConnection>) {
+        super(...args);
+        seen.push(this);
+      }
+    };
+  });
+}
+
+/** The local candidate types of the selected candidate pairs of every connected peer connection. */
+async function selectedCandidateTypes(page: Page): Promise<string[]> {
+  return page.evaluate(async () => {
+    const types: string[] = [];
+    for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs) {
+      if (pc.connectionState !== 'connected') continue;
+      const stats = [...(await pc.getStats()).values()] as Record<string, unknown>[];
+      const transport = stats.find((s) => s.type === 'transport');
+      const pair = stats.find((s) => s.id === transport?.selectedCandidatePairId);
+      const local = stats.find((s) => s.id === pair?.localCandidateId);
+      types.push(String(local?.candidateType));
+    }
+    return types;
+  });
+}
+
+/** Gathers relay candidates in the page with the given TURN credentials; returns them and any ICE errors. */
+async function gatherRelay(page: Page, server: { urls: string[]; username: string; credential: string }) {
+  return page.evaluate(async (iceServer) => {
+    const pc = new RTCPeerConnection({ iceServers: [iceServer], iceTransportPolicy: 'relay' });
+    const candidates: string[] = [];
+    const errors: number[] = [];
+    pc.onicecandidate = (event) => event.candidate && candidates.push(event.candidate.type ?? '?');
+    pc.onicecandidateerror = (event) => errors.push((event as RTCPeerConnectionIceErrorEvent).errorCode);
+    pc.createDataChannel('probe');
+    await pc.setLocalDescription(await pc.createOffer());
+    await new Promise<void>((resolve) => {
+      const done = () => pc.iceGatheringState === 'complete' && resolve();
+      pc.onicegatheringstatechange = done;
+      setTimeout(resolve, 8_000);
+      done();
+    });
+    pc.close();
+    return { candidates, errors };
+  }, server);
+}
+
+describe('TURN through coturn', () => {
+  test('with relay forced, the call works and its media goes through TURN', async () => {
+    const alice = await openPhone(browser);
+    const bob = await openPhone(browser);
+    await recordPeerConnections(alice.page);
+    await recordPeerConnections(bob.page);
+    await joinRoom(alice.page, server.url, 'relayed', 'Alice');
+    await joinRoom(bob.page, server.url, 'relayed', 'Bob');
+    await expectVideoPlaying(bob.page, 'Alice camera');
+    await expectVideoPlaying(alice.page, 'Bob camera');
+
+    for (const page of [alice.page, bob.page]) {
+      const types = await selectedCandidateTypes(page);
+      expect(types.length).toBeGreaterThanOrEqual(2); // send and receive transports
+      expect(new Set(types)).toEqual(new Set(['relay']));
+    }
+    await alice.context.close();
+    await bob.context.close();
+  });
+
+  test('coturn accepts credentials in our REST-API scheme and refuses expired or forged ones', async () => {
+    const { page, context } = await openPhone(browser);
+    await page.goto(server.url);
+    const urls = [turn.urls[0]!];
+    const fresh = await gatherRelay(page, { urls, ...turnCredentials(turn.secret, 'probe', 600) });
+    expect(fresh.candidates).toContain('relay');
+
+    const expired = await gatherRelay(page, { urls, ...turnCredentials(turn.secret, 'probe', -60) });
+    expect(expired.candidates).not.toContain('relay');
+    expect(expired.errors).toContain(401);
+
+    const forged = await gatherRelay(page, { urls, ...turnCredentials('not-the-secret', 'probe', 600) });
+    expect(forged.candidates).not.toContain('relay');
+    await context.close();
+  });
+});
