@@ -4,6 +4,7 @@ import { WebSocketServer } from 'ws';
 import { MAX_MESSAGE_BYTES } from '../shared/protocol/index.ts';
 import { defaultAnnouncedAddress, loadConfig } from './config.ts';
 import { mountClient, mountHealth } from './http/app.ts';
+import { mountMetrics } from './http/metrics.ts';
 import { mountTestHooks } from './http/testHooks.ts';
 import { createLogger } from './log.ts';
 import { RoomRegistry } from './sfu/rooms.ts';
@@ -20,6 +21,7 @@ const rooms = new RoomRegistry(pool);
 
 const app = new Hono();
 mountHealth(app, rooms);
+mountMetrics(app, rooms, pool);
 const connections = mountSignaling(app, { config, rooms });
 if (config.testHooks) mountTestHooks(app, connections);
 mountClient(app, config.staticDir);
