@@ -1,4 +1,5 @@
 import os from 'node:os';
+import path from 'node:path';
 import * as v from 'valibot';
 
 /*
@@ -18,6 +19,13 @@ const intFrom = (fallback: number, min: number, max: number) =>
 const envSchema = v.object({
   PORT: intFrom(3000, 0, 65535),
   HOST: v.optional(v.string(), '0.0.0.0'),
+  /** HTTPS beside HTTP, so phones (which only allow cameras on secure pages) can join from the LAN. */
+  HTTPS: v.optional(v.picklist(['on', 'off']), 'on'),
+  HTTPS_PORT: intFrom(3443, 0, 65535),
+  /** Your own certificate (PEM). Without them a self-signed one is made once and kept in TLS_DIR. */
+  TLS_CERT_FILE: v.optional(v.string()),
+  TLS_KEY_FILE: v.optional(v.string()),
+  TLS_DIR: v.optional(v.string()),
   /** Worker processes; 0 means one per CPU core. */
   MEDIASOUP_WORKERS: intFrom(0, 0, 64),
   /** First UDP/TCP port for media; worker i listens on RTC_PORT + i. 0 picks free ports (tests). */
@@ -47,6 +55,7 @@ const envSchema = v.object({
 export type Config = {
   port: number;
   host: string;
+  https: { port: number; certFile: string | undefined; keyFile: string | undefined; dir: string } | undefined;
   workers: number;
   rtcPort: number;
   rtcListenIp: string;
@@ -101,9 +110,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error('Invalid configuration: ICE_TRANSPORT_POLICY=relay needs TURN_URLS');
   }
   const listenIsLoopback = e.RTC_LISTEN_IP.startsWith('127.');
+  if (!!e.TLS_CERT_FILE !== !!e.TLS_KEY_FILE) throw new Error('Invalid configuration: set both TLS_CERT_FILE and TLS_KEY_FILE');
+  const configHome = env.XDG_CONFIG_HOME ?? path.join(os.homedir(), '.config');
   return {
     port: e.PORT,
     host: e.HOST,
+    https:
+      e.HTTPS === 'on'
+        ? {
+            port: e.HTTPS_PORT,
+            certFile: e.TLS_CERT_FILE,
+            keyFile: e.TLS_KEY_FILE,
+            dir: e.TLS_DIR ?? path.join(configHome, 'huddle', 'tls'),
+          }
+        : undefined,
     workers: e.MEDIASOUP_WORKERS || os.availableParallelism(),
     rtcPort: e.RTC_PORT,
     rtcListenIp: e.RTC_LISTEN_IP,

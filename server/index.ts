@@ -1,9 +1,7 @@
-import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
-import { WebSocketServer } from 'ws';
-import { MAX_MESSAGE_BYTES } from '../shared/protocol/index.ts';
-import { defaultAnnouncedAddress, loadConfig } from './config.ts';
+import { loadConfig } from './config.ts';
 import { mountClient, mountHealth } from './http/app.ts';
+import { listen } from './http/listen.ts';
 import { mountMetrics } from './http/metrics.ts';
 import { mountTestHooks } from './http/testHooks.ts';
 import { createLogger } from './log.ts';
@@ -26,25 +24,11 @@ const connections = mountSignaling(app, { config, rooms });
 if (config.testHooks) mountTestHooks(app, connections);
 mountClient(app, config.staticDir);
 
-const server = serve(
-  {
-    fetch: app.fetch,
-    hostname: config.host,
-    port: config.port,
-    websocket: { server: new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES * 2 }) },
-  },
-  (info) => {
-    // Printed whatever LOG_LEVEL says: it is how people (and the tests) learn where the app is.
-    const wildcard = config.host === '0.0.0.0' || config.host === '::';
-    const lines = [`Huddle listening on http://${wildcard ? 'localhost' : config.host}:${info.port}`];
-    if (wildcard) lines.push(`  on your network: http://${defaultAnnouncedAddress()}:${info.port}`);
-    process.stdout.write(`${lines.join('\n')}\n`);
-  },
-);
+const listening = await listen(app, config);
 
 function shutdown(signal: string): void {
   log.info('shutting down', { signal });
-  server.close();
+  for (const server of listening.servers) server.close();
   void rooms.closeAll().finally(() => {
     pool.close();
     process.exit(0);

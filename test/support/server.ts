@@ -7,6 +7,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 export type RunningServer = {
   url: string;
   port: number;
+  /** The HTTPS address (self-signed certificate), unless started with HTTPS=off. */
+  httpsUrl: string | undefined;
   process: ChildProcess;
   output(): string;
   stop(): Promise<void>;
@@ -25,6 +27,7 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
       HOST: '127.0.0.1',
       RTC_LISTEN_IP: '127.0.0.1',
       RTC_PORT: '0',
+      HTTPS_PORT: '0',
       MEDIASOUP_WORKERS: '1',
       HUDDLE_TEST_HOOKS: '1',
       LOG_LEVEL: 'info',
@@ -50,9 +53,11 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
       reject(new Error(`server exited with ${code} before listening:\n${output}`));
     });
   });
+  const httpsPort = /over https: https:\/\/[^:]+:(\d+)/.exec(output)?.[1];
   return {
     url: `http://127.0.0.1:${port}`,
     port,
+    httpsUrl: httpsPort ? `https://127.0.0.1:${httpsPort}` : undefined,
     process: child,
     output: () => output,
     stop: () =>
