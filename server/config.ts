@@ -22,6 +22,8 @@ const envSchema = v.object({
   /** HTTPS beside HTTP, so phones (which only allow cameras on secure pages) can join from the LAN. */
   HTTPS: v.optional(v.picklist(['on', 'off']), 'on'),
   HTTPS_PORT: intFrom(3443, 0, 65535),
+  /** The address people open (e.g. https://meet.example.org behind a proxy); the LAN https URL when unset. */
+  PUBLIC_URL: v.optional(v.pipe(v.string(), v.url('must be a URL like https://meet.example.org'))),
   /** Your own certificate (PEM). Without them a self-signed one is made once and kept in TLS_DIR. */
   TLS_CERT_FILE: v.optional(v.string()),
   TLS_KEY_FILE: v.optional(v.string()),
@@ -55,6 +57,7 @@ const envSchema = v.object({
 export type Config = {
   port: number;
   host: string;
+  publicUrl: string | undefined;
   https: { port: number; certFile: string | undefined; keyFile: string | undefined; dir: string } | undefined;
   workers: number;
   rtcPort: number;
@@ -115,6 +118,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     port: e.PORT,
     host: e.HOST,
+    publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ''),
     https:
       e.HTTPS === 'on'
         ? {

@@ -3,6 +3,7 @@ import { loadConfig } from './config.ts';
 import { mountClient, mountHealth } from './http/app.ts';
 import { listen } from './http/listen.ts';
 import { mountMetrics } from './http/metrics.ts';
+import { mountPhoneLink } from './http/phoneLink.ts';
 import { mountTestHooks } from './http/testHooks.ts';
 import { createLogger } from './log.ts';
 import { RoomRegistry } from './sfu/rooms.ts';
@@ -22,9 +23,12 @@ mountHealth(app, rooms);
 mountMetrics(app, rooms, pool);
 const connections = mountSignaling(app, { config, rooms });
 if (config.testHooks) mountTestHooks(app, connections);
+let lanUrl: string | undefined;
+mountPhoneLink(app, () => config.publicUrl ?? lanUrl);
 mountClient(app, config.staticDir);
 
 const listening = await listen(app, config);
+lanUrl = listening.phoneUrl;
 
 function shutdown(signal: string): void {
   log.info('shutting down', { signal });

@@ -4,6 +4,7 @@ import type { InitialMedia } from '../media/constraints.ts';
 import { startPreview, takePreview } from '../models/preview.ts';
 import { joinError } from '../models/session.ts';
 import { JoinPreview } from './JoinPreview.tsx';
+import { PhoneLink } from './PhoneLink.tsx';
 import { normalizeRoom, randomRoom, roomFromPath, roomPath } from './roomLink.ts';
 
 export type JoinRequest = { name: string; room: string; media: InitialMedia };
@@ -98,6 +99,7 @@ export function JoinScreen({ onJoin, busy }: { onJoin(request: JoinRequest): Pro
           {busy && <span class="spinner" aria-hidden="true" />}
           Join
         </button>
+        <PhoneLink room={normalizeRoom(room.value)} />
       </form>
     </main>
   );

@@ -1,6 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { expectVideoPlaying, joinRoom, openPhone, PHONE } from '../support/browser.ts';
 import { useServerAndBrowser } from '../support/environment.ts';
+import { waitUntil } from '../support/poll.ts';
+import { startServer } from '../support/server.ts';
 
 const env = useServerAndBrowser();
 
@@ -20,5 +22,32 @@ describe('HTTPS', () => {
     await expectVideoPlaying(phone, 'Laptop camera');
     await secure.close();
     await laptop.context.close();
+  });
+});
+
+describe('open on your phone', () => {
+  test('a laptop shows a QR code of the room’s address for phones; without such an address, nothing', async () => {
+    const { context, page } = await openPhone(env.browser); // loopback-only server: no address for phones
+    await page.goto(`${env.server.url}/r/qr-room`);
+    await page.getByRole('button', { name: 'Join' }).waitFor();
+    expect(await page.getByRole('button', { name: 'Open on your phone' }).count()).toBe(0);
+    await context.close();
+
+    const server = await startServer({ PUBLIC_URL: 'https://meet.example.test' });
+    try {
+      const laptop = await env.browser.newContext({ viewport: { width: 1280, height: 800 } });
+      const tab = await laptop.newPage();
+      await tab.goto(`${server.url}/r/qr-room`);
+      await tab.getByRole('button', { name: 'Open on your phone' }).click();
+      const qr = tab.getByRole('img', { name: 'QR code for https://meet.example.test/r/qr-room' });
+      await waitUntil(() => qr.evaluate((image: HTMLImageElement) => image.complete && image.naturalWidth > 0), 'the QR code to load');
+      expect(await tab.locator('.phone-url').textContent()).toBe('https://meet.example.test/r/qr-room');
+      const svg = await fetch(`${server.url}/api/phone-link.svg?room=qr-room`);
+      expect(svg.headers.get('content-type')).toBe('image/svg+xml');
+      expect(await svg.text()).toMatch(/^<svg/);
+      await laptop.close();
+    } finally {
+      await server.stop();
+    }
   });
 });
