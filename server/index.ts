@@ -4,6 +4,7 @@ import { mountClient, mountHealth } from './http/app.ts';
 import { listen } from './http/listen.ts';
 import { mountMetrics } from './http/metrics.ts';
 import { mountPhoneLink } from './http/phoneLink.ts';
+import { mountSecurityHeaders } from './http/securityHeaders.ts';
 import { mountTestHooks } from './http/testHooks.ts';
 import { createLogger } from './log.ts';
 import { RoomRegistry } from './sfu/rooms.ts';
@@ -19,6 +20,7 @@ const pool = await WorkerPool.create(config, () => process.exit(1));
 const rooms = new RoomRegistry(pool);
 
 const app = new Hono();
+mountSecurityHeaders(app);
 mountHealth(app, rooms);
 mountMetrics(app, rooms, pool);
 const connections = mountSignaling(app, { config, rooms });

@@ -15,6 +15,8 @@ describe('HTTPS', () => {
     const phone = await secure.newPage();
     const laptop = await openPhone(env.browser);
 
+    const page = await phone.goto(`${httpsUrl}/r/tls`);
+    expect(page?.headers()['strict-transport-security']).toMatch(/max-age=\d+/);
     await joinRoom(phone, httpsUrl!, 'tls', 'Phone');
     expect(await phone.evaluate(() => window.isSecureContext && location.protocol)).toBe('https:');
     await joinRoom(laptop.page, env.server.url, 'tls', 'Laptop');
@@ -49,5 +51,24 @@ describe('open on your phone', () => {
     } finally {
       await server.stop();
     }
+  });
+});
+
+describe('security headers', () => {
+  test('the strict CSP lets the whole app work: join, call, share, with no violation', async () => {
+    const { context, page } = await openPhone(env.browser);
+    await page.addInitScript(() => {
+      const violations: string[] = [];
+      (window as unknown as { __violations: string[] }).__violations = violations;
+      document.addEventListener('securitypolicyviolation', (event) => violations.push(`${event.violatedDirective} ${event.blockedURI}`));
+    });
+    const response = await page.goto(`${env.server.url}/r/csp`);
+    expect(response?.headers()['content-security-policy']).toContain("default-src 'self'");
+    expect(response?.headers()['strict-transport-security']).toBeUndefined(); // plain http on a LAN: no HSTS
+    await joinRoom(page, env.server.url, 'csp', 'Cy');
+    await page.getByRole('button', { name: 'Share screen' }).click();
+    await expectVideoPlaying(page, 'Cy screen');
+    expect(await page.evaluate(() => (window as unknown as { __violations: string[] }).__violations)).toEqual([]);
+    await context.close();
   });
 });
