@@ -36,6 +36,12 @@ const envSchema = v.object({
   /** Address put into ICE candidates; defaults to this host's first LAN IPv4 address. */
   RTC_ANNOUNCED_ADDRESS: v.optional(v.string()),
   PEER_GRACE_MS: intFrom(30_000, 0, 600_000),
+  /** Joins allowed per client address per minute (reconnects count): a whole class behind one NAT must fit. */
+  JOIN_RATE_PER_MINUTE: intFrom(60, 1, 100_000),
+  /** Signaling messages per connection per second (bursts of 5× are allowed). */
+  MESSAGE_RATE_PER_SECOND: intFrom(50, 1, 100_000),
+  /** Take the client address from X-Forwarded-For (only behind your own reverse proxy). */
+  TRUST_PROXY: v.optional(v.picklist(['0', '1']), '0'),
   MAX_PEERS_PER_ROOM: intFrom(50, 1, 1000),
   MEDIASOUP_WORKER_BIN: v.optional(v.string()),
   MEDIASOUP_LOG_LEVEL: v.optional(v.picklist(['debug', 'warn', 'error', 'none']), 'warn'),
@@ -64,6 +70,9 @@ export type Config = {
   rtcListenIp: string;
   rtcAnnouncedAddress: string;
   peerGraceMs: number;
+  joinRatePerMinute: number;
+  messageRatePerSecond: number;
+  trustProxy: boolean;
   maxPeersPerRoom: number;
   workerBin: string | undefined;
   mediasoupLogLevel: 'debug' | 'warn' | 'error' | 'none';
@@ -133,6 +142,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rtcListenIp: e.RTC_LISTEN_IP,
     rtcAnnouncedAddress: e.RTC_ANNOUNCED_ADDRESS ?? (listenIsLoopback ? e.RTC_LISTEN_IP : defaultAnnouncedAddress()),
     peerGraceMs: e.PEER_GRACE_MS,
+    joinRatePerMinute: e.JOIN_RATE_PER_MINUTE,
+    messageRatePerSecond: e.MESSAGE_RATE_PER_SECOND,
+    trustProxy: e.TRUST_PROXY === '1',
     maxPeersPerRoom: e.MAX_PEERS_PER_ROOM,
     workerBin: e.MEDIASOUP_WORKER_BIN,
     mediasoupLogLevel: e.MEDIASOUP_LOG_LEVEL,

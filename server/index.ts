@@ -9,6 +9,7 @@ import { mountTestHooks } from './http/testHooks.ts';
 import { createLogger } from './log.ts';
 import { RoomRegistry } from './sfu/rooms.ts';
 import { WorkerPool } from './sfu/workerPool.ts';
+import { KeyedRateLimiter } from './signaling/rateLimit.ts';
 import { mountSignaling } from './signaling/websocket.ts';
 
 /* Composition root: config → workers → rooms → HTTP + WebSocket. Nothing else lives here. */
@@ -23,7 +24,8 @@ const app = new Hono();
 mountSecurityHeaders(app);
 mountHealth(app, rooms);
 mountMetrics(app, rooms, pool);
-const connections = mountSignaling(app, { config, rooms });
+const joinLimiter = new KeyedRateLimiter(config.joinRatePerMinute, config.joinRatePerMinute / 60);
+const connections = mountSignaling(app, { config, rooms, joinLimiter });
 if (config.testHooks) mountTestHooks(app, connections);
 let lanUrl: string | undefined;
 mountPhoneLink(app, () => config.publicUrl ?? lanUrl);

@@ -14,7 +14,7 @@ import { holdWakeLock } from './wakeLock.ts';
 const log = createLogger('call');
 
 /** Join errors that retrying cannot fix: back to the join screen with the server's words. */
-const FATAL_JOIN_CODES = new Set(['room_full', 'bad_request', 'unsupported_version']);
+const FATAL_JOIN_CODES = new Set(['room_full', 'bad_request', 'unsupported_version', 'rate_limited']);
 
 /** After this many failed first attempts, tell the person the server cannot be reached (we keep trying). */
 const UNREACHABLE_AFTER_ATTEMPTS = 2;

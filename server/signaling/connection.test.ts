@@ -113,3 +113,37 @@ describe('room and peer lifecycle', () => {
     await bob.request('leave');
   });
 });
+
+describe('rate limits', () => {
+  test('a flood of messages is cut to the connection’s budget with rate_limited; the connection survives', async () => {
+    const flooder = new FakeClient(services);
+    await flooder.request('hello', { protocolVersion: PROTOCOL_VERSION });
+    const before = flooder.sent.length;
+    for (let id = 1000; id < 1600; id++) flooder.connection.received(JSON.stringify({ id, method: 'ping' }));
+    await expect.poll(() => flooder.sent.length - before).toBe(600);
+    const replies = flooder.sent.slice(before);
+    const limited = replies.filter((reply) => reply.error?.code === 'rate_limited').length;
+    expect(limited).toBeGreaterThan(0);
+    expect(replies.filter((reply) => reply.ok).length).toBeGreaterThanOrEqual(services.config.messageRatePerSecond * 5 - 1);
+    expect(flooder.closedWith).toBeUndefined();
+  });
+
+  test('new joins from one address are limited; resuming is not', async () => {
+    const limited = await createTestServices({ joinRatePerMinute: 2 });
+    try {
+      const first = new FakeClient(limited);
+      const identity = await first.join('busy', 'One');
+      await new FakeClient(limited).join('busy', 'Two');
+      const third = new FakeClient(limited);
+      await third.request('hello', { protocolVersion: PROTOCOL_VERSION });
+      expect(await third.request('join', { room: 'busy', name: 'Three' })).toMatchObject({ error: { code: 'rate_limited' } });
+
+      first.connection.drop();
+      const back = new FakeClient(limited);
+      const resumed = await back.join('busy', 'One', { resume: { peerId: identity.peerId, token: identity.resumeToken } });
+      expect(resumed.resumed).toBe(true);
+    } finally {
+      limited.pool.close();
+    }
+  });
+});

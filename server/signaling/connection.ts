@@ -10,6 +10,7 @@ import { createLogger } from '../log.ts';
 import type { Handler, HandlerContext, Services, Session } from './context.ts';
 import { handlers } from './handlers/index.ts';
 import { handleDisconnect } from './handlers/session.ts';
+import { TokenBucket } from './rateLimit.ts';
 
 const log = createLogger('signaling');
 
@@ -35,12 +36,16 @@ export class Connection {
   readonly #context: HandlerContext;
   #queue: Promise<void> = Promise.resolve();
   #queued = 0;
+  readonly #messages: TokenBucket;
   #idleTimer: NodeJS.Timeout | undefined;
   #open = true;
 
-  constructor(socket: SocketLike, services: Services) {
+  constructor(socket: SocketLike, services: Services, remoteAddress: string) {
     this.#socket = socket;
+    const rate = services.config.messageRatePerSecond;
+    this.#messages = new TokenBucket(rate * 5, rate);
     const session: Session = {
+      remoteAddress,
       handshaken: false,
       joined: undefined,
       channel: {
@@ -69,8 +74,8 @@ export class Connection {
       this.#send({ id: parsed.id, ok: false, error: parsed.error.toBody() });
       return;
     }
-    if (this.#queued >= MAX_QUEUED_REQUESTS) {
-      const error = { code: 'rate_limited' as const, message: 'Too many requests in flight; slow down' };
+    if (!this.#messages.take() || this.#queued >= MAX_QUEUED_REQUESTS) {
+      const error = { code: 'rate_limited' as const, message: 'Too many messages; slow down' };
       this.#send({ id: parsed.request.id, ok: false, error });
       return;
     }

@@ -4,9 +4,12 @@ import type { Config } from '../config.ts';
 import type { Peer, PeerChannel } from '../sfu/peer.ts';
 import type { Room } from '../sfu/room.ts';
 import type { RoomRegistry } from '../sfu/rooms.ts';
+import type { KeyedRateLimiter } from './rateLimit.ts';
 
 /** What one signaling connection knows about itself. */
 export type Session = {
+  /** The client's address, for per-address limits. */
+  readonly remoteAddress: string;
   handshaken: boolean;
   joined: { room: Room; peer: Peer } | undefined;
   readonly channel: PeerChannel;
@@ -16,7 +19,8 @@ export type Session = {
 export type Services = {
   config: Config;
   rooms: RoomRegistry;
-  /** Called when a joined peer's socket goes away; the peer lingers for the grace period. */
+  /** Joins per client address. */
+  joinLimiter: KeyedRateLimiter;
 };
 
 export type HandlerContext = { session: Session; services: Services };

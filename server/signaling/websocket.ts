@@ -1,5 +1,6 @@
 import { upgradeWebSocket } from '@hono/node-server';
-import type { Hono } from 'hono';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import type { Context, Hono } from 'hono';
 import { MAX_MESSAGE_BYTES } from '../../shared/protocol/index.ts';
 import { createLogger } from '../log.ts';
 import { Connection } from './connection.ts';
@@ -7,12 +8,19 @@ import type { Services } from './context.ts';
 
 const log = createLogger('ws');
 
+/** The client's address; behind your own reverse proxy (TRUST_PROXY=1), the first X-Forwarded-For entry. */
+function clientAddress(c: Context, trustProxy: boolean): string {
+  const forwarded = trustProxy ? c.req.header('x-forwarded-for')?.split(',')[0]?.trim() : undefined;
+  return forwarded || getConnInfo(c).remote.address || 'unknown';
+}
+
 /** Mounts the signaling WebSocket at /ws and returns the set of live connections. */
 export function mountSignaling(app: Hono, services: Services): Set<Connection> {
   const connections = new Set<Connection>();
   app.get(
     '/ws',
-    upgradeWebSocket(() => {
+    upgradeWebSocket((c) => {
+      const remoteAddress = clientAddress(c, services.config.trustProxy);
       let connection: Connection | undefined;
       return {
         onOpen(_event, ws) {
@@ -22,6 +30,7 @@ export function mountSignaling(app: Hono, services: Services): Set<Connection> {
               close: (code, reason) => ws.close(code, reason),
             },
             services,
+            remoteAddress,
           );
           connections.add(connection);
         },

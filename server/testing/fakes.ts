@@ -1,5 +1,6 @@
 import { loadConfig, type Config } from '../config.ts';
 import { Connection, type SocketLike } from '../signaling/connection.ts';
+import { KeyedRateLimiter } from '../signaling/rateLimit.ts';
 import type { Services } from '../signaling/context.ts';
 import { RoomRegistry } from '../sfu/rooms.ts';
 import { WorkerPool } from '../sfu/workerPool.ts';
@@ -13,7 +14,8 @@ export async function createTestServices(overrides: Partial<Config> = {}): Promi
   const pool = await WorkerPool.create(config, (error) => {
     throw error;
   });
-  return { config, rooms: new RoomRegistry(pool), pool };
+  const joinLimiter = new KeyedRateLimiter(config.joinRatePerMinute, config.joinRatePerMinute / 60);
+  return { config, rooms: new RoomRegistry(pool), pool, joinLimiter };
 }
 
 type Sent = { id?: number | null; ok?: boolean; data?: unknown; error?: { code: string }; method?: string };
@@ -33,7 +35,7 @@ export class FakeClient {
         this.connection.closed();
       },
     };
-    this.connection = new Connection(socket, services);
+    this.connection = new Connection(socket, services, '127.0.0.1');
   }
 
   /** Sends a raw frame and waits for the reply carrying `id` (or, for unparseable frames, the next reply). */

@@ -36,6 +36,10 @@ export const sessionHandlers: SessionHandlers = {
       resumed = true;
       room.broadcast({ method: 'peerConnectionChanged', data: { peerId: peer.id, connected: true } }, peer.id);
     } else {
+      // Only new peers count: a resume creates nothing, and a phone on a flaky network must always get back in.
+      if (!services.joinLimiter.take(session.remoteAddress)) {
+        throw new ProtocolError('rate_limited', 'Too many joins from your network just now. Wait a minute and try again.');
+      }
       if (room.peers.size >= services.config.maxPeersPerRoom) {
         throw new ProtocolError('room_full', `Room "${roomId}" is full. Try again later, or use another room.`);
       }
