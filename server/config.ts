@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import * as v from 'valibot';
@@ -40,6 +41,9 @@ const envSchema = v.object({
   JOIN_RATE_PER_MINUTE: intFrom(60, 1, 100_000),
   /** Signaling messages per connection per second (bursts of 5× are allowed). */
   MESSAGE_RATE_PER_SECOND: intFrom(50, 1, 100_000),
+  /** Signs invite links; random per start when unset (invites then end with a restart, as rooms do). */
+  INVITE_SECRET: v.optional(v.pipe(v.string(), v.minLength(16, 'use at least 16 characters'))),
+  INVITE_TTL_S: intFrom(24 * 3600, 60, 30 * 24 * 3600),
   /** Take the client address from X-Forwarded-For (only behind your own reverse proxy). */
   TRUST_PROXY: v.optional(v.picklist(['0', '1']), '0'),
   MAX_PEERS_PER_ROOM: intFrom(50, 1, 1000),
@@ -73,6 +77,8 @@ export type Config = {
   joinRatePerMinute: number;
   messageRatePerSecond: number;
   trustProxy: boolean;
+  inviteSecret: string;
+  inviteTtlS: number;
   maxPeersPerRoom: number;
   workerBin: string | undefined;
   mediasoupLogLevel: 'debug' | 'warn' | 'error' | 'none';
@@ -145,6 +151,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     joinRatePerMinute: e.JOIN_RATE_PER_MINUTE,
     messageRatePerSecond: e.MESSAGE_RATE_PER_SECOND,
     trustProxy: e.TRUST_PROXY === '1',
+    inviteSecret: e.INVITE_SECRET ?? randomBytes(32).toString('base64url'),
+    inviteTtlS: e.INVITE_TTL_S,
     maxPeersPerRoom: e.MAX_PEERS_PER_ROOM,
     workerBin: e.MEDIASOUP_WORKER_BIN,
     mediasoupLogLevel: e.MEDIASOUP_LOG_LEVEL,

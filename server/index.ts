@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { InviteSigner } from './access/invites.ts';
 import { loadConfig } from './config.ts';
 import { mountClient, mountHealth } from './http/app.ts';
 import { listen } from './http/listen.ts';
@@ -25,7 +26,8 @@ mountSecurityHeaders(app);
 mountHealth(app, rooms);
 mountMetrics(app, rooms, pool);
 const joinLimiter = new KeyedRateLimiter(config.joinRatePerMinute, config.joinRatePerMinute / 60);
-const connections = mountSignaling(app, { config, rooms, joinLimiter });
+const invites = new InviteSigner(config.inviteSecret, config.inviteTtlS);
+const connections = mountSignaling(app, { config, rooms, joinLimiter, invites });
 if (config.testHooks) mountTestHooks(app, connections);
 let lanUrl: string | undefined;
 mountPhoneLink(app, () => config.publicUrl ?? lanUrl);

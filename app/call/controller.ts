@@ -3,7 +3,7 @@ import { createLogger } from '../log.ts';
 import type { InitialMedia } from '../media/constraints.ts';
 import { controls } from '../models/localMedia.ts';
 import { clearParticipants, participants, removeParticipant, upsertParticipant } from '../models/participants.ts';
-import { connection, displayName, joinError, notice, phase, roomName } from '../models/session.ts';
+import { connection, displayName, joinError, notice, phase, roomLocked, roomName, type RoomAccess } from '../models/session.ts';
 import { SfuSession } from '../net/sfu.ts';
 import { SignalingClient } from '../net/signaling.ts';
 import { LocalMedia, SELF_ID } from './localMedia.ts';
@@ -14,7 +14,16 @@ import { holdWakeLock } from './wakeLock.ts';
 const log = createLogger('call');
 
 /** Join errors that retrying cannot fix: back to the join screen with the server's words. */
-const FATAL_JOIN_CODES = new Set(['room_full', 'bad_request', 'unsupported_version', 'rate_limited']);
+const FATAL_JOIN_CODES = new Set([
+  'room_full',
+  'bad_request',
+  'unsupported_version',
+  'rate_limited',
+  'password_required',
+  'wrong_password',
+  'invite_invalid',
+  'invite_expired',
+]);
 
 /** After this many failed first attempts, tell the person the server cannot be reached (we keep trying). */
 const UNREACHABLE_AFTER_ATTEMPTS = 2;
@@ -26,6 +35,7 @@ const UNREACHABLE_AFTER_ATTEMPTS = 2;
 export class CallController {
   readonly #room: string;
   readonly #name: string;
+  readonly #access: RoomAccess;
   readonly #signaling: SignalingClient;
   readonly #local: LocalMedia;
   readonly #remote = new RemoteMedia();
@@ -36,9 +46,10 @@ export class CallController {
   #releaseWakeLock: (() => void) | undefined;
   #onOnline = () => this.#signaling.reconnectNow();
 
-  constructor(room: string, name: string) {
+  constructor(room: string, name: string, access: RoomAccess) {
     this.#room = room;
     this.#name = name;
+    this.#access = access;
     const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
     this.#signaling = new SignalingClient(`${scheme}//${location.host}/ws`, {
       ready: () => void this.#enqueue(() => this.#join()),
@@ -62,6 +73,7 @@ export class CallController {
       toggleCam: () => this.#enqueue(() => this.#local.toggleCam()),
       toggleScreen: () => this.#enqueue(() => this.#local.toggleScreen()),
       leave: () => this.leave(),
+      inviteLink: () => this.#inviteLink(),
     };
     window.addEventListener('online', this.#onOnline);
     this.#releaseWakeLock = holdWakeLock();
@@ -78,12 +90,21 @@ export class CallController {
     phase.value = 'lobby';
   }
 
+  /** The link to hand out: the room's address, plus a signed invite when the room has a password. */
+  async #inviteLink(): Promise<string> {
+    const base = `${location.origin}/r/${encodeURIComponent(this.#room)}`;
+    if (!roomLocked.value) return base;
+    const { invite } = await this.#signaling.request('createInvite', {});
+    return `${base}?invite=${encodeURIComponent(invite)}`;
+  }
+
   async #join(): Promise<void> {
     let reply: ResponseData<'join'>;
     try {
       reply = await this.#signaling.request('join', {
         room: this.#room,
         name: this.#name,
+        ...this.#access,
         ...(this.#identity ? { resume: this.#identity } : {}),
       });
     } catch (error) {
@@ -93,6 +114,7 @@ export class CallController {
       return;
     }
     this.#identity = { peerId: reply.peerId, token: reply.resumeToken };
+    roomLocked.value = reply.locked;
     this.#syncPeers(reply.peers);
     if (reply.resumed && this.#sfu && !this.#sfu.closed) {
       this.#remote.reconcile(reply.peers);

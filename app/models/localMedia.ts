@@ -12,6 +12,8 @@ export type CallControls = {
   toggleCam(): Promise<void>;
   toggleScreen(): Promise<void>;
   leave(): Promise<void>;
+  /** The link to invite someone: signed when the room has a password. */
+  inviteLink(): Promise<string>;
 };
 
 /** Filled in by the call controller when a call starts; components only call these. */

@@ -14,3 +14,9 @@ export const connection = signal<ConnectionState>('connecting');
 export const joinError = signal<string | null>(null);
 /** A problem in the call that does not end it (camera blocked, share failed), shown as a dismissible banner. */
 export const notice = signal<string | null>(null);
+
+/** What lets this person into a room with a password: the password, or an invite from a link. */
+export type RoomAccess = { password?: string; invite?: string };
+
+/** The room has a password: the Invite button hands out signed invite links instead of the bare room link. */
+export const roomLocked = signal(false);

@@ -18,7 +18,7 @@ export function App() {
     try {
       const module = room.value ?? (await import('../room/index.ts'));
       room.value = module;
-      await module.startCall(request.room, request.name, request.media);
+      await module.startCall(request.room, request.name, request.media, request.access);
     } finally {
       loading.value = false;
     }

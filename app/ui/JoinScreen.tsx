@@ -1,13 +1,14 @@
 import { useSignal } from '@preact/signals';
 import type { TargetedEvent } from 'preact';
 import type { InitialMedia } from '../media/constraints.ts';
+import type { RoomAccess } from '../models/session.ts';
 import { startPreview, takePreview } from '../models/preview.ts';
 import { joinError } from '../models/session.ts';
 import { JoinPreview } from './JoinPreview.tsx';
 import { PhoneLink } from './PhoneLink.tsx';
 import { normalizeRoom, randomRoom, roomFromPath, roomPath } from './roomLink.ts';
 
-export type JoinRequest = { name: string; room: string; media: InitialMedia };
+export type JoinRequest = { name: string; room: string; media: InitialMedia; access: RoomAccess };
 
 const NAME_KEY = 'huddle.name';
 
@@ -24,7 +25,10 @@ export function JoinScreen({ onJoin, busy }: { onJoin(request: JoinRequest): Pro
   const fromLink = roomFromPath(location.pathname);
   const name = useSignal(rememberedName());
   const room = useSignal(fromLink || randomRoom());
+  const password = useSignal('');
   const problem = useSignal<string | null>(null);
+  // An invite link (/r/<room>?invite=…) lets its holder into a room with a password.
+  const invite = new URLSearchParams(location.search).get('invite') || undefined;
 
   async function submit(event: TargetedEvent<HTMLFormElement, SubmitEvent>): Promise<void> {
     event.preventDefault();
@@ -38,10 +42,12 @@ export function JoinScreen({ onJoin, busy }: { onJoin(request: JoinRequest): Pro
     } catch {
       // Private mode: the name is simply not remembered.
     }
-    history.replaceState(null, '', roomPath(cleanRoom));
+    const keepInvite = invite && cleanRoom === fromLink;
+    history.replaceState(null, '', `${roomPath(cleanRoom)}${keepInvite ? location.search : ''}`);
+    const access = { ...(keepInvite ? { invite } : {}), ...(password.value ? { password: password.value } : {}) };
     const media = takePreview();
     try {
-      await onJoin({ name: cleanName, room: cleanRoom, media });
+      await onJoin({ name: cleanName, room: cleanRoom, media, access });
     } catch {
       problem.value = 'The app could not load. Check your connection and try again.';
       media.mic?.stop();
@@ -84,6 +90,22 @@ export function JoinScreen({ onJoin, busy }: { onJoin(request: JoinRequest): Pro
             onInput={(event) => (room.value = event.currentTarget.value)}
           />
         </label>
+        {invite && room.value === fromLink ? (
+          <p class="hint ok">Your invite link lets you in: no password needed.</p>
+        ) : (
+          <label class="field">
+            <span>Password</span>
+            <input
+              type="password"
+              name="room-password"
+              autoComplete="off"
+              maxLength={128}
+              placeholder="Optional: lock a new room, or enter a locked one"
+              value={password.value}
+              onInput={(event) => (password.value = event.currentTarget.value)}
+            />
+          </label>
+        )}
         {!window.isSecureContext && (
           <p class="hint" role="note">
             This page is not on https, so your browser will not let it use the camera or microphone. Open the https://

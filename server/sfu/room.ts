@@ -7,6 +7,7 @@ import {
   type Notification,
   type TransportDirection,
 } from '../../shared/protocol/index.ts';
+import type { PasswordHash } from '../access/password.ts';
 import { createLogger } from '../log.ts';
 import { mediaCodecs } from './codecs.ts';
 import type { ConsumerAppData, Peer, ProducerAppData, TransportAppData } from './peer.ts';
@@ -23,6 +24,8 @@ export class Room {
   readonly slot: WorkerSlot;
   readonly router: types.Router;
   readonly peers = new Map<string, Peer>();
+  /** Set by the first person in, if they chose one; only its hash is kept (see access/admission.ts). */
+  password: Promise<PasswordHash> | undefined;
   #closed = false;
   #onClose: () => void;
 

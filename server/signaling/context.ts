@@ -1,5 +1,6 @@
 import type { Method, RequestData, ResponseData } from '../../shared/protocol/index.ts';
 import { ProtocolError } from '../../shared/protocol/index.ts';
+import type { InviteSigner } from '../access/invites.ts';
 import type { Config } from '../config.ts';
 import type { Peer, PeerChannel } from '../sfu/peer.ts';
 import type { Room } from '../sfu/room.ts';
@@ -21,6 +22,7 @@ export type Services = {
   rooms: RoomRegistry;
   /** Joins per client address. */
   joinLimiter: KeyedRateLimiter;
+  invites: InviteSigner;
 };
 
 export type HandlerContext = { session: Session; services: Services };

@@ -1,3 +1,4 @@
+import { InviteSigner } from '../access/invites.ts';
 import { loadConfig, type Config } from '../config.ts';
 import { Connection, type SocketLike } from '../signaling/connection.ts';
 import { KeyedRateLimiter } from '../signaling/rateLimit.ts';
@@ -15,7 +16,8 @@ export async function createTestServices(overrides: Partial<Config> = {}): Promi
     throw error;
   });
   const joinLimiter = new KeyedRateLimiter(config.joinRatePerMinute, config.joinRatePerMinute / 60);
-  return { config, rooms: new RoomRegistry(pool), pool, joinLimiter };
+  const invites = new InviteSigner(config.inviteSecret, config.inviteTtlS);
+  return { config, rooms: new RoomRegistry(pool), pool, joinLimiter, invites };
 }
 
 type Sent = { id?: number | null; ok?: boolean; data?: unknown; error?: { code: string }; method?: string };

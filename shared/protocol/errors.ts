@@ -16,6 +16,10 @@ export const ERROR_CODES = [
   'cannot_consume', // the peer's device cannot receive that producer's codec
   'media_error', // mediasoup refused the parameters
   'room_full',
+  'password_required', // the room has a password and none (or no valid invite) was given
+  'wrong_password',
+  'invite_invalid', // the invite link is damaged, forged or for another room
+  'invite_expired',
   'rate_limited',
   'internal',
   'timeout',

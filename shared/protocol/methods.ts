@@ -8,6 +8,7 @@ export const methods = {
   join: session.join,
   setCapabilities: session.setCapabilities,
   leave: session.leave,
+  createInvite: session.createInvite,
   ping: session.ping,
   createTransport: media.createTransport,
   connectTransport: media.connectTransport,

@@ -30,6 +30,10 @@ export const join = {
     name: displayNameSchema,
     /** Present when the client reconnects: the same peer resumes if the server still holds it. */
     resume: v.optional(v.object({ peerId: idSchema, token: v.pipe(v.string(), v.maxLength(128)) })),
+    /** The room's password; when the room is new, it becomes the room's password. */
+    password: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(128))),
+    /** A signed invite (from an invite link): enters a room with a password without knowing it. */
+    invite: v.optional(v.pipe(v.string(), v.maxLength(2048))),
   }),
   response: v.object({
     peerId: idSchema,
@@ -43,7 +47,15 @@ export const join = {
     iceTransportPolicy: v.picklist(['all', 'relay']),
     /** Everyone else in the room, with what they publish. */
     peers: v.array(peerInfoSchema),
+    /** The room has a password: share invite links (`createInvite`) rather than the bare room link. */
+    locked: v.boolean(),
   }),
+};
+
+/** A signed invite link to this room, for people who do not know its password. */
+export const createInvite = {
+  request: v.object({}),
+  response: v.object({ invite: v.string(), expiresAt: v.number() }),
 };
 
 export const setCapabilities = {

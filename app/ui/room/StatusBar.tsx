@@ -1,6 +1,7 @@
 import { useSignal } from '@preact/signals';
+import { controls } from '../../models/localMedia.ts';
 import { participants } from '../../models/participants.ts';
-import { connection, roomName, type ConnectionState } from '../../models/session.ts';
+import { connection, notice, roomLocked, roomName, type ConnectionState } from '../../models/session.ts';
 import { roomPath } from '../roomLink.ts';
 import { LinkIcon } from './icons.tsx';
 
@@ -17,8 +18,9 @@ export function StatusBar() {
   const count = participants.value.size;
 
   async function share(): Promise<void> {
-    const url = `${location.origin}${roomPath(roomName.value)}`;
+    let url = `${location.origin}${roomPath(roomName.value)}`;
     try {
+      url = (await controls.value?.inviteLink()) ?? url;
       if (navigator.share && matchMedia('(pointer: coarse)').matches) {
         await navigator.share({ title: 'Join my call', url });
         return;
@@ -26,8 +28,9 @@ export function StatusBar() {
       await navigator.clipboard.writeText(url);
       copied.value = true;
       setTimeout(() => (copied.value = false), 2000);
-    } catch {
-      // Share sheet dismissed or clipboard refused: nothing to report.
+    } catch (error) {
+      // The share sheet was dismissed: fine. No clipboard (plain http on a LAN): show the link to copy by hand.
+      if (!(error instanceof DOMException && error.name === 'AbortError')) notice.value = `Invite with this link: ${url}`;
     }
   }
 
@@ -35,7 +38,10 @@ export function StatusBar() {
     <header class="status-bar">
       <div class="room-title">
         <strong>{roomName.value}</strong>
-        <span class="people">{count === 1 ? 'Just you' : `${count} people`}</span>
+        <span class="people">
+          {count === 1 ? 'Just you' : `${count} people`}
+          {roomLocked.value && ' · locked with a password'}
+        </span>
       </div>
       <span class={`connection connection-${connection.value}`} role="status" aria-live="polite">
         <span class="dot" aria-hidden="true" />

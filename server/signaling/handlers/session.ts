@@ -1,13 +1,15 @@
 import { PROTOCOL_VERSION, ProtocolError } from '../../../shared/protocol/index.ts';
 import type { types } from 'mediasoup';
+import { admit } from '../../access/admission.ts';
 import { iceServersFor } from '../../ice/iceServers.ts';
 import { createLogger } from '../../log.ts';
 import { Peer } from '../../sfu/peer.ts';
-import { requireJoined, type HandlerTable, type HandlerContext } from '../context.ts';
+import type { Room } from '../../sfu/room.ts';
+import { requireJoined, type HandlerContext, type HandlerTable, type Services, type Session } from '../context.ts';
 
 const log = createLogger('session');
 
-type SessionHandlers = Pick<HandlerTable, 'hello' | 'join' | 'setCapabilities' | 'leave' | 'ping'>;
+type SessionHandlers = Pick<HandlerTable, 'hello' | 'join' | 'setCapabilities' | 'leave' | 'ping' | 'createInvite'>;
 
 export const sessionHandlers: SessionHandlers = {
   async hello({ session }, { protocolVersion }) {
@@ -21,30 +23,19 @@ export const sessionHandlers: SessionHandlers = {
     return { protocolVersion: PROTOCOL_VERSION };
   },
 
-  async join(context, { room: roomId, name, resume }) {
-    const { session, services } = context;
+  async join({ session, services }, { room: roomId, name, resume, password, invite }) {
     if (session.joined) throw new ProtocolError('already_joined', 'This connection already joined a room');
     const room = await services.rooms.getOrCreate(roomId);
-    const previous = resume ? room.peers.get(resume.peerId) : undefined;
     let peer: Peer;
     let resumed = false;
-    if (previous && resume && previous.matchesToken(resume.token)) {
-      // The same person on a new socket: keep their media, cut the old socket if it is somehow still open.
-      previous.channel?.drop();
-      previous.attach(session.channel);
-      peer = previous;
-      resumed = true;
-      room.broadcast({ method: 'peerConnectionChanged', data: { peerId: peer.id, connected: true } }, peer.id);
-    } else {
-      // Only new peers count: a resume creates nothing, and a phone on a flaky network must always get back in.
-      if (!services.joinLimiter.take(session.remoteAddress)) {
-        throw new ProtocolError('rate_limited', 'Too many joins from your network just now. Wait a minute and try again.');
-      }
-      if (room.peers.size >= services.config.maxPeersPerRoom) {
-        throw new ProtocolError('room_full', `Room "${roomId}" is full. Try again later, or use another room.`);
-      }
-      peer = new Peer(name, session.channel);
-      room.addPeer(peer);
+    try {
+      const previous = resume ? resumePeer(room, resume, session) : undefined;
+      resumed = previous !== undefined;
+      peer = previous ?? (await admitNewPeer(room, { name, password, invite }, session, services));
+    } catch (error) {
+      // A room made for this join alone must not outlive its refusal.
+      if (room.peers.size === 0) room.close();
+      throw error;
     }
     session.joined = { room, peer };
     log.info(resumed ? 'peer resumed' : 'peer joined', { room: room.id, peer: peer.id, peers: room.peers.size });
@@ -56,7 +47,13 @@ export const sessionHandlers: SessionHandlers = {
       iceServers: iceServersFor(services.config.ice, peer.id),
       iceTransportPolicy: services.config.ice.transportPolicy,
       peers: room.otherPeers(peer).map((other) => other.info()),
+      locked: room.password !== undefined,
     };
+  },
+
+  async createInvite({ session, services }) {
+    const { room } = requireJoined(session);
+    return services.invites.create(room.id);
   },
 
   async setCapabilities({ session }, { rtpCapabilities, sctpCapabilities }) {
@@ -89,4 +86,34 @@ export function handleDisconnect({ session, services }: HandlerContext): void {
   if (peer.channel !== session.channel) return;
   peer.detach(services.config.peerGraceMs, () => room.removePeer(peer));
   room.broadcast({ method: 'peerConnectionChanged', data: { peerId: peer.id, connected: false } }, peer.id);
+}
+
+/** The same person on a new socket: keep their media, cut the old socket if it is somehow still open. */
+function resumePeer(room: Room, resume: { peerId: string; token: string }, session: Session): Peer | undefined {
+  const previous = room.peers.get(resume.peerId);
+  if (!previous || !previous.matchesToken(resume.token)) return undefined;
+  previous.channel?.drop();
+  previous.attach(session.channel);
+  room.broadcast({ method: 'peerConnectionChanged', data: { peerId: previous.id, connected: true } }, previous.id);
+  return previous;
+}
+
+async function admitNewPeer(
+  room: Room,
+  request: { name: string; password?: string | undefined; invite?: string | undefined },
+  session: Session,
+  services: Services,
+): Promise<Peer> {
+  // Only new peers count: a resume creates nothing, and a phone on a flaky network must always get back in.
+  if (!services.joinLimiter.take(session.remoteAddress)) {
+    throw new ProtocolError('rate_limited', 'Too many joins from your network just now. Wait a minute and try again.');
+  }
+  if (room.peers.size >= services.config.maxPeersPerRoom) {
+    throw new ProtocolError('room_full', `Room "${room.id}" is full. Try again later, or use another room.`);
+  }
+  await admit(room, request, services.invites);
+  if (room.closed) throw new ProtocolError('bad_state', 'The room closed while you were joining; try again');
+  const peer = new Peer(request.name, session.channel);
+  room.addPeer(peer);
+  return peer;
 }

@@ -1,0 +1,48 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { PROTOCOL_VERSION } from '../../shared/protocol/index.ts';
+import { createTestServices, FakeClient } from '../testing/fakes.ts';
+
+let services: Awaited<ReturnType<typeof createTestServices>>;
+beforeAll(async () => {
+  services = await createTestServices();
+});
+afterAll(() => services.pool.close());
+
+async function tryJoin(room: string, extra: Record<string, unknown> = {}) {
+  const client = new FakeClient(services);
+  await client.request('hello', { protocolVersion: PROTOCOL_VERSION });
+  return { client, reply: await client.request('join', { room, name: 'Guest', ...extra }) };
+}
+
+describe('room access', () => {
+  test('the first person sets a password; others need it; the hash, not the password, is kept', async () => {
+    const { client: host, reply } = await tryJoin('locked', { password: 'hunter2!' });
+    expect(reply).toMatchObject({ ok: true, data: { locked: true } });
+    expect((await tryJoin('locked')).reply).toMatchObject({ error: { code: 'password_required' } });
+    expect((await tryJoin('locked', { password: 'nope' })).reply).toMatchObject({ error: { code: 'wrong_password' } });
+    expect((await tryJoin('locked', { password: 'hunter2!' })).reply).toMatchObject({ ok: true });
+    const room = await services.rooms.find('locked');
+    expect(JSON.stringify(room?.password ? await room.password : null)).not.toContain('hunter2');
+    await host.request('leave');
+  });
+
+  test('an invite from someone inside admits without the password; other rooms’ and expired invites do not', async () => {
+    const { client: host } = await tryJoin('guarded', { password: 'pw-123456' });
+    const created = await host.request('createInvite');
+    const { invite, expiresAt } = created.data as { invite: string; expiresAt: number };
+    expect(expiresAt).toBeGreaterThan(Date.now());
+    expect((await tryJoin('guarded', { invite })).reply).toMatchObject({ ok: true });
+    expect((await tryJoin('elsewhere', { invite })).reply).toMatchObject({ error: { code: 'invite_invalid' } });
+    expect((await tryJoin('guarded', { invite: `${invite}x` })).reply).toMatchObject({ error: { code: 'invite_invalid' } });
+
+    const old = await services.invites.create('guarded', Date.now() - (services.config.inviteTtlS + 60) * 1000);
+    expect((await tryJoin('guarded', { invite: old.invite })).reply).toMatchObject({ error: { code: 'invite_expired' } });
+    await host.request('leave');
+  });
+
+  test('a refused join does not leave an empty room behind', async () => {
+    const stale = await services.invites.create('ghost', Date.now() - (services.config.inviteTtlS + 60) * 1000);
+    expect((await tryJoin('ghost', { invite: stale.invite })).reply).toMatchObject({ error: { code: 'invite_expired' } });
+    expect(await services.rooms.find('ghost')).toBeUndefined();
+  });
+});
