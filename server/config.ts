@@ -112,7 +112,9 @@ export function defaultAnnouncedAddress(): string {
   return '127.0.0.1';
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
+  // An empty variable means "not set" (compose files and shells produce them for unset optional values).
+  const env = Object.fromEntries(Object.entries(rawEnv).filter(([, value]) => value !== ''));
   const parsed = v.safeParse(envSchema, env);
   if (!parsed.success) {
     const problems = parsed.issues.map((issue) => `${issue.path?.[0]?.key ?? '?'}: ${issue.message}`);
