@@ -4,6 +4,7 @@ import type { InitialMedia } from '../media/constraints.ts';
 import type { RoomAccess } from '../models/session.ts';
 import { startPreview, takePreview } from '../models/preview.ts';
 import { joinError } from '../models/session.ts';
+import { Field } from './Field.tsx';
 import { JoinPreview } from './JoinPreview.tsx';
 import { PhoneLink } from './PhoneLink.tsx';
 import { normalizeRoom, randomRoom, roomFromPath, roomPath } from './roomLink.ts';
@@ -65,46 +66,29 @@ export function JoinScreen({ onJoin, busy }: { onJoin(request: JoinRequest): Pro
         </h1>
         <p class="lede">{fromLink ? `You're invited to “${fromLink}”.` : 'Video calls that work on your phone.'}</p>
         <JoinPreview />
-        <label class="field">
-          <span>Name</span>
-          <input
-            name="name"
-            autoComplete="name"
-            maxLength={40}
-            required
-            value={name.value}
-            onInput={(event) => (name.value = event.currentTarget.value)}
-            placeholder="Your name"
-          />
-        </label>
-        <label class="field">
-          <span>Room</span>
-          <input
-            name="room"
-            autoCapitalize="none"
-            autoCorrect="off"
-            spellcheck={false}
-            maxLength={64}
-            required
-            value={room.value}
-            onInput={(event) => (room.value = event.currentTarget.value)}
-          />
-        </label>
+        <Field label="Name" name="name" autoComplete="name" maxLength={40} required value={name} placeholder="Your name" />
+        <Field
+          label="Room"
+          name="room"
+          autoCapitalize="none"
+          autoCorrect="off"
+          spellcheck={false}
+          maxLength={64}
+          required
+          value={room}
+        />
         {invite && room.value === fromLink ? (
           <p class="hint ok">Your invite link lets you in: no password needed.</p>
         ) : (
-          <label class="field">
-            <span>Password</span>
-            <input
-              type="password"
-              name="room-password"
-              autoComplete="off"
-              maxLength={128}
-              placeholder="Optional: lock a new room, or enter a locked one"
-              value={password.value}
-              onInput={(event) => (password.value = event.currentTarget.value)}
-            />
-          </label>
+          <Field
+            label="Password"
+            type="password"
+            name="room-password"
+            autoComplete="off"
+            maxLength={128}
+            placeholder="Optional: lock a new room, or enter a locked one"
+            value={password}
+          />
         )}
         {!window.isSecureContext && (
           <p class="hint" role="note">
