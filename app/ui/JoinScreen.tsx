@@ -86,7 +86,7 @@ export function JoinScreen({ onJoin, busy }: { onJoin(request: JoinRequest): Pro
             name="room-password"
             autoComplete="off"
             maxLength={128}
-            placeholder="Optional: lock a new room, or enter a locked one"
+            placeholder="Optional, locks a new room"
             value={password}
           />
         )}

@@ -29,7 +29,7 @@ describe('room access', () => {
   test('a password locks a new room: no or a wrong password is refused in words, the right one joins', async () => {
     const host = await attempt(`${env.server.url}/r/vault`, 'Host', 'open sesame');
     await host.page.getByRole('status').filter({ hasText: 'Connected' }).waitFor();
-    await waitUntil(async () => (await host.page.getByText('locked with a password').count()) === 1, 'the room to say it is locked');
+    await waitUntil(async () => (await host.page.getByText(/· locked/).count()) === 1, 'the room to say it is locked');
 
     const noPassword = await attempt(`${env.server.url}/r/vault`, 'Nobody');
     expect(await alertText(noPassword.page)).toMatch(/has a password/);

@@ -40,7 +40,7 @@ export function StatusBar() {
         <strong>{roomName.value}</strong>
         <span class="people">
           {count === 1 ? 'Just you' : `${count} people`}
-          {roomLocked.value && ' · locked with a password'}
+          {roomLocked.value && ' · locked'}
         </span>
       </div>
       <span class={`connection connection-${connection.value}`} role="status" aria-live="polite">
