@@ -55,6 +55,22 @@ async function selectedCandidateTypes(page: Page): Promise<string[]> {
   });
 }
 
+/** How each connected peer connection reaches its TURN server (udp, tcp or tls). */
+async function selectedRelayProtocols(page: Page): Promise<string[]> {
+  return page.evaluate(async () => {
+    const protocols: string[] = [];
+    for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs) {
+      if (pc.connectionState !== 'connected') continue;
+      const stats = [...(await pc.getStats()).values()] as Record<string, unknown>[];
+      const transport = stats.find((s) => s.type === 'transport');
+      const pair = stats.find((s) => s.id === transport?.selectedCandidatePairId);
+      const local = stats.find((s) => s.id === pair?.localCandidateId);
+      protocols.push(String(local?.relayProtocol));
+    }
+    return protocols;
+  });
+}
+
 /** Gathers relay candidates in the page with the given TURN credentials; returns them and any ICE errors. */
 async function gatherRelay(page: Page, server: { urls: string[]; username: string; credential: string }) {
   return page.evaluate(async (iceServer) => {
@@ -110,5 +126,23 @@ describe('TURN through coturn', () => {
     const forged = await gatherRelay(page, { urls, ...turnCredentials('not-the-secret', 'probe', 600) });
     expect(forged.candidates).not.toContain('relay');
     await context.close();
+  });
+
+  test('TURN over TLS alone (a network that only lets TCP/TLS out) carries the call', async () => {
+    const tlsOnly = await startServer({ TURN_URLS: turn.tlsUrl, TURN_SECRET: turn.secret, ICE_TRANSPORT_POLICY: 'relay' });
+    // coturn's certificate here is self-signed; a deployment has a real one. This browser accepts it for the test.
+    const trusting = await launchBrowser(['--ignore-certificate-errors']);
+    try {
+      const alice = await openPhone(trusting);
+      const bob = await openPhone(trusting);
+      await recordPeerConnections(bob.page);
+      await joinRoom(alice.page, tlsOnly.url, 'tls-relay', 'Alice');
+      await joinRoom(bob.page, tlsOnly.url, 'tls-relay', 'Bob');
+      await expectVideoPlaying(bob.page, 'Alice camera');
+      expect(new Set(await selectedRelayProtocols(bob.page))).toEqual(new Set(['tls']));
+    } finally {
+      await trusting.close();
+      await tlsOnly.stop();
+    }
   });
 });

@@ -4,7 +4,7 @@ import { waitUntil } from './poll.ts';
 export const PHONE = { width: 390, height: 844 };
 
 /** Debian's Chromium with a fake camera and microphone that need no permission prompt. */
-export async function launchBrowser(): Promise<Browser> {
+export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: true,
@@ -21,6 +21,7 @@ export async function launchBrowser(): Promise<Browser> {
       '--disable-sync',
       '--no-first-run',
       '--disable-quic',
+      ...extraArgs,
     ],
   });
 }

@@ -1,10 +1,19 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { loadOrCreateCertificate } from '../../server/tls/certificate.ts';
 
-export type RunningTurn = { port: number; secret: string; urls: string[]; stop(): Promise<void> };
+export type RunningTurn = {
+  port: number;
+  secret: string;
+  urls: string[];
+  /** TURN over TLS (TCP), with a self-signed certificate. */
+  tlsUrl: string;
+  stop(): Promise<void>;
+};
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -29,12 +38,18 @@ function accepts(port: number): Promise<boolean> {
 }
 
 /**
- * Starts Debian's coturn on loopback with a fresh shared secret (REST-API auth), relaying to loopback peers
- * (the test's mediasoup listens on 127.0.0.1), and resolves once it listens.
+ * Starts Debian's coturn on loopback with a fresh shared secret (REST-API auth), on UDP/TCP and TLS (with a
+ * self-signed certificate made by the app's own code), relaying to loopback peers (the test's mediasoup listens on
+ * 127.0.0.1), and resolves once it listens.
  */
 export async function startTurn(): Promise<RunningTurn> {
   const port = await freePort();
+  const tlsPort = await freePort();
   const secret = randomBytes(16).toString('hex');
+  const tlsDir = await mkdtemp(path.join(os.tmpdir(), 'huddle-turn-tls-'));
+  const tls = await loadOrCreateCertificate({ dir: tlsDir });
+  await writeFile(path.join(tlsDir, 'turn.crt'), tls.cert);
+  await writeFile(path.join(tlsDir, 'turn.key'), tls.key);
   const child: ChildProcess = spawn(
     'turnserver',
     [
@@ -47,7 +62,9 @@ export async function startTurn(): Promise<RunningTurn> {
       `--static-auth-secret=${secret}`,
       '--realm=huddle.test',
       '--allow-loopback-peers',
-      '--no-tls',
+      `--tls-listening-port=${tlsPort}`,
+      `--cert=${path.join(tlsDir, 'turn.crt')}`,
+      `--pkey=${path.join(tlsDir, 'turn.key')}`,
       '--no-dtls',
       '--min-port=52000',
       '--max-port=52999',
@@ -75,6 +92,7 @@ export async function startTurn(): Promise<RunningTurn> {
     port,
     secret,
     urls: [`turn:127.0.0.1:${port}?transport=udp`, `turn:127.0.0.1:${port}?transport=tcp`],
+    tlsUrl: `turns:127.0.0.1:${tlsPort}?transport=tcp`,
     stop: () =>
       new Promise((resolve) => {
         if (child.exitCode !== null) return resolve();
