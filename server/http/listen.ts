@@ -19,11 +19,14 @@ function listeningPort(server: { address(): AddressInfo | string | null }): numb
 
 type Listener = { listening: boolean; once(event: 'listening' | 'error', listener: (error?: Error) => void): unknown };
 
-function once(server: Listener): Promise<void> {
+function once(server: Listener, what: string): Promise<void> {
   return new Promise((resolve, reject) => {
     if (server.listening) return resolve();
     server.once('listening', () => resolve());
-    server.once('error', (error) => reject(error));
+    server.once('error', (error) => {
+      const inUse = (error as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE';
+      reject(inUse ? new Error(`${what} is already in use by another program: choose another one`) : error);
+    });
   });
 }
 
@@ -34,7 +37,7 @@ function once(server: Listener): Promise<void> {
 export async function listen(app: Hono, config: Config): Promise<Listening> {
   const websocket = { server: new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES * 2 }) };
   const http = serve({ fetch: app.fetch, hostname: config.host, port: config.port, websocket });
-  await once(http);
+  await once(http, `PORT ${config.port}`);
   const servers: Closable[] = [http];
   let httpsPort: number | undefined;
   if (config.https) {
@@ -47,7 +50,7 @@ export async function listen(app: Hono, config: Config): Promise<Listening> {
       serverOptions: { key: tls.key, cert: tls.cert },
       websocket,
     });
-    await once(https);
+    await once(https, `HTTPS_PORT ${config.https.port} (or set HTTPS=off)`);
     servers.push(https);
     httpsPort = listeningPort(https);
   }

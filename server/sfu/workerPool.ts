@@ -69,12 +69,18 @@ async function createSlot(
   });
   const port = config.rtcPort === 0 ? undefined : config.rtcPort + index;
   const listen = { ip: config.rtcListenIp, announcedAddress: config.rtcAnnouncedAddress, ...(port ? { port } : {}) };
-  const webRtcServer = await worker.createWebRtcServer({
-    listenInfos: [
-      { protocol: 'udp', ...listen },
-      { protocol: 'tcp', ...listen },
-    ],
-    appData: { port: port ?? 'random' },
-  });
+  const webRtcServer = await worker
+    .createWebRtcServer({
+      listenInfos: [
+        { protocol: 'udp', ...listen },
+        { protocol: 'tcp', ...listen },
+      ],
+      appData: { port: port ?? 'random' },
+    })
+    .catch((error: unknown) => {
+      worker.close();
+      if (!String(error).includes('address already in use')) throw error;
+      throw new Error(`The media port ${port} (RTC_PORT + ${index}) is already in use by another program: set RTC_PORT`);
+    });
   return { worker, webRtcServer, rooms: 0 };
 }
