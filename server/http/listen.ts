@@ -19,13 +19,13 @@ function listeningPort(server: { address(): AddressInfo | string | null }): numb
 
 type Listener = { listening: boolean; once(event: 'listening' | 'error', listener: (error?: Error) => void): unknown };
 
-function once(server: Listener, what: string): Promise<void> {
+function once(server: Listener, what: string, alternative = 'choose another'): Promise<void> {
   return new Promise((resolve, reject) => {
     if (server.listening) return resolve();
     server.once('listening', () => resolve());
     server.once('error', (error) => {
       const inUse = (error as NodeJS.ErrnoException | undefined)?.code === 'EADDRINUSE';
-      reject(inUse ? new Error(`${what} is already in use by another program: choose another one`) : error);
+      reject(inUse ? new Error(`${what} is already in use by another program: ${alternative}`) : error);
     });
   });
 }
@@ -50,7 +50,7 @@ export async function listen(app: Hono, config: Config): Promise<Listening> {
       serverOptions: { key: tls.key, cert: tls.cert },
       websocket,
     });
-    await once(https, `HTTPS_PORT ${config.https.port} (or set HTTPS=off)`);
+    await once(https, `HTTPS_PORT ${config.https.port}`, 'choose another, or set HTTPS=off');
     servers.push(https);
     httpsPort = listeningPort(https);
   }
