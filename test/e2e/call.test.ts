@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { expectAudioHeard, expectVideoPlaying, joinRoom, openPhone, tile } from '../support/browser.ts';
+import { countTiles, expectAudioHeard, expectVideoPlaying, joinRoom, openPhone, tile } from '../support/browser.ts';
 import { useServerAndBrowser } from '../support/environment.ts';
 
 const env = useServerAndBrowser();
@@ -21,6 +21,10 @@ describe('a call through the SFU', () => {
     await expectVideoPlaying(carol.page, 'Alice camera');
     await expectVideoPlaying(carol.page, 'Bob camera');
     await expectVideoPlaying(alice.page, 'Carol camera');
+
+    for (const page of [alice.page, bob.page, carol.page]) {
+      for (const name of ['Alice', 'Bob', 'Carol']) expect(await countTiles(page, `${name} camera`)).toBe(1);
+    }
 
     await carol.page.getByRole('button', { name: 'Leave' }).click();
     await expect.poll(() => tile(alice.page, 'Carol camera').count()).toBe(0);

@@ -39,35 +39,19 @@ async function recordPeerConnections(page: Page): Promise<void> {
   });
 }
 
-/** The local candidate types of the selected candidate pairs of every connected peer connection. */
-async function selectedCandidateTypes(page: Page): Promise<string[]> {
+/** The local candidate of the selected pair of every connected peer connection: its type and TURN protocol. */
+async function selectedLocalCandidates(page: Page): Promise<{ type: string; relayProtocol: string }[]> {
   return page.evaluate(async () => {
-    const types: string[] = [];
+    const candidates: { type: string; relayProtocol: string }[] = [];
     for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs) {
       if (pc.connectionState !== 'connected') continue;
       const stats = [...(await pc.getStats()).values()] as Record<string, unknown>[];
       const transport = stats.find((s) => s.type === 'transport');
       const pair = stats.find((s) => s.id === transport?.selectedCandidatePairId);
       const local = stats.find((s) => s.id === pair?.localCandidateId);
-      types.push(String(local?.candidateType));
+      candidates.push({ type: String(local?.candidateType), relayProtocol: String(local?.relayProtocol) });
     }
-    return types;
-  });
-}
-
-/** How each connected peer connection reaches its TURN server (udp, tcp or tls). */
-async function selectedRelayProtocols(page: Page): Promise<string[]> {
-  return page.evaluate(async () => {
-    const protocols: string[] = [];
-    for (const pc of (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs) {
-      if (pc.connectionState !== 'connected') continue;
-      const stats = [...(await pc.getStats()).values()] as Record<string, unknown>[];
-      const transport = stats.find((s) => s.type === 'transport');
-      const pair = stats.find((s) => s.id === transport?.selectedCandidatePairId);
-      const local = stats.find((s) => s.id === pair?.localCandidateId);
-      protocols.push(String(local?.relayProtocol));
-    }
-    return protocols;
+    return candidates;
   });
 }
 
@@ -104,7 +88,7 @@ describe('TURN through coturn', () => {
     await expectVideoPlaying(alice.page, 'Bob camera');
 
     for (const page of [alice.page, bob.page]) {
-      const types = await selectedCandidateTypes(page);
+      const types = (await selectedLocalCandidates(page)).map((candidate) => candidate.type);
       expect(types.length).toBeGreaterThanOrEqual(2); // send and receive transports
       expect(new Set(types)).toEqual(new Set(['relay']));
     }
@@ -139,7 +123,9 @@ describe('TURN through coturn', () => {
       await joinRoom(alice.page, tlsOnly.url, 'tls-relay', 'Alice');
       await joinRoom(bob.page, tlsOnly.url, 'tls-relay', 'Bob');
       await expectVideoPlaying(bob.page, 'Alice camera');
-      expect(new Set(await selectedRelayProtocols(bob.page))).toEqual(new Set(['tls']));
+      const candidates = await selectedLocalCandidates(bob.page);
+      expect(candidates.length).toBeGreaterThanOrEqual(2);
+      expect(new Set(candidates.map((candidate) => `${candidate.type}/${candidate.relayProtocol}`))).toEqual(new Set(['relay/tls']));
     } finally {
       await trusting.close();
       await tlsOnly.stop();
