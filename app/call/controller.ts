@@ -5,7 +5,7 @@ import { controls } from '../models/localMedia.ts';
 import { clearParticipants, participants, removeParticipant, upsertParticipant } from '../models/participants.ts';
 import { connection, displayName, joinError, notice, phase, roomLocked, roomName, type RoomAccess } from '../models/session.ts';
 import { SfuSession } from '../net/sfu.ts';
-import { SignalingClient } from '../net/signaling.ts';
+import { SignalingClient, type SignalingState } from '../net/signaling.ts';
 import { LocalMedia, SELF_ID } from './localMedia.ts';
 import { RemoteMedia } from './remoteMedia.ts';
 import { createSerialQueue } from './serialQueue.ts';
@@ -182,7 +182,7 @@ export class CallController {
     removeParticipant(peerId);
   }
 
-  #onSignalingState(state: string): void {
+  #onSignalingState(state: SignalingState): void {
     if (state === 'open') {
       this.#failedAttempts = 0;
       connection.value = 'connected';
