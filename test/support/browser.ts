@@ -4,9 +4,9 @@ import { waitUntil } from './poll.ts';
 export const PHONE = { width: 390, height: 844 };
 
 /** Debian's Chromium with a fake camera and microphone that need no permission prompt. */
-export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
+export async function launchBrowser(extraArgs: string[] = [], executablePath?: string): Promise<Browser> {
   return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    executablePath: executablePath ?? process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: true,
     args: [
       '--no-sandbox',
@@ -46,24 +46,45 @@ export function tile(page: Page, label: string) {
   return page.locator(`[aria-label="${label}"]`);
 }
 
+/** How many frames a <video> has decoded so far, and its picture width. */
+async function decodedFrames(page: Page, label: string): Promise<{ frames: number; width: number }> {
+  return tile(page, label)
+    .locator('video')
+    .evaluate((element: HTMLVideoElement) => ({
+      frames: element.getVideoPlaybackQuality().totalVideoFrames,
+      width: element.videoWidth,
+    }));
+}
+
 /**
- * Resolves when the tile's <video> really plays: it has decoded a picture (videoWidth > 0) and its clock moves.
+ * Resolves when the tile's <video> really plays: it shows a picture (videoWidth > 0) and keeps decoding new
+ * frames. (A live stream's currentTime runs on even when no frame arrives, so it proves nothing.)
  */
 export async function expectVideoPlaying(page: Page, label: string, timeout = 15_000): Promise<void> {
-  const video = tile(page, label).locator('video');
-  const state = () =>
-    video.evaluate((element: HTMLVideoElement) => ({ width: element.videoWidth, time: element.currentTime }));
   let first = 0;
   await waitUntil(
     async () => {
-      const { width, time } = await state();
-      first = time;
+      const { frames, width } = await decodedFrames(page, label);
+      first = frames;
       return width > 0;
     },
     `${label} to show a picture`,
     timeout,
   );
-  await waitUntil(async () => (await state()).time > first, `${label} to keep playing`, timeout);
+  await waitUntil(async () => (await decodedFrames(page, label)).frames > first + 2, `${label} to keep playing`, timeout);
+}
+
+/** Resolves once the tile's video has decoded no new frame for a whole second. */
+export async function expectVideoFrozen(page: Page, label: string, timeout = 15_000): Promise<void> {
+  await waitUntil(
+    async () => {
+      const before = (await decodedFrames(page, label)).frames;
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      return (await decodedFrames(page, label)).frames === before;
+    },
+    `${label} to freeze`,
+    timeout,
+  );
 }
 
 /** Counts tiles with exactly this label. */

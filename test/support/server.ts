@@ -54,10 +54,11 @@ export async function startServer(env: Record<string, string> = {}): Promise<Run
     });
   });
   const httpsPort = /over https: https:\/\/[^:]+:(\d+)/.exec(output)?.[1];
+  const host = env.HOST ?? '127.0.0.1';
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${host}:${port}`,
     port,
-    httpsUrl: httpsPort ? `https://127.0.0.1:${httpsPort}` : undefined,
+    httpsUrl: httpsPort ? `https://${host}:${httpsPort}` : undefined,
     process: child,
     output: () => output,
     stop: () =>
