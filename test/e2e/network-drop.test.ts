@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser } from 'playwright-core';
 import { countTiles, expectVideoFrozen, expectVideoPlaying, joinRoom, launchBrowser, PHONE } from '../support/browser.ts';
 import { createTestNetwork, type TestNetwork } from '../support/netns.ts';
+import { waitUntil } from '../support/poll.ts';
 import { startServer, type RunningServer } from '../support/server.ts';
 
 /*
@@ -34,6 +35,8 @@ describe('network drop', () => {
     const url = server.httpsUrl!;
     const alice = await (await inside.newContext({ viewport: PHONE, ignoreHTTPSErrors: true })).newPage();
     const bob = await (await outside.newContext({ viewport: PHONE, ignoreHTTPSErrors: true })).newPage();
+    // A browser started in a namespace whose link just came up may see "network changed" on its first load.
+    await waitUntil(() => alice.goto(url).then(() => true, () => false), 'the page to load inside the namespace', 10_000);
     await joinRoom(alice, url, 'wifi', 'Alice');
     await joinRoom(bob, url, 'wifi', 'Bob');
     await expectVideoPlaying(bob, 'Alice camera');
