@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Makes this checkout runnable: the mediasoup worker, npm dependencies (with Node 24 among them) and, with
-# --for-tests, what the tests drive: Chromium and coturn. Idempotent: a second run only checks and returns.
+# --for-tests, what the tests drive: Chromium, coturn and iproute2. Idempotent: a second run only checks and returns.
 #
 # Online, mediasoup's own install downloads its prebuilt worker. Offline (no GitHub), the worker is built once per
 # machine from Debian sources (scripts/mediasoup-worker/build.sh) and npm is told where it is, so `npm ci` never
@@ -36,9 +36,10 @@ ensure_packages() {
   fi
 }
 
-if ((for_tests)) && { [[ ! -x /usr/bin/chromium ]] || ! command -v turnserver >/dev/null; }; then
-  command -v dpkg-query >/dev/null || die "tests need Chromium at /usr/bin/chromium and coturn's turnserver; install them"
-  ensure_packages chromium coturn
+# Tests drive Chromium, start coturn, and cut a network link between namespaces (ip, from iproute2).
+if ((for_tests)) && { [[ ! -x /usr/bin/chromium ]] || ! command -v turnserver >/dev/null || ! command -v ip >/dev/null; }; then
+  command -v dpkg-query >/dev/null || die "tests need Chromium at /usr/bin/chromium, coturn's turnserver and iproute2's ip"
+  ensure_packages chromium coturn iproute2
 fi
 
 mediasoup_version=$(node -p "require('./package.json').dependencies.mediasoup")
