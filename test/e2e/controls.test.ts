@@ -24,10 +24,14 @@ describe('call controls', () => {
 
     const share = alice.page.getByRole('button', { name: 'Share screen' });
     expect(await pressed(alice.page, 'Share screen')).toBe('false');
+    // Mark the camera's <video>: the layout change for the screen must not replace (and so blank) it.
+    const cameraVideo = tile(bob.page, 'Alice camera').locator('video');
+    await cameraVideo.evaluate((video) => video.setAttribute('data-before-share', ''));
     await share.click();
     await expect.poll(() => pressed(alice.page, 'Share screen')).toBe('true');
     await expectVideoPlaying(bob.page, 'Alice screen');
     await expectVideoPlaying(bob.page, 'Alice camera'); // the camera stays, beside the screen
+    expect(await cameraVideo.getAttribute('data-before-share')).toBe('');
     expect(await countTiles(alice.page, 'Alice screen')).toBe(1);
     expect(await horizontalOverflow(bob.page)).toBeLessThanOrEqual(0);
 

@@ -4,9 +4,15 @@ import { tiles } from '../../models/participants.ts';
 import { bestGrid } from './gridLayout.ts';
 import { Tile } from './Tile.tsx';
 
+type Layout = 'grid' | 'pip' | 'stage';
+
+/** At most this many cameras side by side under a shared screen; more wrap onto another row. */
+const STRIP_COLUMNS = 4;
+
 /**
  * Lays out the tiles: with one other person, they fill the screen and you float in a corner; with a shared
- * screen, it takes the stage and cameras sit in a strip; otherwise a grid sized to the space.
+ * screen, it takes the stage and cameras sit in a row below; otherwise a grid sized to the space. All tiles stay
+ * children of one element whatever the layout, so a layout change never restarts a video.
  */
 export function TileGrid() {
   const ref = useRef<HTMLDivElement>(null);
@@ -22,38 +28,21 @@ export function TileGrid() {
   }, []);
 
   const all = tiles.value;
-  const screens = all.filter((tile) => tile.source === 'screen');
-  const cameras = all.filter((tile) => tile.source === 'cam');
+  const screens = all.filter((tile) => tile.source === 'screen').length;
+  const cameras = all.length - screens;
+  const layout: Layout = screens > 0 ? 'stage' : cameras === 2 && all.some((tile) => tile.participant.isLocal) ? 'pip' : 'grid';
+  const grid =
+    layout === 'stage'
+      ? { columns: Math.min(Math.max(cameras, 1), STRIP_COLUMNS), rows: screens }
+      : layout === 'pip'
+        ? { columns: 1, rows: 1 }
+        : bestGrid(cameras, size.value.width, size.value.height);
 
-  if (screens.length > 0) {
-    const { columns, rows } = bestGrid(screens.length, size.value.width, size.value.height * 0.75);
-    return (
-      <div class="stage-layout" ref={ref}>
-        <div class="grid stage" style={{ '--columns': columns, '--rows': rows }}>
-          {screens.map((tile) => <Tile key={tile.key} tile={tile} />)}
-        </div>
-        <div class="strip">
-          {cameras.map((tile) => <Tile key={tile.key} tile={tile} />)}
-        </div>
-      </div>
-    );
-  }
-
-  const self = cameras.find((tile) => tile.participant.isLocal);
-  if (cameras.length === 2 && self) {
-    const other = cameras.find((tile) => tile !== self);
-    return (
-      <div class="grid" ref={ref} style={{ '--columns': 1, '--rows': 1 }}>
-        {other && <Tile key={other.key} tile={other} />}
-        <Tile key={self.key} tile={self} variant="pip" />
-      </div>
-    );
-  }
-
-  const { columns, rows } = bestGrid(cameras.length, size.value.width, size.value.height);
   return (
-    <div class="grid" ref={ref} style={{ '--columns': columns, '--rows': rows }}>
-      {cameras.map((tile) => <Tile key={tile.key} tile={tile} />)}
+    <div class={`tiles tiles-${layout}`} ref={ref} style={{ '--columns': grid.columns, '--rows': grid.rows }}>
+      {all.map((tile) => (
+        <Tile key={tile.key} tile={tile} variant={layout === 'pip' && tile.participant.isLocal ? 'pip' : undefined} />
+      ))}
     </div>
   );
 }
