@@ -30,6 +30,10 @@ export default defineConfig({
   server: {
     // `npm run dev`: the client from vite, signaling from the Node server on PORT.
     port: 5173,
-    proxy: { '/ws': { target: `ws://localhost:${serverPort}`, ws: true } },
+    proxy: {
+      '/ws': { target: `ws://localhost:${serverPort}`, ws: true },
+      '/api': `http://localhost:${serverPort}`,
+      '/healthz': `http://localhost:${serverPort}`,
+    },
   },
 });
