@@ -3,7 +3,7 @@ import { createLogger } from '../log.ts';
 import type { InitialMedia } from '../media/constraints.ts';
 import { controls } from '../models/localMedia.ts';
 import { clearParticipants, participants, removeParticipant, upsertParticipant } from '../models/participants.ts';
-import { connection, displayName, joinError, notice, phase, roomLocked, roomName, type RoomAccess } from '../models/session.ts';
+import { connection, joinError, notice, phase, roomLocked, roomName, type RoomAccess } from '../models/session.ts';
 import { SfuSession } from '../net/sfu.ts';
 import { SignalingClient, type SignalingState } from '../net/signaling.ts';
 import { LocalMedia, SELF_ID } from './localMedia.ts';
@@ -63,7 +63,6 @@ export class CallController {
   /** Starts the call; resolves once media is settled and the connection is on its way. */
   async start(initial: InitialMedia | null): Promise<void> {
     roomName.value = this.#room;
-    displayName.value = this.#name;
     joinError.value = null;
     notice.value = null;
     phase.value = 'joining';

@@ -67,5 +67,3 @@ export const tiles = computed<Tile[]>(() => {
   }
   return [...screens, ...cameras];
 });
-
-export const remoteCount = computed(() => [...participants.value.values()].filter((p) => !p.isLocal).length);

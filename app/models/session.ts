@@ -8,7 +8,6 @@ export type ConnectionState = 'connecting' | 'connected' | 'reconnecting' | 'unr
 
 export const phase = signal<Phase>('lobby');
 export const roomName = signal('');
-export const displayName = signal('');
 export const connection = signal<ConnectionState>('connecting');
 /** A problem that stopped the join, shown on the join screen in words. */
 export const joinError = signal<string | null>(null);
