@@ -175,16 +175,12 @@ export class LocalMedia {
     const sfu = this.#sfu;
     if (!track || !sfu || sfu.closed) return;
     try {
-      const producer = await sfu.produce(source, track, producerOptions(source));
+      const producer = await sfu.produce(source, track, producerOptions(source), !track.enabled);
       if (this.#tracks.get(source) !== track || sfu !== this.#sfu) {
         producer.close();
         return;
       }
       this.#producers.set(source, producer);
-      if (source === 'mic' && !track.enabled) {
-        producer.pause();
-        await this.#signaling.request('pauseProducer', { producerId: producer.id }).catch(() => {});
-      }
     } catch (error) {
       // Signaling dropped mid-way: the next session publishes this track again (publishAll).
       log.warn('could not publish', { source, error: String(error) });

@@ -16,6 +16,11 @@ export class RemoteMedia {
   readonly #received = new Map<string, Received>(); // by producer id
   /** Producers we still want; a producer closed while its consume was in flight is dropped on arrival. */
   readonly #wanted = new Set<string>();
+  /**
+   * Mute changes that arrived while a consume was in flight. Notifications are the latest word, so they win over
+   * the paused state in the consume reply, which may have been read before the change.
+   */
+  readonly #pausedMeanwhile = new Map<string, boolean>();
   #sfu: SfuSession | undefined;
 
   attach(sfu: SfuSession): void {
@@ -35,15 +40,19 @@ export class RemoteMedia {
       this.#received.set(producerId, { consumer, peerId, source });
       consumer.on('transportclose', () => this.#forget(producerId));
       consumer.on('trackended', () => this.closeProducer(producerId));
-      upsertParticipant(peerId, { [source]: consumer.track, ...(source === 'mic' ? { micMuted: producerPaused } : {}) });
+      const paused = this.#pausedMeanwhile.get(producerId) ?? producerPaused;
+      this.#pausedMeanwhile.delete(producerId);
+      upsertParticipant(peerId, { [source]: consumer.track, ...(source === 'mic' ? { micMuted: paused } : {}) });
     } catch (error) {
       this.#wanted.delete(producerId);
+      this.#pausedMeanwhile.delete(producerId);
       log.warn('could not receive a stream', { producerId, error: String(error) });
     }
   }
 
   closeProducer(producerId: string): void {
     this.#wanted.delete(producerId);
+    this.#pausedMeanwhile.delete(producerId);
     const received = this.#received.get(producerId);
     if (!received) return;
     received.consumer.close();
@@ -58,7 +67,11 @@ export class RemoteMedia {
 
   setProducerPaused(peerId: string, producerId: string, paused: boolean): void {
     const received = this.#received.get(producerId);
-    if (received?.source === 'mic') upsertParticipant(peerId, { micMuted: paused });
+    if (!received) {
+      if (this.#wanted.has(producerId)) this.#pausedMeanwhile.set(producerId, paused);
+      return;
+    }
+    if (received.source === 'mic') upsertParticipant(peerId, { micMuted: paused });
   }
 
   removePeer(peerId: string): void {
@@ -85,6 +98,7 @@ export class RemoteMedia {
     for (const received of this.#received.values()) received.consumer.close();
     this.#received.clear();
     this.#wanted.clear();
+    this.#pausedMeanwhile.clear();
     this.#sfu = undefined;
   }
 

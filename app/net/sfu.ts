@@ -51,9 +51,17 @@ export class SfuSession {
     return this.#closed;
   }
 
-  async produce(source: MediaSource, track: MediaStreamTrack, options: Omit<ProducerOptions, 'track'> = {}): Promise<Producer> {
+  /** Publishes a track; `paused` publishes it muted from the start, so nobody hears or sees a first moment of it. */
+  async produce(
+    source: MediaSource,
+    track: MediaStreamTrack,
+    options: Omit<ProducerOptions, 'track'> = {},
+    paused = false,
+  ): Promise<Producer> {
     // The caller owns the track: it must survive this session (a rejoin publishes the same track again).
-    return this.#transport('send').produce({ ...options, track, stopTracks: false, appData: { source } });
+    const producer = await this.#transport('send').produce({ ...options, track, stopTracks: false, appData: { source, paused } });
+    if (paused) producer.pause(); // locally; the server created it paused already
+    return producer;
   }
 
   /** Consumes a remote producer: server creates it paused, we wire it up, then ask the server to resume. */
@@ -125,6 +133,7 @@ export class SfuSession {
             kind,
             rtpParameters,
             source: appData.source as MediaSource,
+            paused: appData.paused === true,
           })
           .then(({ producerId }) => callback({ id: producerId }), errback);
       });
