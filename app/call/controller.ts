@@ -1,3 +1,4 @@
+import { roomPath } from '../../shared/links.ts';
 import { ProtocolError, type Notification, type ResponseData } from '../../shared/protocol/index.ts';
 import { createLogger } from '../log.ts';
 import type { InitialMedia } from '../media/constraints.ts';
@@ -91,7 +92,7 @@ export class CallController {
 
   /** The link to hand out: the room's address, plus a signed invite when the room has a password. */
   async #inviteLink(): Promise<string> {
-    const base = `${location.origin}/r/${encodeURIComponent(this.#room)}`;
+    const base = `${location.origin}${roomPath(this.#room)}`;
     if (!roomLocked.value) return base;
     const { invite } = await this.#signaling.request('createInvite', {});
     return `${base}?invite=${encodeURIComponent(invite)}`;

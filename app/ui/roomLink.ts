@@ -9,9 +9,7 @@ export function roomFromPath(pathname: string): string {
   }
 }
 
-export function roomPath(room: string): string {
-  return `/r/${encodeURIComponent(room)}`;
-}
+export { roomPath } from '../../shared/links.ts';
 
 /** Turns what people type ("Team sync!") into a valid room name ("Team-sync"). */
 export function normalizeRoom(input: string): string {

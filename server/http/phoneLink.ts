@@ -1,5 +1,6 @@
 import type { Hono } from 'hono';
 import QRCode from 'qrcode';
+import { roomPath } from '../../shared/links.ts';
 import { roomIdSchema } from '../../shared/protocol/index.ts';
 import * as v from 'valibot';
 
@@ -12,7 +13,7 @@ export function mountPhoneLink(app: Hono, phoneBaseUrl: () => string | undefined
     const base = phoneBaseUrl();
     if (!base) return undefined;
     const parsed = room === undefined ? undefined : v.safeParse(roomIdSchema, room);
-    return parsed?.success ? `${base}/r/${encodeURIComponent(parsed.output)}` : `${base}/`;
+    return parsed?.success ? `${base}${roomPath(parsed.output)}` : `${base}/`;
   };
 
   app.get('/api/phone-link', (c) => {
