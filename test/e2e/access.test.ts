@@ -1,6 +1,6 @@
 import { SignJWT } from 'jose';
 import { describe, expect, test } from 'vitest';
-import { expectVideoPlaying, joinRoom, openPhone, PHONE } from '../support/browser.ts';
+import { expectVideoPlaying, openPhone, PHONE } from '../support/browser.ts';
 import { useServerAndBrowser } from '../support/environment.ts';
 import { waitUntil } from '../support/poll.ts';
 

@@ -1,18 +1,12 @@
 import { describe, expect, test } from 'vitest';
-import { countTiles, expectAudioHeard, expectVideoPlaying, joinRoom, openPhone, tile } from '../support/browser.ts';
+import { countTiles, expectAudioHeard, expectVideoPlaying, joinAliceAndBob, joinRoom, openPhone, tile } from '../support/browser.ts';
 import { useServerAndBrowser } from '../support/environment.ts';
 
 const env = useServerAndBrowser();
 
 describe('a call through the SFU', () => {
   test('two people see each other, and a late joiner sees both', async () => {
-    const alice = await openPhone(env.browser);
-    const bob = await openPhone(env.browser);
-    await joinRoom(alice.page, env.server.url, 'standup', 'Alice');
-    await joinRoom(bob.page, env.server.url, 'standup', 'Bob');
-
-    await expectVideoPlaying(alice.page, 'Bob camera');
-    await expectVideoPlaying(bob.page, 'Alice camera');
+    const { alice, bob } = await joinAliceAndBob(env.browser, env.server.url, 'standup');
     await expectAudioHeard(alice.page, 'Bob camera');
     await expectAudioHeard(bob.page, 'Alice camera');
 

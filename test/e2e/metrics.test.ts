@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { expectVideoPlaying, joinRoom, openPhone } from '../support/browser.ts';
+import { joinAliceAndBob } from '../support/browser.ts';
 import { useServerAndBrowser } from '../support/environment.ts';
 import { waitUntil } from '../support/poll.ts';
 
@@ -15,12 +15,7 @@ async function metric(series: string): Promise<number> {
 describe('/metrics', () => {
   test('counts a live call: rooms, peers, transports, producers by source, consumers, and worker cost', async () => {
     expect(await metric('huddle_peers{state="connected"}')).toBe(0);
-    const alice = await openPhone(env.browser);
-    const bob = await openPhone(env.browser);
-    await joinRoom(alice.page, env.server.url, 'metered', 'Alice');
-    await joinRoom(bob.page, env.server.url, 'metered', 'Bob');
-    await expectVideoPlaying(bob.page, 'Alice camera');
-    await expectVideoPlaying(alice.page, 'Bob camera');
+    const { alice, bob } = await joinAliceAndBob(env.browser, env.server.url, 'metered');
 
     expect(await metric('huddle_rooms')).toBe(1);
     expect(await metric('huddle_peers{state="connected"}')).toBe(2);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Browser } from 'playwright-core';
-import { countTiles, expectVideoFrozen, expectVideoPlaying, joinRoom, launchBrowser, PHONE } from '../support/browser.ts';
+import { countTiles, expectVideoFrozen, expectVideoPlaying, joinRoom, launchBrowser, peerIdOf, PHONE } from '../support/browser.ts';
 import { createTestNetwork, type TestNetwork } from '../support/netns.ts';
 import { waitUntil } from '../support/poll.ts';
 import { startServer, type RunningServer } from '../support/server.ts';
@@ -42,7 +42,7 @@ describe('network drop', () => {
     await expectVideoPlaying(bob, 'Alice camera');
     await expectVideoPlaying(alice, 'Bob camera');
     const loads = await alice.evaluate(() => performance.getEntriesByType('navigation').length);
-    const aliceId = await bob.locator('[aria-label="Alice camera"]').getAttribute('data-peer');
+    const aliceId = await peerIdOf(bob, 'Alice camera');
 
     network.cut();
     // Bob's picture of Alice stops while the link is down...
@@ -58,7 +58,7 @@ describe('network drop', () => {
     process.stdout.write(`media back ${Date.now() - restoredAt} ms after the link came back\n`);
     expect(await countTiles(bob, 'Alice camera')).toBe(1);
     // The same Alice came back (her session resumed), not a second one.
-    expect(await bob.locator('[aria-label="Alice camera"]').getAttribute('data-peer')).toBe(aliceId);
+    expect(await peerIdOf(bob, 'Alice camera')).toBe(aliceId);
     expect(await countTiles(alice, 'Bob camera')).toBe(1);
     expect(await alice.evaluate(() => performance.getEntriesByType('navigation').length)).toBe(loads); // no reload
   }, 90_000);

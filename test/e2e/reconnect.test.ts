@@ -1,6 +1,6 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { countTiles, expectVideoPlaying, joinRoom, launchBrowser, openPhone, tile } from '../support/browser.ts';
+import { countTiles, expectVideoPlaying, joinAliceAndBob, launchBrowser, peerIdOf } from '../support/browser.ts';
 import { startServer, type RunningServer } from '../support/server.ts';
 
 let browser: Browser;
@@ -8,12 +8,6 @@ beforeAll(async () => {
   browser = await launchBrowser();
 });
 afterAll(() => browser?.close());
-
-async function peerIdOf(page: Page, label: string): Promise<string> {
-  const id = await tile(page, label).getAttribute('data-peer');
-  if (!id) throw new Error(`no peer id on ${label}`);
-  return id;
-}
 
 async function dropSocket(server: RunningServer, peerId: string): Promise<void> {
   const response = await fetch(`${server.url}/__test/drop?peer=${peerId}`, { method: 'POST' });
@@ -24,11 +18,7 @@ describe('reconnection', () => {
   test('a server-side drop of a socket: the peer resumes and its media plays on within 5 s', async () => {
     const server = await startServer();
     try {
-      const alice = await openPhone(browser);
-      const bob = await openPhone(browser);
-      await joinRoom(alice.page, server.url, 'drop', 'Alice');
-      await joinRoom(bob.page, server.url, 'drop', 'Bob');
-      await expectVideoPlaying(bob.page, 'Alice camera');
+      const { alice, bob } = await joinAliceAndBob(browser, server.url, 'drop');
       const aliceId = await peerIdOf(bob.page, 'Alice camera');
 
       const droppedAt = Date.now();
@@ -53,11 +43,7 @@ describe('reconnection', () => {
   test('when the server has already let the peer go, the app joins afresh and republishes its media', async () => {
     const server = await startServer({ PEER_GRACE_MS: '0' });
     try {
-      const alice = await openPhone(browser);
-      const bob = await openPhone(browser);
-      await joinRoom(alice.page, server.url, 'rejoin', 'Alice');
-      await joinRoom(bob.page, server.url, 'rejoin', 'Bob');
-      await expectVideoPlaying(bob.page, 'Alice camera');
+      const { alice, bob } = await joinAliceAndBob(browser, server.url, 'rejoin');
       const oldId = await peerIdOf(bob.page, 'Alice camera');
 
       const droppedAt = Date.now();

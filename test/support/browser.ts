@@ -121,3 +121,21 @@ export async function audioPeak(page: Page, label: string): Promise<number> {
 export async function expectAudioHeard(page: Page, label: string, timeout = 15_000): Promise<void> {
   await waitUntil(async () => (await audioPeak(page, label)) > 0.01, `sound from ${label}`, timeout);
 }
+
+/** Alice and Bob, each on their own phone, join `room`; resolves once each sees the other's camera play. */
+export async function joinAliceAndBob(browser: Browser, baseUrl: string, room: string) {
+  const alice = await openPhone(browser);
+  const bob = await openPhone(browser);
+  await joinRoom(alice.page, baseUrl, room, 'Alice');
+  await joinRoom(bob.page, baseUrl, room, 'Bob');
+  await expectVideoPlaying(bob.page, 'Alice camera');
+  await expectVideoPlaying(alice.page, 'Bob camera');
+  return { alice, bob };
+}
+
+/** The peer id behind a tile (its `data-peer`), to tell a resumed person from a rejoined one. */
+export async function peerIdOf(page: Page, label: string): Promise<string> {
+  const id = await tile(page, label).getAttribute('data-peer');
+  if (!id) throw new Error(`no peer id on ${label}`);
+  return id;
+}
