@@ -43,13 +43,14 @@ if ((for_tests)) && { [[ ! -x /usr/bin/chromium ]] || ! command -v turnserver >/
 fi
 
 mediasoup_version=$(node -p "require('./package.json').dependencies.mediasoup")
-cache_dir=${HUDDLE_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/huddle}
-cached_worker=$cache_dir/mediasoup-worker-$mediasoup_version/mediasoup-worker
+cached_worker=$(bash scripts/mediasoup-worker/build.sh --print-path "$mediasoup_version")
 
 # Which worker: an explicit one, one built here before, the prebuilt download (online), or a local build.
 if [[ -z ${MEDIASOUP_WORKER_BIN:-} ]]; then
   if [[ -x $cached_worker ]]; then
     export MEDIASOUP_WORKER_BIN=$cached_worker
+    # Built here or copied from a like machine: the shared libraries it links (libuv, abseil) must be present.
+    if ldd "$cached_worker" | grep -q 'not found'; then ensure_packages libuv1 libabsl20220623; fi
   elif [[ -x node_modules/mediasoup/worker/out/Release/mediasoup-worker ]]; then
     : # installed before with the prebuilt worker
   elif [[ ${HUDDLE_FORCE_WORKER_BUILD:-0} != 1 ]] && command -v curl >/dev/null &&

@@ -12,9 +12,14 @@
 #     maps the libsrtp3 API mediasoup expects onto it.
 #   - meson from trixie's .deb (bookworm's is too old); libuv and flatbuffers
 #     from bookworm; compat/ankerl for unordered_dense; patch-meson.py rewires
-#     worker/meson.build; built-in BWE (-Dms_use_builtin_bwe=true, no abseil).
+#     worker/meson.build and deps/libwebrtc/meson.build.
+#   - libwebrtc's bandwidth estimation (GoogCC, the upstream default) with
+#     Debian's libabsl-dev. mediasoup 3.27's built-in BWE sends no
+#     transport-cc feedback: Chromium's estimate collapses to ~84 kbit/s and
+#     only the 320 px simulcast layer flows.
 #
 # Usage: scripts/mediasoup-worker/build.sh <mediasoup-version>   (e.g. 3.27.1)
+#        scripts/mediasoup-worker/build.sh --print-path <mediasoup-version>
 # stdout: only the absolute path of the binary. Progress goes to stderr.
 # Env: HUDDLE_CACHE_DIR (default ${XDG_CACHE_HOME:-~/.cache}/huddle),
 #      HUDDLE_DEBIAN_MIRROR (default: the Debian mirror apt already uses),
@@ -27,15 +32,22 @@ mmss() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
 say() { printf 'mediasoup-worker: %s\n' "$*" >&2; }
 die() { say "ERROR: $*"; exit 1; }
 
-[[ $# -eq 1 ]] || { say "usage: $0 <mediasoup-version>   (e.g. 3.27.1)"; exit 2; }
+PRINT_PATH=0
+if [[ ${1:-} == --print-path ]]; then PRINT_PATH=1; shift; fi
+[[ $# -eq 1 ]] || { say "usage: $0 [--print-path] <mediasoup-version>   (e.g. 3.27.1)"; exit 2; }
 VERSION=$1
 [[ $VERSION =~ ^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.]+)?$ ]] || die "not a mediasoup version: '$VERSION'"
 
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CACHE_DIR=${HUDDLE_CACHE_DIR:-${XDG_CACHE_HOME:-${HOME:?HOME is not set}/.cache}/huddle}
 [[ $CACHE_DIR == /* ]] || CACHE_DIR=$PWD/$CACHE_DIR
-OUT_DIR=$CACHE_DIR/mediasoup-worker-$VERSION
+# The flavour names how the worker is built: a build that changes what the
+# binary does gets a new flavour, so machines that cached an older build
+# rebuild (server/sfu/workerBin.ts holds the same name).
+FLAVOUR=libwebrtc-bwe
+OUT_DIR=$CACHE_DIR/mediasoup-worker-$VERSION-$FLAVOUR
 OUT=$OUT_DIR/mediasoup-worker
+if ((PRINT_PATH)); then printf '%s\n' "$OUT" >&3; exit 0; fi
 
 # Already built: answer at once.
 if [[ -f $OUT && -x $OUT ]]; then printf '%s\n' "$OUT" >&3; exit 0; fi
@@ -150,7 +162,7 @@ say "Debian mirror: $MIRROR (trixie sources via a private apt config, system apt
 # --- 2. System packages (bookworm) ---------------------------------------------
 KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 PKGS=(gcc g++ make perl python3 ninja-build pkg-config libuv1-dev libflatbuffers-dev
-	flatbuffers-compiler tar gzip xz-utils debian-archive-keyring)
+	flatbuffers-compiler libabsl-dev tar gzip xz-utils debian-archive-keyring)
 [[ $MIRROR == https://* ]] && PKGS+=(ca-certificates)
 MISSING=()
 for p in "${PKGS[@]}"; do
@@ -275,7 +287,7 @@ run "building libsrtp $SRTP_VER (static, on that OpenSSL)" build_srtp
 build_worker() (
 	export PKG_CONFIG_PATH=$ROOT/openssl/lib/pkgconfig:$ROOT/srtp/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}
 	"${MESON[@]}" setup "$ROOT/worker-build" "$WORKER_SRC" --buildtype=release -Db_ndebug=true \
-		-Dms_use_builtin_bwe=true -Dms_build_tests=false --wrap-mode=nodownload
+		-Dms_use_builtin_bwe=false -Dms_build_tests=false --wrap-mode=nodownload
 	ninja -C "$ROOT/worker-build" -j"$JOBS" mediasoup-worker
 )
 run "building mediasoup-worker $VERSION (meson $MESON_VERSION, $JOBS jobs; the longest step)" build_worker
@@ -290,6 +302,7 @@ if grep -Eq 'libssl|libcrypto|libsrtp' <<<"$LDD"; then
 	die "$BIN links a shared libssl/libcrypto/libsrtp (must be the static OpenSSL $OPENSSL_VER):"$'\n'"$LDD"
 fi
 if grep -q 'not found' <<<"$LDD"; then die "unresolved shared libraries:"$'\n'"$LDD"; fi
+grep -q libabsl <<<"$LDD" || die "$BIN was built without libwebrtc's bandwidth estimation (no abseil linked)"
 grep -aq "OpenSSL ${OPENSSL_VER%%[+~]*} " "$BIN" || die "OpenSSL $OPENSSL_VER is not inside $BIN"
 # Without MEDIASOUP_VERSION the worker exits 41 by design: proves it loads and starts.
 rc=0
@@ -300,7 +313,7 @@ mkdir -p "$OUT_DIR"
 cat >"$OUT_DIR/build-info.txt" <<EOF
 mediasoup-worker $VERSION built by scripts/mediasoup-worker/build.sh on $(date -u +%Y-%m-%dT%H:%M:%SZ)
 openssl $OPENSSL_VER (static), libsrtp $SRTP_VER (static), meson $MESON_VERSION, mirror $MIRROR
--Dms_use_builtin_bwe=true; libuv and flatbuffers from Debian ${CODENAME:-?}
+-Dms_use_builtin_bwe=false (libwebrtc BWE); libuv, flatbuffers and abseil from Debian ${CODENAME:-?}
 EOF
 mv -f "$BIN" "$OUT"
 rm -f "$FAILED_LOG"

@@ -121,12 +121,62 @@ def main():
         die("'link_whole' does not list all of %s" % sorted(expected_vars))
     text = text[: m.start()] + "link_whole = []\n" + text[m.end():]
 
-    # 5. Nothing may still refer to the removed subprojects (only the
-    #    ms_use_builtin_bwe=false branch refers to abseil, in other files).
+    # 5. Nothing may still refer to the removed subprojects.
     for var, _ in REPLACED.values():
         if re.search(r"\b%s\b" % re.escape(var), text):
             die("'%s' is still referenced after patching" % var)
 
+    # 6. libwebrtc's bandwidth estimation (the upstream default, required: the
+    #    built-in BWE of 3.27 sends no transport-cc feedback and video collapses
+    #    to the lowest layer) takes abseil from Debian's libabsl-dev.
+    text = sub_once(
+        r"^  abseil_cpp_proj = subproject\(\s*'abseil-cpp'.*?^  \)\n",
+        "",
+        text,
+        "the indented abseil_cpp_proj = subproject('abseil-cpp', ...) block",
+        flags=re.MULTILINE | re.DOTALL,
+    )
+    for lib in ("absl_container_dep", "absl_container_lib"):
+        text = sub_once(
+            r"^\s*abseil_cpp_proj\.get_variable\('%s'\),\n" % lib, "", text, "the %s entry" % lib
+        )
+    if "abseil_cpp_proj" in text:
+        die("'abseil_cpp_proj' is still referenced in worker/meson.build after patching")
+
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(MARKER + "\n" + text)
+    sys.stderr.write("patch-meson.py: patched %s\n" % path)
+    patch_libwebrtc(os.path.join(worker_dir, "deps", "libwebrtc", "meson.build"))
+
+
+# deps/libwebrtc/meson.build: same subprojects, plus abseil's strings and optional.
+LIBWEBRTC_DEPS = {
+    "libuv_proj.get_variable('libuv_dep')": "dependency('libuv')",
+    "openssl_proj.get_variable('openssl_dep')": "dependency('openssl', version: '>= 3.5', static: true)",
+    "flatbuffers_proj.get_variable('flatbuffers_dep')": "dependency('flatbuffers')",
+    "abseil_cpp_proj.get_variable('absl_strings_dep')": "dependency('absl_strings')",
+    "abseil_cpp_proj.get_variable('absl_types_dep')": "dependency('absl_optional')",
+}
+
+
+def patch_libwebrtc(path):
+    if not os.path.isfile(path):
+        die("%s not found" % path)
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    text = sub_once(
+        r"^abseil_cpp_proj = subproject\(\s*'abseil-cpp'.*?^\)\n",
+        "",
+        text,
+        "deps/libwebrtc's abseil_cpp_proj = subproject('abseil-cpp', ...) block",
+        flags=re.MULTILINE | re.DOTALL,
+    )
+    for old, new in LIBWEBRTC_DEPS.items():
+        if old not in text:
+            die("deps/libwebrtc/meson.build has no %s" % old)
+        text = text.replace(old, new)
+    if "_proj" in text:
+        die("a subproject is still referenced in deps/libwebrtc/meson.build after patching")
     with open(path, "w", encoding="utf-8") as f:
         f.write(MARKER + "\n" + text)
     sys.stderr.write("patch-meson.py: patched %s\n" % path)
