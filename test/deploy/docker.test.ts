@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,9 +14,14 @@ import { waitUntil } from '../support/poll.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const dockerfile = readFileSync(path.join(root, 'docker/Dockerfile'), 'utf8');
-const compose = parse(readFileSync(path.join(root, 'docker/compose.yml'), 'utf8')) as {
-  services: Record<string, { network_mode?: string; environment?: Record<string, string>; command?: string[] }>;
+type Service = {
+  network_mode?: string;
+  environment?: Record<string, string>;
+  entrypoint?: string[];
+  command?: string[];
+  volumes?: string[];
 };
+const compose = parse(readFileSync(path.join(root, 'docker/compose.yml'), 'utf8')) as { services: Record<string, Service> };
 const envExample = readFileSync(path.join(root, '.env.example'), 'utf8');
 
 /** The runtime stage: everything after the last FROM, with line continuations joined. */
@@ -98,12 +103,43 @@ describe('docker/compose.yml', () => {
     expect(app?.network_mode).toBe('host');
     expect(coturn?.network_mode).toBe('host');
     expect(app?.environment?.TURN_SECRET).toContain('${TURN_SECRET');
-    expect(coturn?.command).toContain('--static-auth-secret=${TURN_SECRET}');
-    expect(coturn?.command).toContain('--use-auth-secret');
+    expect(coturn?.environment?.TURN_SECRET).toBe('${TURN_SECRET}');
     expect(app?.environment?.TURN_URLS).toContain('${TURN_PORT:-3478}');
-    expect(coturn?.command).toContain('--listening-port=${TURN_PORT:-3478}');
+    expect(coturn?.environment?.TURN_PORT).toBe('${TURN_PORT:-3478}');
     expect(app?.environment?.TURN_URLS).toMatch(/turns:.*\$\{TURN_TLS_PORT:-5349\}/);
-    expect(coturn?.command).toContain('--tls-listening-port=${TURN_TLS_PORT:-5349}');
+    expect(coturn?.environment?.TURN_TLS_PORT).toBe('${TURN_TLS_PORT:-5349}');
+  });
+
+  test('coturn is configured by docker/turnserver.sh: relays reach the SFU’s announced address and nothing else', () => {
+    const { app, coturn } = compose.services;
+    expect(coturn?.entrypoint).toEqual(['sh', '/huddle/turnserver.sh']);
+    expect(coturn?.volumes).toContain('./turnserver.sh:/huddle/turnserver.sh:ro');
+    const variable = (value: string | undefined) => /^\$\{(\w+)/.exec(value ?? '')?.[1];
+    expect(variable(coturn?.environment?.TURN_ALLOWED_PEER_IPS)).toBe(variable(app?.environment?.RTC_ANNOUNCED_ADDRESS));
+
+    // The configuration the script writes from compose's environment (with .env.example's values), read by a
+    // stand-in `turnserver` that prints the file it was given.
+    const example = Object.fromEntries([...envExample.matchAll(/^(\w+)=(.*)$/gm)].map((match) => [match[1]!, match[2]!]));
+    const substitute = (value: string) =>
+      value.replace(/\$\{(\w+)(?::[-?]([^}]*))?\}/g, (_, name: string, fallback?: string) => example[name] ?? fallback ?? '');
+    const bin = mkdtempSync(path.join(os.tmpdir(), 'huddle-fake-turnserver-'));
+    writeFileSync(path.join(bin, 'turnserver'), '#!/bin/sh\n[ "$1" = -c ] && cat "$2"\n', { mode: 0o755 });
+    const environment = Object.fromEntries(Object.entries(coturn?.environment ?? {}).map(([name, value]) => [name, substitute(value)]));
+    const run = spawnSync('sh', [path.join(root, 'docker/turnserver.sh'), ...(coturn?.command ?? [])], {
+      env: { ...environment, PATH: `${bin}:${process.env.PATH}`, TURN_CONFIG_FILE: path.join(bin, 'turnserver.conf') },
+      encoding: 'utf8',
+    });
+    expect(run.stderr).toBe('');
+    const lines = run.stdout.split('\n');
+    expect(lines).toContain('denied-peer-ip=0.0.0.0-255.255.255.255');
+    expect(lines).toContain('denied-peer-ip=::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff');
+    expect(lines.filter((line) => line.startsWith('allowed-peer-ip='))).toEqual([`allowed-peer-ip=${example.PUBLIC_IP}`]);
+    expect(lines).toContain('no-tcp-relay');
+    expect(lines).not.toContain('allow-loopback-peers');
+    expect(lines.some((line) => /^user-quota=[1-9]/.test(line))).toBe(true);
+    expect(lines.some((line) => /^total-quota=[1-9]/.test(line))).toBe(true);
+    expect(lines).toContain(`static-auth-secret=${example.TURN_SECRET}`);
+    expect(statSync(path.join(bin, 'turnserver.conf')).mode & 0o077).toBe(0); // it holds the secret
   });
 
   test('every variable the compose file requires is in .env.example', () => {
