@@ -57,7 +57,11 @@ const envSchema = v.object({
   TURN_URLS: v.optional(v.string(), ''),
   /** coturn's static-auth-secret: clients get time-limited credentials in coturn's REST-API scheme. */
   TURN_SECRET: v.optional(v.string()),
-  TURN_CREDENTIAL_TTL_S: intFrom(12 * 3600, 60, 7 * 24 * 3600),
+  /**
+   * Lifetime of each participant's TURN credentials. They only need to outlive the opening of a relay (coturn
+   * keeps an open relay past the expiry) and are renewed on every reconnect, so a leaked one soon stops working.
+   */
+  TURN_CREDENTIAL_TTL_S: intFrom(3600, 60, 7 * 24 * 3600),
   /** `relay` makes browsers use TURN only (for testing TURN). */
   ICE_TRANSPORT_POLICY: v.optional(v.picklist(['all', 'relay']), 'all'),
   /** Enables /__test/* endpoints that end-to-end tests use to cut connections. Never in production. */
