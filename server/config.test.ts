@@ -36,6 +36,13 @@ describe('configuration errors', () => {
     expect(problem).toBe('INVITE_SECRET must have at least 16 characters.');
   });
 
+  test('TRUST_PROXY counts proxies: 0 and 1 keep working, 2 means two', () => {
+    expect(loadConfig({}).trustedProxies).toBe(0);
+    expect(loadConfig({ TRUST_PROXY: '1' }).trustedProxies).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustedProxies).toBe(2);
+    expect(problemsOf({ TRUST_PROXY: 'yes' })).toEqual(['TRUST_PROXY must be a whole number from 0 to 10, not "yes".']);
+  });
+
   test('the server refuses to start with one sentence per problem, no stack trace, exit code 1', async () => {
     const { code, stderr, stdout } = await startServer({
       PORT: 'abc',

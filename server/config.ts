@@ -55,8 +55,8 @@ const envSchema = v.object({
   /** Signs invite links; random per start when unset (invites then end with a restart, as rooms do). */
   INVITE_SECRET: v.optional(v.pipe(v.string(), v.minLength(16, 'must have at least 16 characters'))),
   INVITE_TTL_S: intFrom(24 * 3600, 60, 30 * 24 * 3600),
-  /** Take the client address from X-Forwarded-For (only behind your own reverse proxy). */
-  TRUST_PROXY: oneOf(['0', '1'], '0'),
+  /** How many reverse proxies of your own stand in front: the client address is the X-Forwarded-For entry the outermost saw. */
+  TRUST_PROXY: intFrom(0, 0, 10),
   MAX_PEERS_PER_ROOM: intFrom(50, 1, 1000),
   MEDIASOUP_WORKER_BIN: v.optional(v.string()),
   MEDIASOUP_LOG_LEVEL: oneOf(['debug', 'warn', 'error', 'none'], 'warn'),
@@ -89,7 +89,8 @@ export type Config = {
   peerGraceMs: number;
   joinRatePerMinute: number;
   messageRatePerSecond: number;
-  trustProxy: boolean;
+  /** Reverse proxies of our own in front of the server (TRUST_PROXY); 0: ignore X-Forwarded-For. */
+  trustedProxies: number;
   inviteSecret: string;
   inviteTtlS: number;
   maxPeersPerRoom: number;
@@ -192,7 +193,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
     peerGraceMs: e.PEER_GRACE_MS,
     joinRatePerMinute: e.JOIN_RATE_PER_MINUTE,
     messageRatePerSecond: e.MESSAGE_RATE_PER_SECOND,
-    trustProxy: e.TRUST_PROXY === '1',
+    trustedProxies: e.TRUST_PROXY,
     inviteSecret: e.INVITE_SECRET ?? randomBytes(32).toString('base64url'),
     inviteTtlS: e.INVITE_TTL_S,
     maxPeersPerRoom: e.MAX_PEERS_PER_ROOM,
