@@ -7,7 +7,7 @@ import { joinError } from '../models/session.ts';
 import { Field } from './Field.tsx';
 import { JoinPreview } from './JoinPreview.tsx';
 import { PhoneLink } from './PhoneLink.tsx';
-import { normalizeRoom, randomRoom, roomFromPath, roomPath } from './roomLink.ts';
+import { normalizeRoom, randomRoomName, roomFromPath, roomPath } from './roomLink.ts';
 
 export type JoinRequest = { name: string; room: string; media: InitialMedia; access: RoomAccess };
 
@@ -25,7 +25,7 @@ function rememberedName(): string {
 export function JoinScreen({ onJoin, busy }: { onJoin(request: JoinRequest): Promise<void>; busy: boolean }) {
   const fromLink = roomFromPath(location.pathname);
   const name = useSignal(rememberedName());
-  const room = useSignal(fromLink || randomRoom());
+  const room = useSignal(fromLink || randomRoomName());
   const password = useSignal('');
   const problem = useSignal<string | null>(null);
   // An invite link (/r/<room>?invite=…) lets its holder into a room with a password.
@@ -76,6 +76,7 @@ export function JoinScreen({ onJoin, busy }: { onJoin(request: JoinRequest): Pro
           maxLength={64}
           required
           value={room}
+          note="Anyone with this room's link can join, unless the room has a password."
         />
         {invite && room.value === fromLink ? (
           <p class="hint ok">Your invite link lets you in: no password needed.</p>
