@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { InviteSigner } from './access/invites.ts';
+import { PasswordGuard } from './access/passwordGuard.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { mountClient, mountHealth } from './http/app.ts';
 import { listen } from './http/listen.ts';
@@ -35,7 +36,8 @@ mountHealth(app, rooms);
 mountMetrics(app, rooms, pool);
 const joinLimiter = new KeyedRateLimiter(config.joinRatePerMinute, config.joinRatePerMinute / 60);
 const invites = new InviteSigner(config.inviteSecret, config.inviteTtlS);
-const connections = mountSignaling(app, { config, rooms, joinLimiter, invites });
+const passwords = new PasswordGuard();
+const connections = mountSignaling(app, { config, rooms, joinLimiter, invites, passwords });
 if (config.testHooks) mountTestHooks(app, connections);
 let lanUrl: string | undefined;
 mountPhoneLink(app, () => config.publicUrl ?? lanUrl);

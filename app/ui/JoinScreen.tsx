@@ -1,5 +1,6 @@
 import { useSignal } from '@preact/signals';
 import type { TargetedEvent } from 'preact';
+import { ROOM_PASSWORD_MIN_LENGTH } from '../../shared/protocol/passwordRule.ts';
 import type { InitialMedia } from '../media/constraints.ts';
 import type { RoomAccess } from '../models/session.ts';
 import { startPreview, takePreview } from '../models/preview.ts';
@@ -37,6 +38,9 @@ export function JoinScreen({ onJoin, busy }: { onJoin(request: JoinRequest): Pro
     const cleanRoom = normalizeRoom(room.value);
     if (!cleanName) return void (problem.value = 'Enter your name so others know who you are.');
     if (!cleanRoom) return void (problem.value = 'Enter a room name: letters, digits, "-" or "_".');
+    if (password.value && password.value.length < ROOM_PASSWORD_MIN_LENGTH) {
+      return void (problem.value = `A room password needs at least ${ROOM_PASSWORD_MIN_LENGTH} characters.`);
+    }
     problem.value = null;
     try {
       localStorage.setItem(NAME_KEY, cleanName);
@@ -87,8 +91,9 @@ export function JoinScreen({ onJoin, busy }: { onJoin(request: JoinRequest): Pro
             name="room-password"
             autoComplete="off"
             maxLength={128}
-            placeholder="Optional, locks a new room"
+            placeholder="Optional"
             value={password}
+            note={`At least ${ROOM_PASSWORD_MIN_LENGTH} characters. Locks a new room: its link alone no longer lets anyone in.`}
           />
         )}
         {!window.isSecureContext && (

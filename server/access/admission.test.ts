@@ -8,8 +8,8 @@ beforeAll(async () => {
 });
 afterAll(() => services.pool.close());
 
-async function tryJoin(room: string, extra: Record<string, unknown> = {}) {
-  const client = new FakeClient(services);
+async function tryJoin(room: string, extra: Record<string, unknown> = {}, address = '127.0.0.1') {
+  const client = new FakeClient(services, address);
   await client.request('hello', { protocolVersion: PROTOCOL_VERSION });
   return { client, reply: await client.request('join', { room, name: 'Guest', ...extra }) };
 }
@@ -19,7 +19,7 @@ describe('room access', () => {
     const { client: host, reply } = await tryJoin('locked', { password: 'hunter2!' });
     expect(reply).toMatchObject({ ok: true, data: { locked: true } });
     expect((await tryJoin('locked')).reply).toMatchObject({ error: { code: 'password_required' } });
-    expect((await tryJoin('locked', { password: 'nope' })).reply).toMatchObject({ error: { code: 'wrong_password' } });
+    expect((await tryJoin('locked', { password: 'not-the-password' })).reply).toMatchObject({ error: { code: 'wrong_password' } });
     expect((await tryJoin('locked', { password: 'hunter2!' })).reply).toMatchObject({ ok: true });
     const room = await services.rooms.find('locked');
     expect(JSON.stringify(room?.password ? await room.password : null)).not.toContain('hunter2');
@@ -38,6 +38,12 @@ describe('room access', () => {
     const old = await services.invites.create('guarded', Date.now() - (services.config.inviteTtlS + 60) * 1000);
     expect((await tryJoin('guarded', { invite: old.invite })).reply).toMatchObject({ error: { code: 'invite_expired' } });
     await host.request('leave');
+  });
+
+  test('a room password has at least 8 characters', async () => {
+    const { reply } = await tryJoin('short-pw', { password: 'abc1234' });
+    expect(reply).toMatchObject({ ok: false, error: { code: 'bad_request', message: expect.stringMatching(/at least 8 characters/) } });
+    expect(await services.rooms.find('short-pw')).toBeUndefined();
   });
 
   test('a refused join does not leave an empty room behind', async () => {

@@ -1,6 +1,7 @@
 import type { Method, RequestData, ResponseData } from '../../shared/protocol/index.ts';
 import { ProtocolError } from '../../shared/protocol/index.ts';
 import type { InviteSigner } from '../access/invites.ts';
+import type { PasswordGuard } from '../access/passwordGuard.ts';
 import type { Config } from '../config.ts';
 import type { Peer, PeerChannel } from '../sfu/peer.ts';
 import type { Room } from '../sfu/room.ts';
@@ -23,6 +24,8 @@ export type Services = {
   /** Joins per client address. */
   joinLimiter: KeyedRateLimiter;
   invites: InviteSigner;
+  /** Hashes and checks room passwords; limits failed guesses. */
+  passwords: PasswordGuard;
 };
 
 export type HandlerContext = { session: Session; services: Services };

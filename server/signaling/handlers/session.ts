@@ -111,7 +111,7 @@ async function admitNewPeer(
   if (room.peers.size >= services.config.maxPeersPerRoom) {
     throw new ProtocolError('room_full', `Room "${room.id}" is full. Try again later, or use another room.`);
   }
-  await admit(room, request, services.invites);
+  await admit(room, request, session.remoteAddress, services);
   if (room.closed) throw new ProtocolError('bad_state', 'The room closed while you were joining; try again');
   const peer = new Peer(request.name, session.channel);
   room.addPeer(peer);
