@@ -25,12 +25,14 @@ export const sessionHandlers: SessionHandlers = {
 
   async join({ session, services }, { room: roomId, name, resume, password, invite }) {
     if (session.joined) throw new ProtocolError('already_joined', 'This connection already joined a room');
-    const room = await services.rooms.getOrCreate(roomId);
+    const existing = await services.rooms.find(roomId);
+    const previous = resume && existing ? resumePeer(existing, resume, session) : undefined;
+    const resumed = previous !== undefined;
+    // Cheap refusals come before a router is allocated, so a flood of joins to fresh names costs nothing.
+    if (!resumed) await refuseEarly(session, services);
+    const room = existing && resumed ? existing : await services.rooms.getOrCreate(roomId);
     let peer: Peer;
-    let resumed = false;
     try {
-      const previous = resume ? resumePeer(room, resume, session) : undefined;
-      resumed = previous !== undefined;
       peer = previous ?? (await admitNewPeer(room, { name, password, invite }, session, services));
     } catch (error) {
       // A room made for this join alone must not outlive its refusal.
@@ -98,16 +100,20 @@ function resumePeer(room: Room, resume: { peerId: string; token: string }, sessi
   return previous;
 }
 
+/** What can refuse a new join without a room: the per-address join limit. */
+async function refuseEarly(session: Session, services: Services): Promise<void> {
+  // Only new peers count: a resume creates nothing, and a phone on a flaky network must always get back in.
+  if (!services.joinLimiter.take(session.remoteAddress)) {
+    throw new ProtocolError('rate_limited', 'Too many joins from your network just now. Wait a minute and try again.');
+  }
+}
+
 async function admitNewPeer(
   room: Room,
   request: { name: string; password?: string | undefined; invite?: string | undefined },
   session: Session,
   services: Services,
 ): Promise<Peer> {
-  // Only new peers count: a resume creates nothing, and a phone on a flaky network must always get back in.
-  if (!services.joinLimiter.take(session.remoteAddress)) {
-    throw new ProtocolError('rate_limited', 'Too many joins from your network just now. Wait a minute and try again.');
-  }
   if (room.peers.size >= services.config.maxPeersPerRoom) {
     throw new ProtocolError('room_full', `Room "${room.id}" is full. Try again later, or use another room.`);
   }
