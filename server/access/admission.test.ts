@@ -35,7 +35,9 @@ describe('room access', () => {
     expect((await tryJoin('elsewhere', { invite })).reply).toMatchObject({ error: { code: 'invite_invalid' } });
     expect((await tryJoin('guarded', { invite: `${invite}x` })).reply).toMatchObject({ error: { code: 'invite_invalid' } });
 
-    const old = await services.invites.create('guarded', Date.now() - (services.config.inviteTtlS + 60) * 1000);
+    const meeting = await services.rooms.find('guarded');
+    if (!meeting) throw new Error('the meeting should be running');
+    const old = await services.invites.create(meeting, Date.now() - (services.config.inviteTtlS + 60) * 1000);
     expect((await tryJoin('guarded', { invite: old.invite })).reply).toMatchObject({ error: { code: 'invite_expired' } });
     await host.request('leave');
   });
@@ -47,7 +49,10 @@ describe('room access', () => {
   });
 
   test('a refused join does not leave an empty room behind', async () => {
-    const stale = await services.invites.create('ghost', Date.now() - (services.config.inviteTtlS + 60) * 1000);
+    const stale = await services.invites.create(
+      { id: 'ghost', instanceId: 'long-gone' },
+      Date.now() - (services.config.inviteTtlS + 60) * 1000,
+    );
     expect((await tryJoin('ghost', { invite: stale.invite })).reply).toMatchObject({ error: { code: 'invite_expired' } });
     expect(await services.rooms.find('ghost')).toBeUndefined();
   });

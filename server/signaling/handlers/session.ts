@@ -29,7 +29,7 @@ export const sessionHandlers: SessionHandlers = {
     const previous = resume && existing ? resumePeer(existing, resume, session) : undefined;
     const resumed = previous !== undefined;
     // Cheap refusals come before a router is allocated, so a flood of joins to fresh names costs nothing.
-    if (!resumed) await refuseEarly(session, services);
+    if (!resumed) await refuseEarly(session, services, { roomId, invite, meeting: existing });
     const room = existing && resumed ? existing : await services.rooms.getOrCreate(roomId);
     let peer: Peer;
     try {
@@ -55,7 +55,7 @@ export const sessionHandlers: SessionHandlers = {
 
   async createInvite({ session, services }) {
     const { room } = requireJoined(session);
-    return services.invites.create(room.id);
+    return services.invites.create(room);
   },
 
   async setCapabilities({ session }, { rtpCapabilities, sctpCapabilities }) {
@@ -100,12 +100,20 @@ function resumePeer(room: Room, resume: { peerId: string; token: string }, sessi
   return previous;
 }
 
-/** What can refuse a new join without a room: the per-address join limit. */
-async function refuseEarly(session: Session, services: Services): Promise<void> {
+/**
+ * What can refuse a new join without a room: the per-address join limit, and an invite whose meeting is not
+ * running (its room emptied, so no router should be made just to say so).
+ */
+async function refuseEarly(
+  session: Session,
+  services: Services,
+  request: { roomId: string; invite: string | undefined; meeting: Room | undefined },
+): Promise<void> {
   // Only new peers count: a resume creates nothing, and a phone on a flaky network must always get back in.
   if (!services.joinLimiter.take(session.remoteAddress)) {
     throw new ProtocolError('rate_limited', 'Too many joins from your network just now. Wait a minute and try again.');
   }
+  if (request.invite && !request.meeting) await services.invites.verify(request.invite, request.roomId, undefined);
 }
 
 async function admitNewPeer(
