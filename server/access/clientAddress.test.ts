@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { clientAddress } from './clientAddress.ts';
+import { clientAddress, limitKey } from './clientAddress.ts';
 
 const PROXY = '10.0.0.2';
 
@@ -31,5 +31,17 @@ describe('the client address that limits are charged to', () => {
     expect(clientAddress(PROXY, '203.0.113.7, not-an-address', 1)).toBe(PROXY);
     expect(clientAddress(PROXY, '', 1)).toBe(PROXY);
     expect(clientAddress(PROXY, '203.0.113.7,', 1)).toBe(PROXY);
+  });
+
+  test('an IPv6 network counts once per /64, so rotating through its own addresses does not dodge a limit', () => {
+    expect(limitKey('2001:db8:1:2:aaaa::1')).toBe('2001:db8:1:2::/64');
+    expect(limitKey('2001:0db8:0001:0002:bbbb:cccc:dddd:eeee')).toBe('2001:db8:1:2::/64');
+    expect(limitKey('2001:db8:1:3::1')).toBe('2001:db8:1:3::/64');
+    expect(limitKey('::1')).toBe('0:0:0:0::/64');
+    // IPv4 as a dual-stack socket reports it is still that IPv4 address; IPv4 stays as it is.
+    expect(limitKey('::ffff:203.0.113.7')).toBe('203.0.113.7');
+    expect(limitKey('::ffff:cb00:7107')).toBe('203.0.113.7');
+    expect(limitKey('203.0.113.7')).toBe('203.0.113.7');
+    expect(limitKey('unknown')).toBe('unknown');
   });
 });

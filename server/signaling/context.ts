@@ -10,7 +10,7 @@ import type { KeyedRateLimiter } from './rateLimit.ts';
 
 /** What one signaling connection knows about itself. */
 export type Session = {
-  /** The client's address, for per-address limits. */
+  /** The key per-address limits count under: the client's address, or its /64 for IPv6 (access/clientAddress.ts). */
   readonly remoteAddress: string;
   handshaken: boolean;
   joined: { room: Room; peer: Peer } | undefined;

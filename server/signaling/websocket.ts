@@ -2,7 +2,7 @@ import { upgradeWebSocket } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Hono } from 'hono';
 import { MAX_MESSAGE_BYTES } from '../../shared/protocol/index.ts';
-import { clientAddress } from '../access/clientAddress.ts';
+import { clientAddress, limitKey } from '../access/clientAddress.ts';
 import { createLogger } from '../log.ts';
 import { Connection } from './connection.ts';
 import type { Services } from './context.ts';
@@ -15,10 +15,8 @@ export function mountSignaling(app: Hono, services: Services): Set<Connection> {
   app.get(
     '/ws',
     upgradeWebSocket((c) => {
-      const remoteAddress = clientAddress(
-        getConnInfo(c).remote.address,
-        c.req.header('x-forwarded-for'),
-        services.config.trustedProxies,
+      const remoteAddress = limitKey(
+        clientAddress(getConnInfo(c).remote.address, c.req.header('x-forwarded-for'), services.config.trustedProxies),
       );
       let connection: Connection | undefined;
       return {
