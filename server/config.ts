@@ -55,7 +55,7 @@ const envSchema = v.object({
   /** Signs invite links; random per start when unset (invites then end with a restart, as rooms do). */
   INVITE_SECRET: v.optional(v.pipe(v.string(), v.minLength(16, 'must have at least 16 characters'))),
   INVITE_TTL_S: intFrom(24 * 3600, 60, 30 * 24 * 3600),
-  /** How many reverse proxies of your own stand in front: the client address is the X-Forwarded-For entry the outermost saw. */
+  /** Reverse proxies of your own in front: the client address is the X-Forwarded-For entry the outermost saw. */
   TRUST_PROXY: intFrom(0, 0, 10),
   MAX_PEERS_PER_ROOM: intFrom(50, 1, 1000),
   MEDIASOUP_WORKER_BIN: v.optional(v.string()),
@@ -154,7 +154,9 @@ function crossCheck(env: Record<string, string | undefined>): string[] {
     const bad = urls.find((url) => !/^(stuns?|turns?):/.test(url));
     if (bad) problems.push(`${name} has "${bad}", which is not a stun:, turn: or turns: URL.`);
   }
-  if (turnUrls.length > 0 && !env.TURN_SECRET) problems.push('TURN_URLS needs TURN_SECRET (coturn\'s static-auth-secret).');
+  if (turnUrls.length > 0 && !env.TURN_SECRET) {
+    problems.push("TURN_URLS needs TURN_SECRET (coturn's static-auth-secret).");
+  }
   if (env.ICE_TRANSPORT_POLICY === 'relay' && turnUrls.length === 0) {
     problems.push('ICE_TRANSPORT_POLICY=relay needs TURN_URLS.');
   }
@@ -167,11 +169,11 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
   // An empty variable means "not set" (compose files and shells produce them for unset optional values).
   const env = Object.fromEntries(Object.entries(rawEnv).filter(([, value]) => value !== ''));
   const parsed = v.safeParse(envSchema, env);
-  const problems = [...(parsed.success ? [] : parsed.issues.map((issue) => describeIssue(issue, env))), ...crossCheck(env)];
+  const problems = parsed.success ? [] : parsed.issues.map((issue) => describeIssue(issue, env));
+  problems.push(...crossCheck(env));
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.output;
   const listenIsLoopback = e.RTC_LISTEN_IP.startsWith('127.');
-  if (!!e.TLS_CERT_FILE !== !!e.TLS_KEY_FILE) throw new Error('Invalid configuration: set both TLS_CERT_FILE and TLS_KEY_FILE');
   const configHome = env.XDG_CONFIG_HOME ?? path.join(os.homedir(), '.config');
   return {
     port: e.PORT,

@@ -13,6 +13,7 @@ import { normalizeRoom, randomRoomName, roomFromPath, roomPath } from './roomLin
 export type JoinRequest = { name: string; room: string; media: InitialMedia; access: RoomAccess };
 
 const NAME_KEY = 'huddle.name';
+const PASSWORD_NOTE = `At least ${ROOM_PASSWORD_MIN_LENGTH} characters. Locks a new room: its link alone no longer lets anyone in.`;
 
 function rememberedName(): string {
   try {
@@ -93,7 +94,7 @@ export function JoinScreen({ onJoin, busy }: { onJoin(request: JoinRequest): Pro
             maxLength={128}
             placeholder="Optional"
             value={password}
-            note={`At least ${ROOM_PASSWORD_MIN_LENGTH} characters. Locks a new room: its link alone no longer lets anyone in.`}
+            note={PASSWORD_NOTE}
           />
         )}
         {!window.isSecureContext && (

@@ -12,7 +12,12 @@ export type AdmissionServices = { invites: InviteSigner; passwords: PasswordGuar
  * after that the password or a valid invite to this meeting is needed. A bad invite is refused even for an open
  * room, so an expired link never seems to work by accident.
  */
-export async function admit(room: Room, credentials: Credentials, address: string, services: AdmissionServices): Promise<void> {
+export async function admit(
+  room: Room,
+  credentials: Credentials,
+  address: string,
+  services: AdmissionServices,
+): Promise<void> {
   if (credentials.invite) await services.invites.verify(credentials.invite, room.id, room);
   if (!room.password && room.peers.size === 0 && credentials.password) {
     // Set before the first await, so a second person arriving meanwhile already meets the password.

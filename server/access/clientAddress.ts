@@ -11,7 +11,11 @@ import { isIP } from 'node:net';
  *
  * @example clientAddress('10.0.0.2', '6.6.6.6, 203.0.113.7', 1) // '203.0.113.7'
  */
-export function clientAddress(socketAddress: string | undefined, forwardedFor: string | undefined, trustedProxies: number): string {
+export function clientAddress(
+  socketAddress: string | undefined,
+  forwardedFor: string | undefined,
+  trustedProxies: number,
+): string {
   const socket = socketAddress || 'unknown';
   if (trustedProxies <= 0 || !forwardedFor) return socket;
   const entries = forwardedFor.split(',').map((entry) => entry.trim());

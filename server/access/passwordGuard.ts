@@ -4,13 +4,23 @@ import { hashPassword, verifyPassword, type PasswordHash } from './password.ts';
 import { Semaphore, SemaphoreFullError } from './semaphore.ts';
 
 /** One network: a few typos are free, then 2 s, 4 s, 8 s … up to 15 minutes between guesses. */
-const PER_ADDRESS: AttemptPolicy = { freeFailures: 3, baseDelayMs: 2_000, maxDelayMs: 15 * 60_000, forgetAfterMs: 60 * 60_000 };
+const PER_ADDRESS: AttemptPolicy = {
+  freeFailures: 3,
+  baseDelayMs: 2_000,
+  maxDelayMs: 15 * 60_000,
+  forgetAfterMs: 60 * 60_000,
+};
 
 /**
  * One meeting, from every network together (guessing spread over many addresses). More generous than the
  * per-address policy, so one guesser is stopped by that one long before the meeting's other guests notice.
  */
-const PER_ROOM: AttemptPolicy = { freeFailures: 10, baseDelayMs: 1_000, maxDelayMs: 5 * 60_000, forgetAfterMs: 60 * 60_000 };
+const PER_MEETING: AttemptPolicy = {
+  freeFailures: 10,
+  baseDelayMs: 1_000,
+  maxDelayMs: 5 * 60_000,
+  forgetAfterMs: 60 * 60_000,
+};
 
 /** scrypt runs on libuv's pool of 4 threads, which file I/O and other crypto share: leave them at least two. */
 const CONCURRENT_HASHES = 2;
@@ -30,7 +40,7 @@ export class PasswordGuard {
 
   constructor(now: () => number = Date.now) {
     this.#byAddress = new FailedAttemptLimiter(PER_ADDRESS, now);
-    this.#byMeeting = new FailedAttemptLimiter(PER_ROOM, now);
+    this.#byMeeting = new FailedAttemptLimiter(PER_MEETING, now);
   }
 
   /** Hashes a new room's password. */
@@ -64,7 +74,8 @@ export class PasswordGuard {
     if (meetingWait > 0) {
       throw new ProtocolError(
         'rate_limited',
-        `Too many wrong passwords for this room. Try again in ${describeWait(meetingWait)}, or ask someone in it for an invite link.`,
+        `Too many wrong passwords for this room. Try again in ${describeWait(meetingWait)}, ` +
+          'or ask someone in it for an invite link.',
       );
     }
   }

@@ -1,5 +1,12 @@
 import * as v from 'valibot';
-import { displayNameSchema, idSchema, mediaKindSchema, mediaSourceSchema, roomIdSchema, roomPasswordSchema } from './primitives.ts';
+import {
+  displayNameSchema,
+  idSchema,
+  mediaKindSchema,
+  mediaSourceSchema,
+  roomIdSchema,
+  roomPasswordSchema,
+} from './primitives.ts';
 import { iceServerSchema, rtpCapabilitiesSchema, sctpCapabilitiesSchema } from './webrtc.ts';
 
 /** A producer as other peers see it: enough to decide whether and where to consume it. */
