@@ -48,6 +48,21 @@ describe('room access', () => {
     expect(await services.rooms.find('short-pw')).toBeUndefined();
   });
 
+  test('a refusal while the first person is still setting the password does not close the room under them', async () => {
+    const first = new FakeClient(services);
+    const guesser = new FakeClient(services, '203.0.113.5');
+    await Promise.all([first, guesser].map((client) => client.request('hello', { protocolVersion: PROTOCOL_VERSION })));
+    const firstJoin = first.request('join', { room: 'racing', name: 'First', password: 'the-real-one' });
+    // The refusal comes while the first person's password is still being hashed (scrypt takes tens of ms).
+    while (!(await services.rooms.find('racing'))?.password) await new Promise((resolve) => setImmediate(resolve));
+    const guessReply = await guesser.request('join', { room: 'racing', name: 'Guesser', invite: 'forged.invite.link' });
+    const firstReply = await firstJoin;
+    expect(guessReply).toMatchObject({ error: { code: 'invite_invalid' } });
+    expect(firstReply).toMatchObject({ ok: true, data: { locked: true } });
+    expect((await services.rooms.find('racing'))?.peers.size).toBe(1);
+    await first.request('leave');
+  });
+
   test('a refused join does not leave an empty room behind', async () => {
     const stale = await services.invites.create(
       { id: 'ghost', instanceId: 'long-gone' },

@@ -32,6 +32,8 @@ export class Room {
   readonly peers = new Map<string, Peer>();
   /** Set by the first person in, if they chose one; only its hash is kept (see access/admission.ts). */
   password: Promise<PasswordHash> | undefined;
+  /** Joins being admitted right now: a refused join closes an empty room only when no other join is on its way in. */
+  admitting = 0;
   #closed = false;
   #onClose: () => void;
 

@@ -32,12 +32,15 @@ export const sessionHandlers: SessionHandlers = {
     if (!resumed) await refuseEarly(session, services, { roomId, invite, meeting: existing });
     const room = existing && resumed ? existing : await services.rooms.getOrCreate(roomId);
     let peer: Peer;
+    room.admitting++;
     try {
       peer = previous ?? (await admitNewPeer(room, { name, password, invite }, session, services));
     } catch (error) {
-      // A room made for this join alone must not outlive its refusal.
-      if (room.peers.size === 0) room.close();
+      // A room made for this join alone must not outlive its refusal (but one that someone else is entering must).
+      if (room.peers.size === 0 && room.admitting === 1) room.close();
       throw error;
+    } finally {
+      room.admitting--;
     }
     session.joined = { room, peer };
     log.info(resumed ? 'peer resumed' : 'peer joined', { room: room.id, peer: peer.id, peers: room.peers.size });
