@@ -1,18 +1,13 @@
 import { upgradeWebSocket } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
-import type { Context, Hono } from 'hono';
+import type { Hono } from 'hono';
 import { MAX_MESSAGE_BYTES } from '../../shared/protocol/index.ts';
+import { clientAddress, limitKey } from '../access/clientAddress.ts';
 import { createLogger } from '../log.ts';
 import { Connection } from './connection.ts';
 import type { Services } from './context.ts';
 
 const log = createLogger('ws');
-
-/** The client's address; behind your own reverse proxy (TRUST_PROXY=1), the first X-Forwarded-For entry. */
-function clientAddress(c: Context, trustProxy: boolean): string {
-  const forwarded = trustProxy ? c.req.header('x-forwarded-for')?.split(',')[0]?.trim() : undefined;
-  return forwarded || getConnInfo(c).remote.address || 'unknown';
-}
 
 /** Mounts the signaling WebSocket at /ws and returns the set of live connections. */
 export function mountSignaling(app: Hono, services: Services): Set<Connection> {
@@ -20,7 +15,9 @@ export function mountSignaling(app: Hono, services: Services): Set<Connection> {
   app.get(
     '/ws',
     upgradeWebSocket((c) => {
-      const remoteAddress = clientAddress(c, services.config.trustProxy);
+      const remoteAddress = limitKey(
+        clientAddress(getConnInfo(c).remote.address, c.req.header('x-forwarded-for'), services.config.trustedProxies),
+      );
       let connection: Connection | undefined;
       return {
         onOpen(_event, ws) {

@@ -1,4 +1,5 @@
 import { InviteSigner } from '../access/invites.ts';
+import { PasswordGuard } from '../access/passwordGuard.ts';
 import { loadConfig, type Config } from '../config.ts';
 import { Connection, type SocketLike } from '../signaling/connection.ts';
 import { KeyedRateLimiter } from '../signaling/rateLimit.ts';
@@ -17,7 +18,7 @@ export async function createTestServices(overrides: Partial<Config> = {}): Promi
   });
   const joinLimiter = new KeyedRateLimiter(config.joinRatePerMinute, config.joinRatePerMinute / 60);
   const invites = new InviteSigner(config.inviteSecret, config.inviteTtlS);
-  return { config, rooms: new RoomRegistry(pool), pool, joinLimiter, invites };
+  return { config, rooms: new RoomRegistry(pool), pool, joinLimiter, invites, passwords: new PasswordGuard() };
 }
 
 type Sent = { id?: number | null; ok?: boolean; data?: unknown; error?: { code: string }; method?: string };
@@ -29,7 +30,8 @@ export class FakeClient {
   closedWith: { code: number; reason: string } | undefined;
   #nextId = 1;
 
-  constructor(services: Services) {
+  /** `remoteAddress`: the client address per-address limits see (a different one is another network). */
+  constructor(services: Services, remoteAddress = '127.0.0.1') {
     const socket: SocketLike = {
       send: (text) => this.sent.push(JSON.parse(text) as Sent),
       close: (code, reason) => {
@@ -37,7 +39,7 @@ export class FakeClient {
         this.connection.closed();
       },
     };
-    this.connection = new Connection(socket, services, '127.0.0.1');
+    this.connection = new Connection(socket, services, remoteAddress);
   }
 
   /** Sends a raw frame and waits for the reply carrying `id` (or, for unparseable frames, the next reply). */

@@ -25,17 +25,22 @@ export const sessionHandlers: SessionHandlers = {
 
   async join({ session, services }, { room: roomId, name, resume, password, invite }) {
     if (session.joined) throw new ProtocolError('already_joined', 'This connection already joined a room');
-    const room = await services.rooms.getOrCreate(roomId);
+    const existing = await services.rooms.find(roomId);
+    const previous = resume && existing ? resumePeer(existing, resume, session) : undefined;
+    const resumed = previous !== undefined;
+    // Cheap refusals come before a router is allocated, so a flood of joins to fresh names costs nothing.
+    if (!resumed) await refuseEarly(session, services, { roomId, invite, meeting: existing });
+    const room = existing && resumed ? existing : await services.rooms.getOrCreate(roomId);
     let peer: Peer;
-    let resumed = false;
+    room.admitting++;
     try {
-      const previous = resume ? resumePeer(room, resume, session) : undefined;
-      resumed = previous !== undefined;
       peer = previous ?? (await admitNewPeer(room, { name, password, invite }, session, services));
     } catch (error) {
-      // A room made for this join alone must not outlive its refusal.
-      if (room.peers.size === 0) room.close();
+      // A room made for this join alone must not outlive its refusal (but one that someone else is entering must).
+      if (room.peers.size === 0 && room.admitting === 1) room.close();
       throw error;
+    } finally {
+      room.admitting--;
     }
     session.joined = { room, peer };
     log.info(resumed ? 'peer resumed' : 'peer joined', { room: room.id, peer: peer.id, peers: room.peers.size });
@@ -53,7 +58,7 @@ export const sessionHandlers: SessionHandlers = {
 
   async createInvite({ session, services }) {
     const { room } = requireJoined(session);
-    return services.invites.create(room.id);
+    return services.invites.create(room);
   },
 
   async setCapabilities({ session }, { rtpCapabilities, sctpCapabilities }) {
@@ -98,20 +103,32 @@ function resumePeer(room: Room, resume: { peerId: string; token: string }, sessi
   return previous;
 }
 
+/**
+ * What can refuse a new join without a room: the per-address join limit, and an invite whose meeting is not
+ * running (its room emptied, so no router should be made just to say so).
+ */
+async function refuseEarly(
+  session: Session,
+  services: Services,
+  request: { roomId: string; invite: string | undefined; meeting: Room | undefined },
+): Promise<void> {
+  // Only new peers count: a resume creates nothing, and a phone on a flaky network must always get back in.
+  if (!services.joinLimiter.take(session.remoteAddress)) {
+    throw new ProtocolError('rate_limited', 'Too many joins from your network just now. Wait a minute and try again.');
+  }
+  if (request.invite && !request.meeting) await services.invites.verify(request.invite, request.roomId, undefined);
+}
+
 async function admitNewPeer(
   room: Room,
   request: { name: string; password?: string | undefined; invite?: string | undefined },
   session: Session,
   services: Services,
 ): Promise<Peer> {
-  // Only new peers count: a resume creates nothing, and a phone on a flaky network must always get back in.
-  if (!services.joinLimiter.take(session.remoteAddress)) {
-    throw new ProtocolError('rate_limited', 'Too many joins from your network just now. Wait a minute and try again.');
-  }
   if (room.peers.size >= services.config.maxPeersPerRoom) {
     throw new ProtocolError('room_full', `Room "${room.id}" is full. Try again later, or use another room.`);
   }
-  await admit(room, request, services.invites);
+  await admit(room, request, session.remoteAddress, services);
   if (room.closed) throw new ProtocolError('bad_state', 'The room closed while you were joining; try again');
   const peer = new Peer(request.name, session.channel);
   room.addPeer(peer);
