@@ -93,11 +93,14 @@ export function handleDisconnect({ session, services }: HandlerContext): void {
   room.broadcast({ method: 'peerConnectionChanged', data: { peerId: peer.id, connected: false } }, peer.id);
 }
 
-/** The same person on a new socket: keep their media, cut the old socket if it is somehow still open. */
+/**
+ * The same person on a new socket: keep their media. The old socket, if it still seems open (a dead TCP connection
+ * often does), is fenced: nothing it queued runs on the peer any more.
+ */
 function resumePeer(room: Room, resume: { peerId: string; token: string }, session: Session): Peer | undefined {
   const previous = room.peers.get(resume.peerId);
   if (!previous || !previous.matchesToken(resume.token)) return undefined;
-  previous.channel?.drop();
+  previous.channel?.fence();
   previous.attach(session.channel);
   room.broadcast({ method: 'peerConnectionChanged', data: { peerId: previous.id, connected: true } }, previous.id);
   return previous;
