@@ -13,9 +13,7 @@ export async function createTestServices(overrides: Partial<Config> = {}): Promi
     ...loadConfig({ RTC_LISTEN_IP: '127.0.0.1', RTC_PORT: '0', MEDIASOUP_WORKERS: '1' }),
     ...overrides,
   };
-  const pool = await WorkerPool.create(config, (error) => {
-    throw error;
-  });
+  const pool = await WorkerPool.create(config);
   const joinLimiter = new KeyedRateLimiter(config.joinRatePerMinute, config.joinRatePerMinute / 60);
   const invites = new InviteSigner(config.inviteSecret, config.inviteTtlS);
   return { config, rooms: new RoomRegistry(pool), pool, joinLimiter, invites, passwords: new PasswordGuard() };
