@@ -27,7 +27,8 @@ try {
   process.exit(1);
 }
 
-const pool = await WorkerPool.create(config, () => process.exit(1));
+// A worker that dies is replaced and only its rooms are rebuilt (their people rejoin by themselves).
+const pool = await WorkerPool.create(config);
 const rooms = new RoomRegistry(pool);
 
 const app = new Hono();
@@ -38,7 +39,7 @@ const joinLimiter = new KeyedRateLimiter(config.joinRatePerMinute, config.joinRa
 const invites = new InviteSigner(config.inviteSecret, config.inviteTtlS);
 const passwords = new PasswordGuard();
 const connections = mountSignaling(app, { config, rooms, joinLimiter, invites, passwords });
-if (config.testHooks) mountTestHooks(app, connections);
+if (config.testHooks) mountTestHooks(app, connections, rooms);
 let lanUrl: string | undefined;
 mountPhoneLink(app, () => config.publicUrl ?? lanUrl);
 mountClient(app, config.staticDir);

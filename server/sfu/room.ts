@@ -170,6 +170,23 @@ export class Room {
     return consumer;
   }
 
+  /**
+   * Takes over the password of the room this one replaces (its worker died; the instance id is passed to `create`),
+   * so the same people get back in.
+   */
+  inheritAccess(previous: Room): void {
+    this.password = previous.password;
+  }
+
+  /**
+   * Its worker died and every media object with it. Cuts each person's socket (no closing handshake) and forgets
+   * them: their app reconnects, cannot resume, and joins afresh into this room's successor.
+   */
+  evacuate(): void {
+    for (const peer of this.peers.values()) peer.channel?.drop();
+    this.close();
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#closed = true;

@@ -1,7 +1,7 @@
 import { upgradeWebSocket } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Hono } from 'hono';
-import { MAX_MESSAGE_BYTES } from '../../shared/protocol/index.ts';
+import type { WebSocket } from 'ws';
 import { clientAddress, limitKey } from '../access/clientAddress.ts';
 import { createLogger } from '../log.ts';
 import { Connection } from './connection.ts';
@@ -21,23 +21,23 @@ export function mountSignaling(app: Hono, services: Services): Set<Connection> {
       let connection: Connection | undefined;
       return {
         onOpen(_event, ws) {
+          const socket = ws.raw as WebSocket;
           connection = new Connection(
             {
               send: (text) => ws.send(text),
-              close: (code, reason) => ws.close(code, reason),
+              terminate: () => socket.terminate(),
+              get bufferedAmount() {
+                return socket.bufferedAmount;
+              },
             },
             services,
             remoteAddress,
           );
           connections.add(connection);
         },
-        onMessage(event, ws) {
-          const data = event.data;
-          if (typeof data !== 'string' || data.length > MAX_MESSAGE_BYTES) {
-            ws.send(JSON.stringify({ id: null, ok: false, error: { code: 'bad_request', message: 'Send JSON text frames up to 64 KiB' } }));
-            return;
-          }
-          connection?.received(data);
+        onMessage(event) {
+          // Every frame goes to the connection, binary and oversized ones too: each is charged to its budget.
+          connection?.received(event.data);
         },
         onClose() {
           if (!connection) return;

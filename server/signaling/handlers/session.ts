@@ -1,6 +1,7 @@
 import { PROTOCOL_VERSION, ProtocolError } from '../../../shared/protocol/index.ts';
 import type { types } from 'mediasoup';
 import { admit } from '../../access/admission.ts';
+import type { Meeting } from '../../access/invites.ts';
 import { iceServersFor } from '../../ice/iceServers.ts';
 import { createLogger } from '../../log.ts';
 import { Peer } from '../../sfu/peer.ts';
@@ -29,7 +30,9 @@ export const sessionHandlers: SessionHandlers = {
     const previous = resume && existing ? resumePeer(existing, resume, session) : undefined;
     const resumed = previous !== undefined;
     // Cheap refusals come before a router is allocated, so a flood of joins to fresh names costs nothing.
-    if (!resumed) await refuseEarly(session, services, { roomId, invite, meeting: existing });
+    // A meeting whose worker died is still running for invites while its people come back (see RoomRegistry).
+    const meeting = existing ?? services.rooms.lostMeeting(roomId);
+    if (!resumed) await refuseEarly(session, services, { roomId, invite, meeting });
     const room = existing && resumed ? existing : await services.rooms.getOrCreate(roomId);
     let peer: Peer;
     room.admitting++;
@@ -93,11 +96,14 @@ export function handleDisconnect({ session, services }: HandlerContext): void {
   room.broadcast({ method: 'peerConnectionChanged', data: { peerId: peer.id, connected: false } }, peer.id);
 }
 
-/** The same person on a new socket: keep their media, cut the old socket if it is somehow still open. */
+/**
+ * The same person on a new socket: keep their media. The old socket, if it still seems open (a dead TCP connection
+ * often does), is fenced: nothing it queued runs on the peer any more.
+ */
 function resumePeer(room: Room, resume: { peerId: string; token: string }, session: Session): Peer | undefined {
   const previous = room.peers.get(resume.peerId);
   if (!previous || !previous.matchesToken(resume.token)) return undefined;
-  previous.channel?.drop();
+  previous.channel?.fence();
   previous.attach(session.channel);
   room.broadcast({ method: 'peerConnectionChanged', data: { peerId: previous.id, connected: true } }, previous.id);
   return previous;
@@ -110,7 +116,7 @@ function resumePeer(room: Room, resume: { peerId: string; token: string }, sessi
 async function refuseEarly(
   session: Session,
   services: Services,
-  request: { roomId: string; invite: string | undefined; meeting: Room | undefined },
+  request: { roomId: string; invite: string | undefined; meeting: Meeting | undefined },
 ): Promise<void> {
   // Only new peers count: a resume creates nothing, and a phone on a flaky network must always get back in.
   if (!services.joinLimiter.take(session.remoteAddress)) {
