@@ -30,7 +30,8 @@ describe('a test person’s own camera and microphone', () => {
         video.muted = true;
         video.srcObject = new MediaStream([track]);
         await video.play();
-        await new Promise((resolve) => setTimeout(resolve, 500));
+        // A few frames drawn since now: what the track sends at this moment, not an old frame.
+        for (let frame = 0; frame < 3; frame++) await new Promise((resolve) => video.requestVideoFrameCallback(resolve));
         const canvas = document.createElement('canvas');
         canvas.width = video.videoWidth;
         canvas.height = video.videoHeight;
