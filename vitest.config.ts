@@ -20,6 +20,8 @@ export default defineConfig({
           fileParallelism: false,
           testTimeout: 60_000,
           hookTimeout: 60_000,
+          // expect.poll's 1 s default fails on a busy 2-core machine before the browser has caught up.
+          expect: { poll: { timeout: 15_000 } },
         },
       },
     ],

@@ -24,7 +24,7 @@ export function JoinPreview() {
   const camera = previewCam.value;
   return (
     <div class="preview">
-      <div class="preview-frame">
+      <div class="preview-frame" role="group" aria-label="Camera preview">
         <TrackVideo track={camera} mirrored fit="cover" />
         {!camera && <p class="preview-off">{joinWithCam.value ? 'Starting camera…' : 'Camera is off'}</p>}
         <div class="preview-controls">

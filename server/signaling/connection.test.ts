@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { PROTOCOL_VERSION } from '../../shared/protocol/index.ts';
+import { produceFake, setUpMedia } from '../testing/fakeMedia.ts';
 import { createTestServices, FakeClient } from '../testing/fakes.ts';
 import { MAX_SEND_BUFFER_BYTES } from './connection.ts';
 
@@ -64,10 +65,22 @@ describe('one peer cannot touch another peer’s media', () => {
   });
 
   test('consuming before setCapabilities or a recv transport is bad_state, unknown producer not_found', async () => {
+    const bob = new FakeClient(services);
+    const bobJoin = await bob.join('order', 'Bob');
+    const bobMedia = await setUpMedia(bob, bobJoin.routerRtpCapabilities);
+    const producerId = await produceFake(bob, bobMedia.sendTransportId, 'mic');
     const ann = new FakeClient(services);
-    await ann.join('order', 'Ann');
+    const annJoin = await ann.join('order', 'Ann');
+
+    // A real producer, asked for too early: the wrong moment, not a missing object.
+    expect(await ann.request('consume', { producerId })).toMatchObject({ error: { code: 'bad_state' } });
+    expect(await ann.request('createTransport', { direction: 'recv' })).toMatchObject({ ok: true });
+    expect(await ann.request('consume', { producerId })).toMatchObject({ error: { code: 'bad_state' } });
+    expect(await ann.request('setCapabilities', { rtpCapabilities: annJoin.routerRtpCapabilities })).toMatchObject({ ok: true });
+    expect(await ann.request('consume', { producerId })).toMatchObject({ ok: true });
     expect(await ann.request('consume', { producerId: 'nope' })).toMatchObject({ error: { code: 'not_found' } });
     await ann.request('leave');
+    await bob.request('leave');
   });
 });
 

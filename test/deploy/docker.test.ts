@@ -1,10 +1,11 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
+import { cachedWorkerBinPath } from '../../server/sfu/workerBin.ts';
 import { waitUntil } from '../support/poll.ts';
 
 /*
@@ -70,26 +71,33 @@ describe('docker/Dockerfile', () => {
     const cmd = JSON.parse(instruction('CMD')) as string[];
     const health = JSON.parse(instruction('HEALTHCHECK').replace(/^.*?CMD /, '')) as string[];
     expect(cmd[0]).toBe('node');
-    const free = () => String(20_000 + Math.floor(Math.random() * 20_000));
-    const env = {
-      ...process.env,
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: await mkdtemp(path.join(os.tmpdir(), 'huddle-docker-home-')),
       ...runtimeEnv(),
-      // Only what must differ outside a container: free ports, a writable TLS directory, loopback.
-      PORT: free(),
+      // Only what must differ outside a container: a port the kernel picks (no race with other programs for a
+      // "free" one), a writable TLS directory, loopback, and the worker this machine has.
+      PORT: '0',
       HTTPS_PORT: '0',
       RTC_PORT: '0',
       HOST: '127.0.0.1',
       RTC_LISTEN_IP: '127.0.0.1',
       MEDIASOUP_WORKERS: '1',
       TLS_DIR: await mkdtemp(path.join(os.tmpdir(), 'huddle-docker-tls-')),
+      ...(existsSync(cachedWorkerBinPath()) ? { MEDIASOUP_WORKER_BIN: cachedWorkerBinPath() } : {}),
     };
     const server = spawn(process.execPath, cmd.slice(1), { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     server.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     server.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const check = () => spawnSync(process.execPath, health.slice(1), { env, timeout: 10_000 }).status;
+    // The health check reads PORT as in the container, where it is the port the server listens on.
+    let port = '';
+    const check = () => spawnSync(process.execPath, health.slice(1), { env: { ...env, PORT: port }, timeout: 10_000 }).status;
     try {
-      await waitUntil(() => output.includes('Huddle listening on'), `the server to start:\n${output}`, 30_000);
+      await waitUntil(() => {
+        port = /Huddle listening on http:\/\/[^:]+:(\d+)/.exec(output)?.[1] ?? '';
+        return port !== '';
+      }, `the server to start:\n${output}`, 30_000);
       expect(check()).toBe(0);
     } finally {
       server.kill('SIGTERM');

@@ -1,7 +1,8 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, test } from 'vitest';
-import { audioPeak, countTiles, expectAudioHeard, expectVideoPlaying, joinRoom, openPhone, tile } from '../support/browser.ts';
+import { audioPeak, countTiles, expectVideoPlaying, joinRoom, openPhone, tile } from '../support/browser.ts';
 import { useServerAndBrowser } from '../support/environment.ts';
+import { expectTileShows, expectTileSounds, MEDIA_OF } from '../support/fakeMedia.ts';
 
 const env = useServerAndBrowser();
 
@@ -77,15 +78,16 @@ describe('call controls', () => {
   });
 
   test('microphone mute silences the person for the others and shows on their tile', async () => {
-    const alice = await openPhone(env.browser);
-    const bob = await openPhone(env.browser);
+    const alice = await openPhone(env.browser, { media: MEDIA_OF.Alice });
+    const bob = await openPhone(env.browser, { media: MEDIA_OF.Bob });
     await joinRoom(alice.page, env.server.url, 'mute', 'Alice');
     await joinRoom(bob.page, env.server.url, 'mute', 'Bob');
     expect(await pressed(alice.page, 'Microphone')).toBe('true');
     const badge = tile(bob.page, 'Alice camera').getByTitle('Microphone off');
-    await expect.poll(() => badge.count()).toBe(0);
 
-    await expectAudioHeard(bob.page, 'Alice camera');
+    // Bob hears Alice (her own tone), and only then is "no badge" a statement about an unmuted Alice.
+    await expectTileSounds(bob.page, 'Alice camera', MEDIA_OF.Alice);
+    expect(await badge.count()).toBe(0);
 
     await alice.page.getByRole('button', { name: 'Microphone' }).click();
     await expect.poll(() => pressed(alice.page, 'Microphone')).toBe('false');
@@ -95,14 +97,14 @@ describe('call controls', () => {
 
     await alice.page.getByRole('button', { name: 'Microphone' }).click();
     await expect.poll(() => badge.count()).toBe(0);
-    await expectAudioHeard(bob.page, 'Alice camera');
+    await expectTileSounds(bob.page, 'Alice camera', MEDIA_OF.Alice);
     await alice.context.close();
     await bob.context.close();
   });
 
   test('joining muted with the camera off, chosen on the join screen, and turning both on in the call', async () => {
-    const alice = await openPhone(env.browser);
-    const bob = await openPhone(env.browser);
+    const alice = await openPhone(env.browser, { media: MEDIA_OF.Alice });
+    const bob = await openPhone(env.browser, { media: MEDIA_OF.Bob });
     await joinRoom(bob.page, env.server.url, 'quiet', 'Bob');
     await alice.page.goto(`${env.server.url}/r/quiet`);
     await alice.page.getByRole('textbox', { name: 'Name' }).fill('Alice');
@@ -121,7 +123,8 @@ describe('call controls', () => {
     await alice.page.getByRole('button', { name: 'Camera' }).click();
     await alice.page.getByRole('button', { name: 'Microphone' }).click();
     await expectVideoPlaying(bob.page, 'Alice camera');
-    await expectAudioHeard(bob.page, 'Alice camera');
+    await expectTileShows(bob.page, 'Alice camera', MEDIA_OF.Alice);
+    await expectTileSounds(bob.page, 'Alice camera', MEDIA_OF.Alice);
     await expect.poll(() => seenByBob.getByTitle('Microphone off').count()).toBe(0);
     await alice.context.close();
     await bob.context.close();

@@ -1,6 +1,6 @@
 import { chromium } from 'playwright-core';
 import { describe, expect, test } from 'vitest';
-import { joinRoom, openPhone, PHONE, tile } from '../support/browser.ts';
+import { expectVideoPlaying, joinRoom, openPhone, PHONE, tile } from '../support/browser.ts';
 import { useServerAndBrowser } from '../support/environment.ts';
 import { startServer } from '../support/server.ts';
 
@@ -44,9 +44,21 @@ describe('errors in words', () => {
     for (const { context } of people) await context.close();
   });
 
-  test('server unreachable: the call says so in words and keeps trying', async () => {
+  test('server unreachable: the call says so in words, keeps trying, and joins once the server is back', async () => {
     const lonely = await startServer();
     const { context, page } = await openPhone(env.browser);
+    // Counts the page's connection attempts.
+    await page.addInitScript(() => {
+      const counter = window as unknown as { __attempts: number };
+      counter.__attempts = 0;
+      window.WebSocket = class extends window.WebSocket {
+        constructor(...args: ConstructorParameters<typeof WebSocket>) {
+          super(...args);
+          counter.__attempts++;
+        }
+      };
+    });
+    const attempts = () => page.evaluate(() => (window as unknown as { __attempts: number }).__attempts);
     await page.goto(`${lonely.url}/r/gone`);
     // The service worker has the whole app (room code included) once it is active.
     await page.evaluate(() => navigator.serviceWorker.ready.then(() => undefined));
@@ -54,6 +66,21 @@ describe('errors in words', () => {
     await page.getByRole('textbox', { name: 'Name' }).fill('Fay');
     await page.getByRole('button', { name: 'Join' }).click();
     await page.getByRole('status').filter({ hasText: "Can't reach the server" }).waitFor({ timeout: 15_000 });
-    await context.close();
+    // It keeps trying after saying so (its retries wait at most 10 s each)...
+    const told = await attempts();
+    await expect.poll(attempts, { timeout: 40_000 }).toBeGreaterThanOrEqual(told + 3);
+
+    // ...so once the same server is back on the same address, the page gets in by itself.
+    const back = await startServer({ PORT: String(lonely.port) });
+    try {
+      await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor({ timeout: 20_000 });
+      const other = await openPhone(env.browser);
+      await joinRoom(other.page, back.url, 'gone', 'Gus');
+      await expectVideoPlaying(other.page, 'Fay camera');
+      await other.context.close();
+    } finally {
+      await context.close();
+      await back.stop();
+    }
   });
 });

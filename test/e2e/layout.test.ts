@@ -51,7 +51,8 @@ describe('phone layout', () => {
       if (count > 1) await expectVideoPlaying(first, `P${count} camera`);
       for (const viewport of [PORTRAIT, LANDSCAPE]) {
         await first.setViewportSize(viewport);
-        await first.waitForTimeout(150); // one layout pass after the resize
+        // The resize has been laid out and painted once the page has drawn two frames since.
+        await first.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
         expect(await overflow(first), `${count} people at ${viewport.width}×${viewport.height}`).toEqual({ x: 0, y: 0 });
         expect(await smallButtons(first)).toEqual([]);
         // Every tile is on screen.

@@ -1,7 +1,10 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { countTiles, expectVideoPlaying, joinAliceAndBob, launchBrowser, peerIdOf } from '../support/browser.ts';
+import { countTiles, expectVideoPlaying, joinAliceAndBob, joinRoom, launchBrowser, openPhone, peerIdOf } from '../support/browser.ts';
+import { expectTileShows, MEDIA_OF } from '../support/fakeMedia.ts';
 import { startServer, type RunningServer } from '../support/server.ts';
+import { WsClient } from '../support/wsClient.ts';
+import { PROTOCOL_VERSION } from '../../shared/protocol/index.ts';
 
 let browser: Browser;
 beforeAll(async () => {
@@ -33,6 +36,14 @@ describe('reconnection', () => {
       expect(await countTiles(bob.page, 'Alice camera')).toBe(1);
       expect(await countTiles(alice.page, 'Bob camera')).toBe(1);
       expect(server.output()).toContain('peer resumed');
+
+      // The resumed Alice still hears from the room: Carol, joining after the resume, appears on her page.
+      const carol = await openPhone(browser, { media: MEDIA_OF.Carol });
+      await joinRoom(carol.page, server.url, 'drop', 'Carol');
+      await expectVideoPlaying(alice.page, 'Carol camera');
+      await expectTileShows(alice.page, 'Carol camera', MEDIA_OF.Carol);
+      await expectTileShows(carol.page, 'Alice camera', MEDIA_OF.Alice);
+      await carol.context.close();
       await alice.context.close();
       await bob.context.close();
     } finally {
@@ -60,6 +71,22 @@ describe('reconnection', () => {
       expect(await countTiles(alice.page, 'Alice camera')).toBe(1);
       await alice.context.close();
       await bob.context.close();
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test('the drop hook is off unless HUDDLE_TEST_HOOKS=1: on a default server it is 404 and kicks nobody', async () => {
+    const server = await startServer({}, { testHooks: false });
+    try {
+      const person = await WsClient.open(server.url);
+      await person.request('hello', { protocolVersion: PROTOCOL_VERSION });
+      const { peerId } = (await person.request('join', { room: 'hooks', name: 'Ann' })).data as { peerId: string };
+      const response = await fetch(`${server.url}/__test/drop?peer=${peerId}`, { method: 'POST' });
+      expect(response.status).toBe(404);
+      expect(await person.request('ping')).toMatchObject({ ok: true });
+      expect(person.open).toBe(true);
+      person.close();
     } finally {
       await server.stop();
     }

@@ -1,4 +1,5 @@
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { expectTileShows, fakeMediaInitScript, MEDIA_OF, type MediaChoice } from './fakeMedia.ts';
 import { waitUntil } from './poll.ts';
 
 export const PHONE = { width: 390, height: 844 };
@@ -26,9 +27,14 @@ export async function launchBrowser(extraArgs: string[] = [], executablePath?: s
   });
 }
 
-/** A phone-sized page in its own context (its own storage, like a separate device). */
-export async function openPhone(browser: Browser): Promise<{ context: BrowserContext; page: Page }> {
+/**
+ * A phone-sized page in its own context (its own storage, like a separate device). `media` gives the person a
+ * camera and microphone of their own (see fakeMedia.ts); without it, Chromium's shared fake devices.
+ */
+export async function openPhone(browser: Browser, options: { media?: MediaChoice } = {}): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ viewport: PHONE, hasTouch: true, isMobile: false });
+  const media = options.media ?? 'chromium-fake';
+  if (media !== 'chromium-fake') await context.addInitScript(fakeMediaInitScript, media);
   const page = await context.newPage();
   return { context, page };
 }
@@ -117,19 +123,27 @@ export async function audioPeak(page: Page, label: string): Promise<number> {
   }, peerId);
 }
 
-/** Resolves once the page audibly plays that person's microphone (the fake one beeps about once a second). */
+/** Resolves once the page audibly plays that person's microphone (Chromium's fake one beeps about once a second). */
 export async function expectAudioHeard(page: Page, label: string, timeout = 15_000): Promise<void> {
   await waitUntil(async () => (await audioPeak(page, label)) > 0.01, `sound from ${label}`, timeout);
 }
 
-/** Alice and Bob, each on their own phone, join `room`; resolves once each sees the other's camera play. */
-export async function joinAliceAndBob(browser: Browser, baseUrl: string, room: string) {
-  const alice = await openPhone(browser);
-  const bob = await openPhone(browser);
+/**
+ * Alice and Bob, each on their own phone with a camera of their own colour (unless `media: 'chromium-fake'`), join
+ * `room`; resolves once each sees the other's camera play, and (with their own media) sees the other's colour.
+ */
+export async function joinAliceAndBob(browser: Browser, baseUrl: string, room: string, options: { media?: 'own' | 'chromium-fake' } = {}) {
+  const own = options.media !== 'chromium-fake';
+  const alice = await openPhone(browser, { media: own ? MEDIA_OF.Alice : 'chromium-fake' });
+  const bob = await openPhone(browser, { media: own ? MEDIA_OF.Bob : 'chromium-fake' });
   await joinRoom(alice.page, baseUrl, room, 'Alice');
   await joinRoom(bob.page, baseUrl, room, 'Bob');
   await expectVideoPlaying(bob.page, 'Alice camera');
   await expectVideoPlaying(alice.page, 'Bob camera');
+  if (own) {
+    await expectTileShows(bob.page, 'Alice camera', MEDIA_OF.Alice);
+    await expectTileShows(alice.page, 'Bob camera', MEDIA_OF.Bob);
+  }
   return { alice, bob };
 }
 

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import os from 'node:os';
 import path from 'node:path';
 import { loadOrCreateCertificate } from '../../server/tls/certificate.ts';
@@ -28,14 +29,30 @@ async function freePort(): Promise<number> {
   });
 }
 
-function accepts(port: number): Promise<boolean> {
+/**
+ * Whether a STUN server answers a Binding request on this TCP (or TLS) port: proof that *coturn* holds the port,
+ * not some other program that won the race for it.
+ */
+function answersStun(port: number, overTls: boolean): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
+    const transaction = randomBytes(12);
+    const request = Buffer.concat([Buffer.from([0x00, 0x01, 0x00, 0x00, 0x21, 0x12, 0xa4, 0x42]), transaction]);
+    const socket = overTls
+      ? tlsConnect({ port, host: '127.0.0.1', rejectUnauthorized: false }, () => socket.write(request))
+      : connect(port, '127.0.0.1', () => socket.write(request));
+    const done = (answer: boolean) => {
       socket.destroy();
-      resolve(true);
+      resolve(answer);
+    };
+    let received = Buffer.alloc(0);
+    socket.on('data', (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      // A Binding success response (0x0101) that echoes our transaction id.
+      if (received.length >= 20) done(received.readUInt16BE(0) === 0x0101 && received.subarray(8, 20).equals(transaction));
     });
-    socket.once('error', () => resolve(false));
+    socket.once('error', () => done(false));
+    socket.once('close', () => done(false));
+    socket.setTimeout(1_000, () => done(false));
   });
 }
 
@@ -48,13 +65,22 @@ const script = path.resolve(import.meta.dirname, '../../docker/turnserver.sh');
  * it listens.
  */
 export async function startTurn(options: { sfuAddress: string }): Promise<RunningTurn> {
-  const port = await freePort();
-  const tlsPort = await freePort();
   const secret = randomBytes(16).toString('hex');
   const dir = await mkdtemp(path.join(os.tmpdir(), 'huddle-turn-'));
   const tls = await loadOrCreateCertificate({ dir });
   await writeFile(path.join(dir, 'turn.crt'), tls.cert);
   await writeFile(path.join(dir, 'turn.key'), tls.key);
+  // A port found free can be taken before coturn binds it (coturn then retries forever): start again on others.
+  for (let attempt = 1; ; attempt++) {
+    const started = await startOnFreePorts(secret, dir, options.sfuAddress);
+    if (started) return started;
+    if (attempt === 5) throw new Error('coturn lost the race for a free port five times');
+  }
+}
+
+async function startOnFreePorts(secret: string, dir: string, sfuAddress: string): Promise<RunningTurn | undefined> {
+  const port = await freePort();
+  const tlsPort = await freePort();
   const child: ChildProcess = spawn(
     'sh',
     [
@@ -70,7 +96,7 @@ export async function startTurn(options: { sfuAddress: string }): Promise<Runnin
         PATH: process.env.PATH,
         TURN_SECRET: secret,
         TURN_REALM: 'huddle.test',
-        TURN_ALLOWED_PEER_IPS: options.sfuAddress,
+        TURN_ALLOWED_PEER_IPS: sfuAddress,
         TURN_PORT: String(port),
         TURN_TLS_PORT: String(tlsPort),
         TURN_CERT_FILE: path.join(dir, 'turn.crt'),
@@ -90,11 +116,28 @@ export async function startTurn(options: { sfuAddress: string }): Promise<Runnin
   const exited = new Promise<never>((_, reject) =>
     child.once('exit', (code) => reject(new Error(`coturn exited with ${code}:\n${output}`))),
   );
-  // coturn says nothing reliable when it is ready; its TCP listener accepting a connection is the sign.
+  const stop = (signal: NodeJS.Signals = 'SIGTERM') =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill(signal);
+    });
+  // coturn says nothing reliable when it is ready; STUN answered on its TCP and TLS ports is the sign.
+  // A port taken by someone else shows as "Cannot bind" (coturn then retries, or exits).
+  const lostRace = () => /Cannot bind|Address already in use/.test(output);
   const deadline = Date.now() + 10_000;
-  while (!(await Promise.race([accepts(port), exited]))) {
-    if (Date.now() > deadline) throw new Error(`coturn did not start:\n${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+  try {
+    while (!(await Promise.race([answersStun(port, false), exited])) || !(await answersStun(tlsPort, true))) {
+      if (lostRace()) {
+        await stop('SIGKILL'); // one stuck retrying a bind ignores SIGTERM for a long time
+        return undefined;
+      }
+      if (Date.now() > deadline) throw new Error(`coturn did not start:\n${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } catch (error) {
+    if (child.exitCode !== null && lostRace()) return undefined;
+    throw error;
   }
   exited.catch(() => {}); // from here on, an exit is a stop
   return {
@@ -103,11 +146,6 @@ export async function startTurn(options: { sfuAddress: string }): Promise<Runnin
     secret,
     urls: [`turn:127.0.0.1:${port}?transport=udp`, `turn:127.0.0.1:${port}?transport=tcp`],
     tlsUrl: `turns:127.0.0.1:${tlsPort}?transport=tcp`,
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
+    stop: () => stop(),
   };
 }

@@ -1,8 +1,49 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cachedWorkerBinPath } from '../../server/sfu/workerBin.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/**
+ * A home of the tests' own (one per test file): the server must not read or rewrite the developer's
+ * ~/.config/huddle/tls (a phone accepted that certificate), nor pick up anything else from their home.
+ */
+let ownHome: { home: string; tls: string } | undefined;
+function testHome(): { home: string; tls: string } {
+  if (!ownHome) {
+    const home = mkdtempSync(path.join(os.tmpdir(), 'huddle-e2e-home-'));
+    ownHome = { home, tls: path.join(home, 'tls') };
+    mkdirSync(ownHome.tls);
+  }
+  return ownHome;
+}
+
+/**
+ * The environment a test server starts with: only PATH from the developer's, a home and TLS directory of the
+ * tests' own, and the worker binary this machine built (found with the real home, which the server no longer sees).
+ */
+export function cleanServerEnv(env: Record<string, string>, testHooks = true): Record<string, string> {
+  const { home, tls } = testHome();
+  const workerBin = process.env.MEDIASOUP_WORKER_BIN ?? cachedWorkerBinPath();
+  return {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: home,
+    TLS_DIR: tls,
+    ...(existsSync(workerBin) ? { MEDIASOUP_WORKER_BIN: workerBin } : {}),
+    PORT: '0',
+    HOST: '127.0.0.1',
+    RTC_LISTEN_IP: '127.0.0.1',
+    RTC_PORT: '0',
+    HTTPS_PORT: '0',
+    MEDIASOUP_WORKERS: '1',
+    ...(testHooks ? { HUDDLE_TEST_HOOKS: '1' } : {}),
+    LOG_LEVEL: 'info',
+    ...env,
+  };
+}
 
 export type RunningServer = {
   url: string;
@@ -16,23 +57,13 @@ export type RunningServer = {
 
 /**
  * Starts the real server (`node server/index.ts`, as `npm start` does) on loopback with a free port, one
- * mediasoup worker and the test hooks, and resolves once it listens.
+ * mediasoup worker and (unless `testHooks: false`) the test hooks, in a clean environment (cleanServerEnv), and
+ * resolves once it listens.
  */
-export async function startServer(env: Record<string, string> = {}): Promise<RunningServer> {
+export async function startServer(env: Record<string, string> = {}, options: { testHooks?: boolean } = {}): Promise<RunningServer> {
   const child = spawn(process.execPath, ['server/index.ts'], {
     cwd: root,
-    env: {
-      ...process.env,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      RTC_LISTEN_IP: '127.0.0.1',
-      RTC_PORT: '0',
-      HTTPS_PORT: '0',
-      MEDIASOUP_WORKERS: '1',
-      HUDDLE_TEST_HOOKS: '1',
-      LOG_LEVEL: 'info',
-      ...env,
-    },
+    env: cleanServerEnv(env, options.testHooks ?? true),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

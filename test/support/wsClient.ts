@@ -8,9 +8,16 @@ export class WsClient {
   readonly #socket: WebSocket;
   #nextId = 1;
 
+  /** Requests waiting for their reply, by id. */
+  readonly #waiting = new Map<number, (reply: Message) => void>();
+
   private constructor(socket: WebSocket) {
     this.#socket = socket;
-    socket.on('message', (data) => this.messages.push(JSON.parse(String(data)) as Message));
+    socket.on('message', (data) => {
+      const message = JSON.parse(String(data)) as Message;
+      this.messages.push(message);
+      if ('ok' in message && typeof message.id === 'number') this.#waiting.get(message.id)?.(message);
+    });
   }
 
   static async open(baseUrl: string): Promise<WsClient> {
@@ -39,15 +46,21 @@ export class WsClient {
     return this.messages.filter((message) => 'ok' in message);
   }
 
-  async request(method: string, data: unknown = {}): Promise<Message> {
+  /** Sends a request and resolves with its reply; rejects when none comes within 10 s. */
+  request(method: string, data: unknown = {}): Promise<Message> {
     const id = this.#nextId++;
-    this.send(JSON.stringify({ id, method, data }));
-    for (let waited = 0; waited < 10_000; waited += 10) {
-      const reply = this.messages.find((message) => 'ok' in message && message.id === id);
-      if (reply) return reply;
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    throw new Error(`no reply to ${method}`);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#waiting.delete(id);
+        reject(new Error(`no reply to ${method}`));
+      }, 10_000);
+      this.#waiting.set(id, (reply) => {
+        clearTimeout(timer);
+        this.#waiting.delete(id);
+        resolve(reply);
+      });
+      this.send(JSON.stringify({ id, method, data }));
+    });
   }
 
   close(): void {
