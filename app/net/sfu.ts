@@ -159,7 +159,9 @@ export class SfuSession {
   async #restartIce(transport: Transport): Promise<void> {
     if (this.#closed || transport.closed) return;
     try {
-      const { iceParameters } = await this.#signaling.request('restartIce', { transportId: transport.id });
+      const { iceParameters, iceServers } = await this.#signaling.request('restartIce', { transportId: transport.id });
+      // Fresh TURN credentials first: those from the join may have expired by now.
+      await transport.updateIceServers({ iceServers });
       await transport.restartIce({ iceParameters });
     } catch {
       // Signaling is down: the call controller restarts ICE again once it reconnects.

@@ -3,6 +3,7 @@ import { idSchema, mediaKindSchema, mediaSourceSchema } from './primitives.ts';
 import {
   dtlsParametersSchema,
   iceCandidateSchema,
+  iceServerSchema,
   iceParametersSchema,
   rtpParametersSchema,
   sctpParametersSchema,
@@ -31,7 +32,8 @@ export const connectTransport = {
 
 export const restartIce = {
   request: v.object({ transportId: idSchema }),
-  response: v.object({ iceParameters: iceParametersSchema }),
+  /** Fresh ICE servers too: TURN credentials expire, and a restart may need a new relay. */
+  response: v.object({ iceParameters: iceParametersSchema, iceServers: v.array(iceServerSchema) }),
 };
 
 export const produce = {

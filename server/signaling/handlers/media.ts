@@ -1,5 +1,6 @@
 import type { types } from 'mediasoup';
 import { ProtocolError } from '../../../shared/protocol/index.ts';
+import { iceServersFor } from '../../ice/iceServers.ts';
 import type { Peer } from '../../sfu/peer.ts';
 import { requireJoined, type HandlerTable } from '../context.ts';
 
@@ -55,10 +56,11 @@ export const mediaHandlers: MediaHandlers = {
     return {};
   },
 
-  async restartIce({ session }, { transportId }) {
+  async restartIce({ session, services }, { transportId }) {
     const { peer } = requireJoined(session);
     const iceParameters = await ownTransport(peer, transportId).restartIce();
-    return { iceParameters };
+    // New TURN credentials with every restart: the ones from the join may have expired (TURN_CREDENTIAL_TTL_S).
+    return { iceParameters, iceServers: iceServersFor(services.config.ice, peer.id) };
   },
 
   async produce({ session }, { transportId, kind, source, rtpParameters, paused }) {
