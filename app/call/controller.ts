@@ -58,7 +58,7 @@ export class CallController {
       notification: (notification) => void this.#enqueue(async () => this.#onNotification(notification)),
       fatal: (error) => this.#fail(error.message),
     });
-    this.#local = new LocalMedia(this.#signaling);
+    this.#local = new LocalMedia(this.#signaling, this.#enqueue);
   }
 
   /** Starts the call; resolves once media is settled and the connection is on its way. */
@@ -129,18 +129,21 @@ export class CallController {
   async #startSession(reply: ResponseData<'join'>): Promise<void> {
     this.#sfu?.close();
     this.#remote.reset();
+    this.#sfu = undefined;
+    let sfu: SfuSession;
     try {
-      this.#sfu = await SfuSession.start(this.#signaling, reply, (direction, state) => {
+      sfu = await SfuSession.start(this.#signaling, reply, (direction, state) => {
         if (state === 'failed') log.warn('media transport failed; restarting ICE', { direction });
       });
     } catch (error) {
       log.warn('could not set up media; will retry on reconnect', String(error));
-      this.#sfu = undefined;
       this.#signaling.reconnectNow();
       return;
     }
-    this.#remote.attach(this.#sfu);
-    await this.#local.publishAll(this.#sfu);
+    if (this.#signaling.closed) return sfu.close(); // left while it was being built
+    this.#sfu = sfu;
+    this.#remote.attach(sfu);
+    await this.#local.publishAll(sfu);
     this.#remote.reconcile(reply.peers);
   }
 
@@ -205,7 +208,7 @@ export class CallController {
     this.#sfu?.close();
     this.#sfu = undefined;
     this.#remote.reset();
-    this.#local.stopAll();
+    this.#local.close();
     clearParticipants();
     controls.value = null;
     window.removeEventListener('online', this.#onOnline);

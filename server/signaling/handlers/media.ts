@@ -8,6 +8,7 @@ type MediaHandlers = Pick<
   | 'createTransport'
   | 'connectTransport'
   | 'restartIce'
+  | 'closeTransport'
   | 'produce'
   | 'closeProducer'
   | 'pauseProducer'
@@ -59,6 +60,12 @@ export const mediaHandlers: MediaHandlers = {
     const { peer } = requireJoined(session);
     const iceParameters = await ownTransport(peer, transportId).restartIce();
     return { iceParameters };
+  },
+
+  async closeTransport({ session }, { transportId }) {
+    const { peer } = requireJoined(session);
+    ownTransport(peer, transportId).close();
+    return {};
   },
 
   async produce({ session }, { transportId, kind, source, rtpParameters, paused }) {
