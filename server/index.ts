@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { InviteSigner } from './access/invites.ts';
 import { loadConfig } from './config.ts';
 import { mountClient, mountHealth } from './http/app.ts';
+import { mountGoodbye } from './http/goodbye.ts';
 import { listen } from './http/listen.ts';
 import { mountMetrics } from './http/metrics.ts';
 import { mountPhoneLink } from './http/phoneLink.ts';
@@ -29,6 +30,7 @@ const joinLimiter = new KeyedRateLimiter(config.joinRatePerMinute, config.joinRa
 const invites = new InviteSigner(config.inviteSecret, config.inviteTtlS);
 const connections = mountSignaling(app, { config, rooms, joinLimiter, invites });
 if (config.testHooks) mountTestHooks(app, connections);
+mountGoodbye(app, rooms);
 let lanUrl: string | undefined;
 mountPhoneLink(app, () => config.publicUrl ?? lanUrl);
 mountClient(app, config.staticDir);

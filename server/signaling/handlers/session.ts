@@ -88,11 +88,19 @@ export function handleDisconnect({ session, services }: HandlerContext): void {
   room.broadcast({ method: 'peerConnectionChanged', data: { peerId: peer.id, connected: false } }, peer.id);
 }
 
-/** The same person on a new socket: keep their media, cut the old socket if it is somehow still open. */
-function resumePeer(room: Room, resume: { peerId: string; token: string }, session: Session): Peer | undefined {
+/**
+ * The same person on a new socket: keep their media (or, with `freshMedia`, drop it for the new media session a
+ * reloaded page builds), cut the old socket if it is somehow still open.
+ */
+function resumePeer(
+  room: Room,
+  resume: { peerId: string; token: string; freshMedia?: boolean | undefined },
+  session: Session,
+): Peer | undefined {
   const previous = room.peers.get(resume.peerId);
   if (!previous || !previous.matchesToken(resume.token)) return undefined;
   previous.channel?.drop();
+  if (resume.freshMedia) previous.resetMedia();
   previous.attach(session.channel);
   room.broadcast({ method: 'peerConnectionChanged', data: { peerId: previous.id, connected: true } }, previous.id);
   return previous;
