@@ -14,7 +14,13 @@ export type SavedCall = {
 
 const KEY = 'huddle.call';
 
+/**
+ * The saved call, when this page load is a reload. A duplicated tab (or one opened from this one) starts with a
+ * copy of sessionStorage too; resuming there would take the peer over from the original tab, which would take it
+ * back on its next reconnect, and so on.
+ */
 export function loadSavedCall(): SavedCall | undefined {
+  if (!pageWasReloaded()) return undefined;
   try {
     const value: unknown = JSON.parse(sessionStorage.getItem(KEY) ?? 'null');
     return isSavedCall(value) ? value : undefined;
@@ -37,6 +43,11 @@ export function forgetCall(): void {
   } catch {
     // Nothing was saved.
   }
+}
+
+function pageWasReloaded(): boolean {
+  const [navigation] = performance.getEntriesByType('navigation') as PerformanceNavigationTiming[];
+  return navigation?.type === 'reload';
 }
 
 function isSavedCall(value: unknown): value is SavedCall {
