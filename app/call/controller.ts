@@ -48,6 +48,8 @@ export class CallController {
   readonly #enqueue = createSerialQueue();
   #sfu: SfuSession | undefined;
   #identity: { peerId: string; token: string } | undefined;
+  /** What the person chose to join with, when a reload's resume goes ahead of asking for it. */
+  #mediaAfterResume: { initial: InitialMedia | null } | undefined;
   #failedAttempts = 0;
   #rejoinAttempts = 0;
   #rejoinTimer: ReturnType<typeof setTimeout> | undefined;
@@ -92,6 +94,13 @@ export class CallController {
     window.addEventListener('online', this.#onOnline);
     window.addEventListener('pagehide', this.#onPageHide);
     this.#releaseWakeLock = holdWakeLock();
+    if (this.#identity) {
+      // Back after a reload: the server holds our peer only a few seconds after a goodbye, and a phone may ask for
+      // the camera again, so resume first and take the camera and microphone after (#takeMediaAfterResume).
+      this.#mediaAfterResume = { initial };
+      this.#signaling.connect();
+      return;
+    }
     // The permission prompt and the connection overlap; the join waits in the queue until media is settled.
     const acquired = this.#enqueue(() => this.#local.acquireInitial(initial));
     this.#signaling.connect();
@@ -146,6 +155,15 @@ export class CallController {
       await this.#startSession(reply);
     }
     phase.value = 'in-call';
+    await this.#takeMediaAfterResume();
+  }
+
+  async #takeMediaAfterResume(): Promise<void> {
+    const pending = this.#mediaAfterResume;
+    if (!pending) return;
+    this.#mediaAfterResume = undefined;
+    await this.#local.acquireInitial(pending.initial);
+    await this.#local.publishNew();
   }
 
   /** A new server-side peer: build transports, publish local tracks, receive everyone. */

@@ -108,6 +108,11 @@ export class LocalMedia {
     }
     const mic = this.#producers.get('mic');
     if (mic) await this.#signaling.request(mic.paused ? 'pauseProducer' : 'resumeProducer', { producerId: mic.id }).catch(() => {});
+    await this.publishNew();
+  }
+
+  /** Publishes every track that has no producer yet (taken after the session started, or missed by a drop). */
+  async publishNew(): Promise<void> {
     for (const source of this.#tracks.keys()) if (!this.#producers.has(source)) await this.#produce(source);
   }
 

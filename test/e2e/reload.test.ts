@@ -44,6 +44,30 @@ describe('reload and close', () => {
     await bob.context.close();
   });
 
+  test('a reload whose camera prompt outlasts the goodbye grace still brings Bob back as himself', async () => {
+    const { alice, bob } = await joinAliceAndBob(env.browser, env.server.url, 'slow-prompt');
+    const bobId = await peerIdOf(alice.page, 'Bob camera');
+    // After the reload the phone asks for the camera again, and Bob takes 7 s to tap Allow (the grace is 5 s).
+    await bob.context.addInitScript(() => {
+      const media = navigator.mediaDevices;
+      const original = media.getUserMedia.bind(media);
+      media.getUserMedia = async (constraints) => {
+        const [navigation] = performance.getEntriesByType('navigation') as PerformanceNavigationTiming[];
+        if (navigation?.type === 'reload') await new Promise((resolve) => setTimeout(resolve, 7_000));
+        return original(constraints);
+      };
+    });
+    await watchTileCount(alice.page, 'Bob camera');
+
+    await bob.page.reload();
+    await expectVideoPlaying(alice.page, 'Bob camera', 25_000);
+    await expectVideoPlaying(bob.page, 'Alice camera');
+    expect(await peerIdOf(alice.page, 'Bob camera')).toBe(bobId);
+    expect(await maxTiles(alice.page)).toBe(1);
+    await alice.context.close();
+    await bob.context.close();
+  });
+
   test('Bob closes his page: his tile leaves Alice within seconds, not after the 30 s grace', async () => {
     const { alice, bob } = await joinAliceAndBob(env.browser, env.server.url, 'close');
     const closedAt = Date.now();
