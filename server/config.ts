@@ -8,20 +8,31 @@ import * as v from 'valibot';
  * written from this file: keep them in step.
  */
 
+/** One message per variable, however many ways its value is wrong (`PORT=abc` is one mistake, not three). */
 const intFrom = (fallback: number, min: number, max: number) =>
   v.pipe(
     v.optional(v.string(), String(fallback)),
+    v.check(
+      (value) => /^\d+$/.test(value) && Number(value) >= min && Number(value) <= max,
+      `must be a whole number from ${min} to ${max}`,
+    ),
     v.transform(Number),
-    v.integer('must be an integer'),
-    v.minValue(min),
-    v.maxValue(max),
   );
+
+const oneOf = <const T extends readonly [string, ...string[]]>(options: T, fallback: T[number]) => {
+  const quoted = options.map((option) => `"${option}"`);
+  const choices = quoted.length > 1 ? `${quoted.slice(0, -1).join(', ')} or ${quoted.at(-1)}` : quoted.join('');
+  return v.optional(v.picklist(options, `must be ${choices}`), fallback);
+};
+
+/** Never echoed back in error messages. */
+const SECRETS = new Set(['INVITE_SECRET', 'TURN_SECRET']);
 
 const envSchema = v.object({
   PORT: intFrom(3000, 0, 65535),
   HOST: v.optional(v.string(), '0.0.0.0'),
   /** HTTPS beside HTTP, so phones (which only allow cameras on secure pages) can join from the LAN. */
-  HTTPS: v.optional(v.picklist(['on', 'off']), 'on'),
+  HTTPS: oneOf(['on', 'off'], 'on'),
   HTTPS_PORT: intFrom(3443, 0, 65535),
   /** The address people open (e.g. https://meet.example.org behind a proxy); the LAN https URL when unset. */
   PUBLIC_URL: v.optional(v.pipe(v.string(), v.url('must be a URL like https://meet.example.org'))),
@@ -42,13 +53,15 @@ const envSchema = v.object({
   /** Signaling messages per connection per second (bursts of 5× are allowed). */
   MESSAGE_RATE_PER_SECOND: intFrom(50, 1, 100_000),
   /** Signs invite links; random per start when unset (invites then end with a restart, as rooms do). */
-  INVITE_SECRET: v.optional(v.pipe(v.string(), v.minLength(16, 'use at least 16 characters'))),
+  INVITE_SECRET: v.optional(v.pipe(v.string(), v.minLength(16, 'must have at least 16 characters'))),
   INVITE_TTL_S: intFrom(24 * 3600, 60, 30 * 24 * 3600),
-  /** Take the client address from X-Forwarded-For (only behind your own reverse proxy). */
-  TRUST_PROXY: v.optional(v.picklist(['0', '1']), '0'),
+  /** Reverse proxies of your own in front: the client address is the X-Forwarded-For entry the outermost saw. */
+  TRUST_PROXY: intFrom(0, 0, 10),
   MAX_PEERS_PER_ROOM: intFrom(50, 1, 1000),
   MEDIASOUP_WORKER_BIN: v.optional(v.string()),
-  MEDIASOUP_LOG_LEVEL: v.optional(v.picklist(['debug', 'warn', 'error', 'none']), 'warn'),
+  MEDIASOUP_LOG_LEVEL: oneOf(['debug', 'warn', 'error', 'none'], 'warn'),
+  /** Read by server/log.ts itself; checked here so a typo is reported rather than ignored. */
+  LOG_LEVEL: oneOf(['debug', 'info', 'warn', 'error', 'silent'], 'info'),
   /** Serves the built client from here. */
   STATIC_DIR: v.optional(v.string(), 'dist'),
   /** STUN servers handed to clients, comma-separated (e.g. stun:stun.example.org:3478). Empty: none (one LAN). */
@@ -57,11 +70,15 @@ const envSchema = v.object({
   TURN_URLS: v.optional(v.string(), ''),
   /** coturn's static-auth-secret: clients get time-limited credentials in coturn's REST-API scheme. */
   TURN_SECRET: v.optional(v.string()),
-  TURN_CREDENTIAL_TTL_S: intFrom(12 * 3600, 60, 7 * 24 * 3600),
+  /**
+   * Lifetime of each participant's TURN credentials. They only need to outlive the opening of a relay (coturn
+   * keeps an open relay past the expiry) and are renewed on every reconnect, so a leaked one soon stops working.
+   */
+  TURN_CREDENTIAL_TTL_S: intFrom(3600, 60, 7 * 24 * 3600),
   /** `relay` makes browsers use TURN only (for testing TURN). */
-  ICE_TRANSPORT_POLICY: v.optional(v.picklist(['all', 'relay']), 'all'),
+  ICE_TRANSPORT_POLICY: oneOf(['all', 'relay'], 'all'),
   /** Enables /__test/* endpoints that end-to-end tests use to cut connections. Never in production. */
-  HUDDLE_TEST_HOOKS: v.optional(v.picklist(['0', '1']), '0'),
+  HUDDLE_TEST_HOOKS: oneOf(['0', '1'], '0'),
 });
 
 export type Config = {
@@ -76,7 +93,8 @@ export type Config = {
   peerGraceMs: number;
   joinRatePerMinute: number;
   messageRatePerSecond: number;
-  trustProxy: boolean;
+  /** Reverse proxies of our own in front of the server (TRUST_PROXY); 0: ignore X-Forwarded-For. */
+  trustedProxies: number;
   inviteSecret: string;
   inviteTtlS: number;
   maxPeersPerRoom: number;
@@ -112,25 +130,54 @@ export function defaultAnnouncedAddress(): string {
   return '127.0.0.1';
 }
 
+/** Bad settings, one sentence each, so the operator can fix them all in one go. */
+export class ConfigError extends Error {
+  readonly problems: string[];
+
+  constructor(problems: string[]) {
+    super(problems.join('\n'));
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+function describeIssue(issue: v.BaseIssue<unknown>, env: Record<string, string | undefined>): string {
+  const key = String(issue.path?.[0]?.key ?? 'A setting');
+  const value = env[key];
+  if (value === undefined || SECRETS.has(key)) return `${key} ${issue.message}.`;
+  const shown = value.length > 60 ? `${value.slice(0, 60)}…` : value;
+  return `${key} ${issue.message}, not "${shown}".`;
+}
+
+/** Problems that involve more than one variable, or lists; read from the raw values so they show beside the rest. */
+function crossCheck(env: Record<string, string | undefined>): string[] {
+  const problems: string[] = [];
+  const stunUrls = urlList(env.STUN_URLS ?? '');
+  const turnUrls = urlList(env.TURN_URLS ?? '');
+  for (const [name, urls] of [['STUN_URLS', stunUrls], ['TURN_URLS', turnUrls]] as const) {
+    const bad = urls.find((url) => !/^(stuns?|turns?):/.test(url));
+    if (bad) problems.push(`${name} has "${bad}", which is not a stun:, turn: or turns: URL.`);
+  }
+  if (turnUrls.length > 0 && !env.TURN_SECRET) {
+    problems.push("TURN_URLS needs TURN_SECRET (coturn's static-auth-secret).");
+  }
+  if (env.ICE_TRANSPORT_POLICY === 'relay' && turnUrls.length === 0) {
+    problems.push('ICE_TRANSPORT_POLICY=relay needs TURN_URLS.');
+  }
+  if (!!env.TLS_CERT_FILE !== !!env.TLS_KEY_FILE) problems.push('Set both TLS_CERT_FILE and TLS_KEY_FILE, or neither.');
+  return problems;
+}
+
+/** Reads every setting; throws a ConfigError listing every problem at once. */
 export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
   // An empty variable means "not set" (compose files and shells produce them for unset optional values).
   const env = Object.fromEntries(Object.entries(rawEnv).filter(([, value]) => value !== ''));
   const parsed = v.safeParse(envSchema, env);
-  if (!parsed.success) {
-    const problems = parsed.issues.map((issue) => `${issue.path?.[0]?.key ?? '?'}: ${issue.message}`);
-    throw new Error(`Invalid configuration: ${problems.join('; ')}`);
-  }
+  const problems = parsed.success ? [] : parsed.issues.map((issue) => describeIssue(issue, env));
+  problems.push(...crossCheck(env));
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.output;
-  const badUrl = [...urlList(e.STUN_URLS), ...urlList(e.TURN_URLS)].find((url) => !/^(stuns?|turns?):/.test(url));
-  if (badUrl) throw new Error(`Invalid configuration: "${badUrl}" is not a stun:, turn: or turns: URL`);
-  if (urlList(e.TURN_URLS).length > 0 && !e.TURN_SECRET) {
-    throw new Error('Invalid configuration: TURN_URLS needs TURN_SECRET (coturn static-auth-secret)');
-  }
-  if (e.ICE_TRANSPORT_POLICY === 'relay' && urlList(e.TURN_URLS).length === 0) {
-    throw new Error('Invalid configuration: ICE_TRANSPORT_POLICY=relay needs TURN_URLS');
-  }
   const listenIsLoopback = e.RTC_LISTEN_IP.startsWith('127.');
-  if (!!e.TLS_CERT_FILE !== !!e.TLS_KEY_FILE) throw new Error('Invalid configuration: set both TLS_CERT_FILE and TLS_KEY_FILE');
   const configHome = env.XDG_CONFIG_HOME ?? path.join(os.homedir(), '.config');
   return {
     port: e.PORT,
@@ -152,7 +199,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
     peerGraceMs: e.PEER_GRACE_MS,
     joinRatePerMinute: e.JOIN_RATE_PER_MINUTE,
     messageRatePerSecond: e.MESSAGE_RATE_PER_SECOND,
-    trustProxy: e.TRUST_PROXY === '1',
+    trustedProxies: e.TRUST_PROXY,
     inviteSecret: e.INVITE_SECRET ?? randomBytes(32).toString('base64url'),
     inviteTtlS: e.INVITE_TTL_S,
     maxPeersPerRoom: e.MAX_PEERS_PER_ROOM,

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { InviteSigner } from './access/invites.ts';
-import { loadConfig } from './config.ts';
+import { PasswordGuard } from './access/passwordGuard.ts';
+import { ConfigError, loadConfig, type Config } from './config.ts';
 import { mountClient, mountHealth } from './http/app.ts';
 import { mountGoodbye } from './http/goodbye.ts';
 import { listen } from './http/listen.ts';
@@ -17,9 +18,18 @@ import { mountSignaling } from './signaling/websocket.ts';
 /* Composition root: config → workers → rooms → HTTP + WebSocket. Nothing else lives here. */
 
 const log = createLogger('server');
-const config = loadConfig();
+let config: Config;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  // For the operator: what to fix, one sentence each, without a stack trace.
+  for (const problem of error.problems) process.stderr.write(`${problem}\n`);
+  process.exit(1);
+}
 
-const pool = await WorkerPool.create(config, () => process.exit(1));
+// A worker that dies is replaced and only its rooms are rebuilt (their people rejoin by themselves).
+const pool = await WorkerPool.create(config);
 const rooms = new RoomRegistry(pool);
 
 const app = new Hono();
@@ -28,8 +38,9 @@ mountHealth(app, rooms);
 mountMetrics(app, rooms, pool);
 const joinLimiter = new KeyedRateLimiter(config.joinRatePerMinute, config.joinRatePerMinute / 60);
 const invites = new InviteSigner(config.inviteSecret, config.inviteTtlS);
-const connections = mountSignaling(app, { config, rooms, joinLimiter, invites });
-if (config.testHooks) mountTestHooks(app, connections);
+const passwords = new PasswordGuard();
+const connections = mountSignaling(app, { config, rooms, joinLimiter, invites, passwords });
+if (config.testHooks) mountTestHooks(app, connections, rooms);
 mountGoodbye(app, rooms);
 let lanUrl: string | undefined;
 mountPhoneLink(app, () => config.publicUrl ?? lanUrl);

@@ -1,5 +1,6 @@
 import { useSignal } from '@preact/signals';
 import type { TargetedEvent } from 'preact';
+import { ROOM_PASSWORD_MIN_LENGTH } from '../../shared/protocol/passwordRule.ts';
 import type { InitialMedia } from '../media/constraints.ts';
 import type { RoomAccess } from '../models/session.ts';
 import { startPreview, takePreview } from '../models/preview.ts';
@@ -7,11 +8,12 @@ import { joinError } from '../models/session.ts';
 import { Field } from './Field.tsx';
 import { JoinPreview } from './JoinPreview.tsx';
 import { PhoneLink } from './PhoneLink.tsx';
-import { normalizeRoom, randomRoom, roomFromPath, roomPath } from './roomLink.ts';
+import { normalizeRoom, randomRoomName, roomFromPath, roomPath } from './roomLink.ts';
 
 export type JoinRequest = { name: string; room: string; media: InitialMedia; access: RoomAccess };
 
 const NAME_KEY = 'huddle.name';
+const PASSWORD_NOTE = `At least ${ROOM_PASSWORD_MIN_LENGTH} characters. Locks a new room: its link alone no longer lets anyone in.`;
 
 function rememberedName(): string {
   try {
@@ -25,7 +27,7 @@ function rememberedName(): string {
 export function JoinScreen({ onJoin, busy }: { onJoin(request: JoinRequest): Promise<void>; busy: boolean }) {
   const fromLink = roomFromPath(location.pathname);
   const name = useSignal(rememberedName());
-  const room = useSignal(fromLink || randomRoom());
+  const room = useSignal(fromLink || randomRoomName());
   const password = useSignal('');
   const problem = useSignal<string | null>(null);
   // An invite link (/r/<room>?invite=…) lets its holder into a room with a password.
@@ -37,6 +39,9 @@ export function JoinScreen({ onJoin, busy }: { onJoin(request: JoinRequest): Pro
     const cleanRoom = normalizeRoom(room.value);
     if (!cleanName) return void (problem.value = 'Enter your name so others know who you are.');
     if (!cleanRoom) return void (problem.value = 'Enter a room name: letters, digits, "-" or "_".');
+    if (password.value && password.value.length < ROOM_PASSWORD_MIN_LENGTH) {
+      return void (problem.value = `A room password needs at least ${ROOM_PASSWORD_MIN_LENGTH} characters.`);
+    }
     problem.value = null;
     try {
       localStorage.setItem(NAME_KEY, cleanName);
@@ -76,6 +81,7 @@ export function JoinScreen({ onJoin, busy }: { onJoin(request: JoinRequest): Pro
           maxLength={64}
           required
           value={room}
+          note="Anyone with this room's link can join, unless the room has a password."
         />
         {invite && room.value === fromLink ? (
           <p class="hint ok">Your invite link lets you in: no password needed.</p>
@@ -86,8 +92,9 @@ export function JoinScreen({ onJoin, busy }: { onJoin(request: JoinRequest): Pro
             name="room-password"
             autoComplete="off"
             maxLength={128}
-            placeholder="Optional, locks a new room"
+            placeholder="Optional"
             value={password}
+            note={PASSWORD_NOTE}
           />
         )}
         {!window.isSecureContext && (

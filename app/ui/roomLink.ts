@@ -10,6 +10,7 @@ export function roomFromPath(pathname: string): string {
 }
 
 export { roomPath } from '../../shared/links.ts';
+export { randomRoomName } from '../../shared/roomNames/index.ts';
 
 /** Turns what people type ("Team sync!") into a valid room name ("Team-sync"). */
 export function normalizeRoom(input: string): string {
@@ -18,12 +19,4 @@ export function normalizeRoom(input: string): string {
     .replace(/\s+/g, '-')
     .replace(/[^A-Za-z0-9_-]/g, '')
     .slice(0, 64);
-}
-
-const WORDS = ['amber', 'brisk', 'calm', 'dawn', 'ember', 'fern', 'glade', 'harbor', 'iris', 'juniper', 'kite', 'lumen'];
-
-/** A fresh room name that is easy to say out loud. */
-export function randomRoom(random = Math.random): string {
-  const pick = () => WORDS[Math.floor(random() * WORDS.length)] ?? 'room';
-  return `${pick()}-${pick()}-${Math.floor(random() * 90 + 10)}`;
 }

@@ -8,8 +8,8 @@ beforeAll(async () => {
 });
 afterAll(() => services.pool.close());
 
-async function tryJoin(room: string, extra: Record<string, unknown> = {}) {
-  const client = new FakeClient(services);
+async function tryJoin(room: string, extra: Record<string, unknown> = {}, address = '127.0.0.1') {
+  const client = new FakeClient(services, address);
   await client.request('hello', { protocolVersion: PROTOCOL_VERSION });
   return { client, reply: await client.request('join', { room, name: 'Guest', ...extra }) };
 }
@@ -19,7 +19,7 @@ describe('room access', () => {
     const { client: host, reply } = await tryJoin('locked', { password: 'hunter2!' });
     expect(reply).toMatchObject({ ok: true, data: { locked: true } });
     expect((await tryJoin('locked')).reply).toMatchObject({ error: { code: 'password_required' } });
-    expect((await tryJoin('locked', { password: 'nope' })).reply).toMatchObject({ error: { code: 'wrong_password' } });
+    expect((await tryJoin('locked', { password: 'not-the-password' })).reply).toMatchObject({ error: { code: 'wrong_password' } });
     expect((await tryJoin('locked', { password: 'hunter2!' })).reply).toMatchObject({ ok: true });
     const room = await services.rooms.find('locked');
     expect(JSON.stringify(room?.password ? await room.password : null)).not.toContain('hunter2');
@@ -35,13 +35,39 @@ describe('room access', () => {
     expect((await tryJoin('elsewhere', { invite })).reply).toMatchObject({ error: { code: 'invite_invalid' } });
     expect((await tryJoin('guarded', { invite: `${invite}x` })).reply).toMatchObject({ error: { code: 'invite_invalid' } });
 
-    const old = await services.invites.create('guarded', Date.now() - (services.config.inviteTtlS + 60) * 1000);
+    const meeting = await services.rooms.find('guarded');
+    if (!meeting) throw new Error('the meeting should be running');
+    const old = await services.invites.create(meeting, Date.now() - (services.config.inviteTtlS + 60) * 1000);
     expect((await tryJoin('guarded', { invite: old.invite })).reply).toMatchObject({ error: { code: 'invite_expired' } });
     await host.request('leave');
   });
 
+  test('a room password has at least 8 characters', async () => {
+    const { reply } = await tryJoin('short-pw', { password: 'abc1234' });
+    expect(reply).toMatchObject({ ok: false, error: { code: 'bad_request', message: expect.stringMatching(/at least 8 characters/) } });
+    expect(await services.rooms.find('short-pw')).toBeUndefined();
+  });
+
+  test('a refusal while the first person is still setting the password does not close the room under them', async () => {
+    const first = new FakeClient(services);
+    const guesser = new FakeClient(services, '203.0.113.5');
+    await Promise.all([first, guesser].map((client) => client.request('hello', { protocolVersion: PROTOCOL_VERSION })));
+    const firstJoin = first.request('join', { room: 'racing', name: 'First', password: 'the-real-one' });
+    // The refusal comes while the first person's password is still being hashed (scrypt takes tens of ms).
+    while (!(await services.rooms.find('racing'))?.password) await new Promise((resolve) => setImmediate(resolve));
+    const guessReply = await guesser.request('join', { room: 'racing', name: 'Guesser', invite: 'forged.invite.link' });
+    const firstReply = await firstJoin;
+    expect(guessReply).toMatchObject({ error: { code: 'invite_invalid' } });
+    expect(firstReply).toMatchObject({ ok: true, data: { locked: true } });
+    expect((await services.rooms.find('racing'))?.peers.size).toBe(1);
+    await first.request('leave');
+  });
+
   test('a refused join does not leave an empty room behind', async () => {
-    const stale = await services.invites.create('ghost', Date.now() - (services.config.inviteTtlS + 60) * 1000);
+    const stale = await services.invites.create(
+      { id: 'ghost', instanceId: 'long-gone' },
+      Date.now() - (services.config.inviteTtlS + 60) * 1000,
+    );
     expect((await tryJoin('ghost', { invite: stale.invite })).reply).toMatchObject({ error: { code: 'invite_expired' } });
     expect(await services.rooms.find('ghost')).toBeUndefined();
   });

@@ -1,12 +1,13 @@
 import { serve } from '@hono/node-server';
 import type { Hono } from 'hono';
-import { createServer as createHttpsServer } from 'node:https';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import qrcode from 'qrcode-terminal';
 import { WebSocketServer } from 'ws';
 import { MAX_MESSAGE_BYTES } from '../../shared/protocol/index.ts';
 import { defaultAnnouncedAddress, type Config } from '../config.ts';
 import { loadOrCreateCertificate } from '../tls/certificate.ts';
+import { watchCertificatePair } from '../tls/watch.ts';
 
 type Closable = { close(callback?: (error?: Error) => void): unknown };
 
@@ -52,6 +53,17 @@ export async function listen(app: Hono, config: Config): Promise<Listening> {
     });
     await once(https, `HTTPS_PORT ${config.https.port}`, 'choose another, or set HTTPS=off');
     servers.push(https);
+    const { certFile, keyFile } = config.https;
+    if (certFile && keyFile) {
+      // The operator's certificate is renewed in place (Let's Encrypt: every 60 days): new connections get it.
+      const watcher = watchCertificatePair({ certFile, keyFile }, (pair) => (https as HttpsServer).setSecureContext(pair));
+      servers.push({
+        close(callback) {
+          watcher.close();
+          callback?.();
+        },
+      });
+    }
     httpsPort = listeningPort(https);
   }
   const httpPort = listeningPort(http);

@@ -67,6 +67,7 @@ export function mountMetrics(app: Hono, rooms: RoomRegistry, pool: WorkerPool): 
     registers: [registry],
     async collect() {
       for (const [index, slot] of pool.slots.entries()) {
+        if (slot.restarting) continue; // its worker died; the replacement reports once it runs
         const usage = await slot.worker.getResourceUsage();
         this.set({ worker: String(index) }, (usage.ru_utime + usage.ru_stime) / 1000);
       }
@@ -79,6 +80,7 @@ export function mountMetrics(app: Hono, rooms: RoomRegistry, pool: WorkerPool): 
     registers: [registry],
     async collect() {
       for (const [index, slot] of pool.slots.entries()) {
+        if (slot.restarting) continue;
         this.set({ worker: String(index) }, (await slot.worker.getResourceUsage()).ru_maxrss * 1024);
       }
     },

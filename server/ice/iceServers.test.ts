@@ -28,6 +28,14 @@ describe('TURN credentials (coturn REST-API scheme)', () => {
     expect(iceServersFor(config, 'p2')[1]?.username).toMatch(/:p2$/);
   });
 
+  test('by default the credentials a participant gets stop working within the hour', () => {
+    const config = loadConfig({ TURN_URLS: 'turn:turn.example.org:3478', TURN_SECRET: 'shh' }).ice;
+    const [turn] = iceServersFor(config, 'p1', 1_700_000_000_000);
+    const expiry = Number(turn?.username?.split(':')[0]);
+    expect(expiry - 1_700_000_000).toBeGreaterThan(0);
+    expect(expiry - 1_700_000_000).toBeLessThanOrEqual(3600);
+  });
+
   test('a configuration that cannot work is refused at start, in words', () => {
     expect(() => loadConfig({ TURN_URLS: 'turn:x:3478' })).toThrow(/TURN_SECRET/);
     expect(() => loadConfig({ STUN_URLS: 'http://x' })).toThrow(/not a stun/);

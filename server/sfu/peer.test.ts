@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { GOODBYE_GRACE_MS, Peer } from './peer.ts';
 
-const channel = () => ({ notify() {}, drop() {} });
+const channel = () => ({ notify() {}, drop() {}, fence() {} });
 const GRACE_MS = 30_000;
 
 beforeEach(() => void vi.useFakeTimers());

@@ -6,8 +6,10 @@ import type { MediaSource, RequestData } from '../../shared/protocol/index.ts';
 /** How the room reaches a peer's signaling connection; replaced when the peer resumes on a new socket. */
 export type PeerChannel = {
   notify(notification: Notification): void;
-  /** Cuts the socket without closing the peer (tests use it to simulate a network drop). */
+  /** Cuts the socket at once (no closing handshake), without closing the peer: the client reconnects. */
   drop(): void;
+  /** A newer connection took this peer over: refuse what this one still has queued, and cut it. */
+  fence(): void;
 };
 
 export type ProducerAppData = { peerId: string; source: MediaSource };
@@ -31,6 +33,7 @@ export class Peer {
   readonly producers = new Map<string, types.Producer<ProducerAppData>>();
   readonly consumers = new Map<string, types.Consumer<ConsumerAppData>>();
   #channel: PeerChannel | undefined;
+  #work: Promise<unknown> = Promise.resolve();
   #graceTimer: NodeJS.Timeout | undefined;
   #graceEndsAt = 0;
   #onGraceExpired: (() => void) | undefined;
@@ -84,6 +87,16 @@ export class Peer {
     this.#onGraceExpired = undefined;
     this.#goodbyeAt = -Infinity; // a reload's resume cancels its goodbye
     this.#channel = channel;
+  }
+
+  /**
+   * Runs `task` after every earlier task of this peer, whichever connection sent it: a request still in flight on
+   * an old socket never overlaps one from the socket that resumed the peer (two producers for one source).
+   */
+  serialize<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.#work.then(task);
+    this.#work = result.catch(() => {});
+    return result;
   }
 
   /**

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { types } from 'mediasoup';
 import {
   KIND_OF_SOURCE,
@@ -21,24 +22,32 @@ const MAX_INCOMING_BITRATE = 5_000_000;
 /** A router and the peers in it. All media operations check that the object belongs to the asking peer. */
 export class Room {
   readonly id: string;
+  /**
+   * This meeting, as opposed to the room name, which the next meeting may reuse once this one empties: invites
+   * and attempt limits are bound to it. A room recreated for the same meeting (e.g. on a new worker) carries it over.
+   */
+  readonly instanceId: string;
   readonly slot: WorkerSlot;
   readonly router: types.Router;
   readonly peers = new Map<string, Peer>();
   /** Set by the first person in, if they chose one; only its hash is kept (see access/admission.ts). */
   password: Promise<PasswordHash> | undefined;
+  /** Joins being admitted right now: a refused join closes an empty room only when no other join is on its way in. */
+  admitting = 0;
   #closed = false;
   #onClose: () => void;
 
-  private constructor(id: string, slot: WorkerSlot, router: types.Router, onClose: () => void) {
+  private constructor(id: string, instanceId: string, slot: WorkerSlot, router: types.Router, onClose: () => void) {
     this.id = id;
+    this.instanceId = instanceId;
     this.slot = slot;
     this.router = router;
     this.#onClose = onClose;
   }
 
-  static async create(id: string, slot: WorkerSlot, onClose: () => void): Promise<Room> {
+  static async create(id: string, slot: WorkerSlot, onClose: () => void, instanceId = newInstanceId()): Promise<Room> {
     const router = await slot.worker.createRouter({ mediaCodecs, appData: { roomId: id } });
-    return new Room(id, slot, router, onClose);
+    return new Room(id, instanceId, slot, router, onClose);
   }
 
   get closed(): boolean {
@@ -161,6 +170,23 @@ export class Room {
     return consumer;
   }
 
+  /**
+   * Takes over the password of the room this one replaces (its worker died; the instance id is passed to `create`),
+   * so the same people get back in.
+   */
+  inheritAccess(previous: Room): void {
+    this.password = previous.password;
+  }
+
+  /**
+   * Its worker died and every media object with it. Cuts each person's socket (no closing handshake) and forgets
+   * them: their app reconnects, cannot resume, and joins afresh into this room's successor.
+   */
+  evacuate(): void {
+    for (const peer of this.peers.values()) peer.channel?.drop();
+    this.close();
+  }
+
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
@@ -170,4 +196,9 @@ export class Room {
     this.#onClose();
     log.info('room closed', { room: this.id });
   }
+}
+
+/** Random, not counted: no later meeting under the same name gets the same id, even after a restart. */
+function newInstanceId(): string {
+  return randomBytes(16).toString('base64url');
 }

@@ -1,14 +1,27 @@
+import type { Meeting } from '../access/invites.ts';
+import { createLogger } from '../log.ts';
 import { Room } from './room.ts';
-import type { WorkerPool } from './workerPool.ts';
+import type { WorkerPool, WorkerSlot } from './workerPool.ts';
+
+const log = createLogger('rooms');
+
+/**
+ * How long a room lost with its worker lends its meeting (instance id, password) to a room made under its name, for
+ * the people reconnecting into it. They are back within seconds; a new meeting under that name is rare this soon.
+ */
+export const SUCCESSOR_WINDOW_MS = 120_000;
 
 /** Rooms by name, created on first join and forgotten when their last peer leaves. */
 export class RoomRegistry {
   readonly #pool: WorkerPool;
   // Promises, so two peers joining a new room at once share one router.
   readonly #rooms = new Map<string, Promise<Room>>();
+  /** Rooms closed because their worker died, by name: the room made next under that name inherits their access. */
+  readonly #lost = new Map<string, Room>();
 
   constructor(pool: WorkerPool) {
     this.#pool = pool;
+    pool.onWorkerDied((slot) => void this.#evacuate(slot));
   }
 
   get size(): number {
@@ -20,16 +33,16 @@ export class RoomRegistry {
     if (existing) {
       const room = await existing;
       if (!room.closed) return room;
+      // Another join may have replaced the closed room while this one waited.
+      const current = this.#rooms.get(id);
+      if (current && current !== existing) return this.getOrCreate(id);
     }
-    const slot = this.#pool.acquire();
-    const created = Room.create(id, slot, () => {
-      this.#pool.release(slot);
+    const created: Promise<Room> = this.#create(id, () => {
       if (this.#rooms.get(id) === created) this.#rooms.delete(id);
     });
     this.#rooms.set(id, created);
     created.catch(() => {
-      this.#pool.release(slot);
-      this.#rooms.delete(id);
+      if (this.#rooms.get(id) === created) this.#rooms.delete(id);
     });
     return created;
   }
@@ -40,11 +53,59 @@ export class RoomRegistry {
   }
 
   async all(): Promise<Room[]> {
-    const rooms = await Promise.all(this.#rooms.values());
-    return rooms.filter((room) => !room.closed);
+    const rooms = await Promise.allSettled(this.#rooms.values());
+    return rooms.flatMap((result) => (result.status === 'fulfilled' && !result.value.closed ? [result.value] : []));
   }
 
   async closeAll(): Promise<void> {
     for (const room of await this.all()) room.close();
+  }
+
+  /**
+   * The meeting a room lost with its worker was, while its people are still finding their way back (invites to it
+   * stay good for its successor).
+   */
+  lostMeeting(id: string): Meeting | undefined {
+    return this.#lost.get(id);
+  }
+
+  async #create(id: string, onClose: () => void): Promise<Room> {
+    const slot = await this.#pool.acquire();
+    // Kept for the whole window, not only for the first room made: that one may close again on a refused join.
+    const lost = this.#lost.get(id);
+    let room: Room;
+    try {
+      const release = () => {
+        this.#pool.release(slot);
+        onClose();
+      };
+      room = await Room.create(id, slot, release, ...(lost ? [lost.instanceId] : []));
+    } catch (error) {
+      this.#pool.release(slot);
+      throw error;
+    }
+    if (lost) room.inheritAccess(lost);
+    return room;
+  }
+
+  /**
+   * A worker died, and its rooms' media with it. Each of their people gets their socket cut: the app reconnects,
+   * its resume fails (the peer is forgotten), and it joins afresh into the same room name, made anew on a running
+   * worker as the same meeting (instance id, password), so the people who were inside get back in, invites too.
+   */
+  async #evacuate(slot: WorkerSlot): Promise<void> {
+    const rooms = (await this.all()).filter((room) => room.slot === slot);
+    const peers = rooms.reduce((sum, room) => sum + room.peers.size, 0);
+    for (const room of rooms) {
+      this.#lost.set(room.id, room);
+      setTimeout(() => {
+        if (this.#lost.get(room.id) === room) this.#lost.delete(room.id);
+      }, SUCCESSOR_WINDOW_MS).unref();
+      room.evacuate();
+    }
+    log.warn('rooms closed with their worker; their people rejoin by themselves', {
+      rooms: rooms.map((room) => room.id),
+      peers,
+    });
   }
 }

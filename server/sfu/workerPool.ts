@@ -7,28 +7,44 @@ import { resolveWorkerBin } from './workerBin.ts';
 const log = createLogger('workers');
 
 export type WorkerSlot = {
+  /** Its place in the pool: worker i listens on RTC_PORT + i, and so does its replacement. */
+  readonly index: number;
   worker: types.Worker;
   webRtcServer: types.WebRtcServer;
   rooms: number;
+  /** Set while a replacement for a dead worker starts; new rooms go elsewhere meanwhile. */
+  restarting: Promise<void> | undefined;
 };
+
+/** A worker that dies this soon after starting is crashing in a loop: wait a little before the next one. */
+const QUICK_DEATH_MS = 10_000;
+const RESTART_BACKOFF_MS = [0, 1_000, 2_000, 5_000, 10_000, 30_000];
 
 /**
  * One mediasoup worker per core, each with one WebRtcServer so all of that worker's media uses one port
- * (RTC_PORT + index, UDP with TCP fallback). Rooms go to the worker carrying the fewest rooms.
+ * (RTC_PORT + index, UDP with TCP fallback). Rooms go to the worker carrying the fewest rooms. A worker that dies
+ * takes only its own rooms' media with it: the pool tells its listeners (the room registry closes those rooms)
+ * and starts a new worker on the same port.
  */
 export class WorkerPool {
   readonly slots: WorkerSlot[] = [];
-  #onFatal: (error: Error) => void;
+  readonly #config: Config;
+  readonly #workerBin: string | undefined;
+  readonly #diedListeners: ((slot: WorkerSlot) => void)[] = [];
+  #closed = false;
 
-  private constructor(onFatal: (error: Error) => void) {
-    this.#onFatal = onFatal;
+  private constructor(config: Config, workerBin: string | undefined) {
+    this.#config = config;
+    this.#workerBin = workerBin;
   }
 
-  static async create(config: Config, onFatal: (error: Error) => void): Promise<WorkerPool> {
-    const pool = new WorkerPool(onFatal);
+  static async create(config: Config): Promise<WorkerPool> {
     const workerBin = resolveWorkerBin(config.workerBin);
+    const pool = new WorkerPool(config, workerBin);
     for (let index = 0; index < config.workers; index++) {
-      pool.slots.push(await createSlot(config, index, workerBin, pool.#onFatal));
+      const slot: WorkerSlot = { index, ...(await pool.#launch(index)), rooms: 0, restarting: undefined };
+      pool.#watch(slot);
+      pool.slots.push(slot);
     }
     log.info('mediasoup workers ready', {
       workers: config.workers,
@@ -39,10 +55,22 @@ export class WorkerPool {
     return pool;
   }
 
-  /** Picks the least loaded worker and counts the room against it until `release` is called. */
-  acquire(): WorkerSlot {
-    const slot = this.slots.reduce((best, candidate) => (candidate.rooms < best.rooms ? candidate : best));
+  /** Calls `listener` as soon as a worker died, before its replacement starts. */
+  onWorkerDied(listener: (slot: WorkerSlot) => void): void {
+    this.#diedListeners.push(listener);
+  }
+
+  /**
+   * Picks the least loaded running worker and counts the room against it until `release` is called. Waits only
+   * when every worker is being replaced.
+   */
+  async acquire(): Promise<WorkerSlot> {
+    const running = this.slots.filter((slot) => !slot.restarting);
+    const slot = (running.length > 0 ? running : this.slots).reduce((best, candidate) =>
+      candidate.rooms < best.rooms ? candidate : best,
+    );
     slot.rooms++;
+    await slot.restarting;
     return slot;
   }
 
@@ -51,36 +79,70 @@ export class WorkerPool {
   }
 
   close(): void {
+    this.#closed = true;
     for (const slot of this.slots) slot.worker.close();
   }
-}
 
-async function createSlot(
-  config: Config,
-  index: number,
-  workerBin: string | undefined,
-  onFatal: (error: Error) => void,
-): Promise<WorkerSlot> {
-  const worker = await mediasoup.createWorker({ logLevel: config.mediasoupLogLevel, ...(workerBin ? { workerBin } : {}) });
-  worker.on('died', (error) => {
-    // A dead worker takes its rooms' media with it; restarting the process is the only clean recovery.
-    log.error('mediasoup worker died', { pid: worker.pid, error });
-    onFatal(error);
-  });
-  const port = config.rtcPort === 0 ? undefined : config.rtcPort + index;
-  const listen = { ip: config.rtcListenIp, announcedAddress: config.rtcAnnouncedAddress, ...(port ? { port } : {}) };
-  const webRtcServer = await worker
-    .createWebRtcServer({
-      listenInfos: [
-        { protocol: 'udp', ...listen },
-        { protocol: 'tcp', ...listen },
-      ],
-      appData: { port: port ?? 'random' },
-    })
-    .catch((error: unknown) => {
-      worker.close();
-      if (!String(error).includes('address already in use')) throw error;
-      throw new Error(`The media port ${port} (RTC_PORT + ${index}) is already in use by another program: set RTC_PORT`);
+  async #launch(index: number): Promise<Pick<WorkerSlot, 'worker' | 'webRtcServer'>> {
+    const config = this.#config;
+    const workerBin = this.#workerBin;
+    const worker = await mediasoup.createWorker({
+      logLevel: config.mediasoupLogLevel,
+      ...(workerBin ? { workerBin } : {}),
+      appData: { startedAt: Date.now() },
     });
-  return { worker, webRtcServer, rooms: 0 };
+    const port = config.rtcPort === 0 ? undefined : config.rtcPort + index;
+    const listen = { ip: config.rtcListenIp, announcedAddress: config.rtcAnnouncedAddress, ...(port ? { port } : {}) };
+    const webRtcServer = await worker
+      .createWebRtcServer({
+        listenInfos: [
+          { protocol: 'udp', ...listen },
+          { protocol: 'tcp', ...listen },
+        ],
+        appData: { port: port ?? 'random' },
+      })
+      .catch((error: unknown) => {
+        worker.close();
+        if (!String(error).includes('address already in use')) throw error;
+        throw new Error(`The media port ${port} (RTC_PORT + ${index}) is already in use by another program: set RTC_PORT`);
+      });
+    return { worker, webRtcServer };
+  }
+
+  #watch(slot: WorkerSlot): void {
+    const worker = slot.worker;
+    worker.on('died', (error) => {
+      if (this.#closed || slot.worker !== worker) return;
+      log.error('mediasoup worker died; closing its rooms and starting a new one', {
+        pid: worker.pid,
+        index: slot.index,
+        rooms: slot.rooms,
+        error,
+      });
+      const quick = Date.now() - Number(worker.appData.startedAt) < QUICK_DEATH_MS;
+      slot.restarting = this.#replace(slot, quick ? 1 : 0);
+      for (const listener of this.#diedListeners) listener(slot);
+    });
+  }
+
+  /** Starts a new worker in the dead one's place (same index, same port), retrying with backoff. */
+  async #replace(slot: WorkerSlot, firstAttempt: number): Promise<void> {
+    for (let attempt = firstAttempt; !this.#closed; attempt++) {
+      const delay = RESTART_BACKOFF_MS[Math.min(attempt, RESTART_BACKOFF_MS.length - 1)] ?? 0;
+      if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay).unref());
+      try {
+        const { worker, webRtcServer } = await this.#launch(slot.index);
+        if (this.#closed) {
+          worker.close();
+          return;
+        }
+        Object.assign(slot, { worker, webRtcServer, restarting: undefined });
+        this.#watch(slot);
+        log.info('replacement mediasoup worker ready', { pid: worker.pid, index: slot.index, port: webRtcServer.appData.port });
+        return;
+      } catch (error) {
+        log.error('could not start a replacement mediasoup worker; retrying', { index: slot.index, error });
+      }
+    }
+  }
 }

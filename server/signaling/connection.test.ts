@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { PROTOCOL_VERSION } from '../../shared/protocol/index.ts';
 import { createTestServices, FakeClient } from '../testing/fakes.ts';
+import { MAX_SEND_BUFFER_BYTES } from './connection.ts';
 
 let services: Awaited<ReturnType<typeof createTestServices>>;
 
@@ -115,19 +116,49 @@ describe('room and peer lifecycle', () => {
 });
 
 describe('rate limits', () => {
-  test('a flood of messages is cut to the connection’s budget with rate_limited; the connection survives', async () => {
+  test('a burst past the connection’s budget gets rate_limited; the connection survives', async () => {
     const flooder = new FakeClient(services);
     await flooder.request('hello', { protocolVersion: PROTOCOL_VERSION });
     const before = flooder.sent.length;
-    for (let id = 1000; id < 1600; id++) flooder.connection.received(JSON.stringify({ id, method: 'ping' }));
-    await expect.poll(() => flooder.sent.length - before).toBe(600);
+    for (let id = 1000; id < 1400; id++) flooder.connection.received(JSON.stringify({ id, method: 'ping' }));
+    await expect.poll(() => flooder.sent.length - before).toBe(400);
     const replies = flooder.sent.slice(before);
     const limited = replies.filter((reply) => reply.error?.code === 'rate_limited').length;
     expect(limited).toBeGreaterThan(0);
     expect(replies.filter((reply) => reply.ok).length).toBeGreaterThanOrEqual(services.config.messageRatePerSecond * 5 - 1);
-    expect(flooder.closedWith).toBeUndefined();
+    expect(flooder.terminated).toBe(false);
   });
 
+  test('garbage frames spend the budget too, and a connection that keeps flooding is cut', async () => {
+    const flooder = new FakeClient(services);
+    await flooder.request('hello', { protocolVersion: PROTOCOL_VERSION });
+    const before = flooder.sent.length;
+    const garbage = [Buffer.from([0xff, 0x00]), 'x'.repeat(70_000), '{"id":1,"method":', 'null'];
+    for (let i = 0; i < 2_000; i++) flooder.connection.received(garbage[i % garbage.length]);
+    const replies = flooder.sent.slice(before);
+    const budget = services.config.messageRatePerSecond * 5;
+    expect(replies.slice(0, budget - 1).every((reply) => reply.error?.code === 'bad_request')).toBe(true);
+    expect(replies.filter((reply) => reply.error?.code === 'rate_limited').length).toBeGreaterThan(0);
+    expect(flooder.terminated).toBe(true);
+    // Cut well before the end of the flood: nothing is answered after that.
+    expect(replies.length).toBeLessThan(3 * budget);
+  });
+
+  test('a client that stops reading is cut once its send buffer passes the bound; others see it leave', async () => {
+    const ann = new FakeClient(services);
+    const bob = new FakeClient(services);
+    await ann.join('stalled', 'Ann');
+    const bobJoined = await bob.join('stalled', 'Bob');
+    bob.bufferedAmount = MAX_SEND_BUFFER_BYTES - 1;
+    await new FakeClient(services).join('stalled', 'Cleo'); // notifies Bob: still within the bound
+    expect(bob.terminated).toBe(false);
+    bob.bufferedAmount = MAX_SEND_BUFFER_BYTES + 1;
+    await new FakeClient(services).join('stalled', 'Dan');
+    expect(bob.terminated).toBe(true);
+    await expect
+      .poll(() => ann.notifications('peerConnectionChanged').map((n) => n.data))
+      .toContainEqual({ peerId: bobJoined.peerId, connected: false });
+  });
   test('new joins from one address are limited; resuming is not', async () => {
     const limited = await createTestServices({ joinRatePerMinute: 2 });
     try {
@@ -145,5 +176,40 @@ describe('rate limits', () => {
     } finally {
       limited.pool.close();
     }
+  });
+});
+
+describe('overlapping connections', () => {
+  const rtpParameters = {
+    codecs: [{ mimeType: 'video/VP8', payloadType: 101, clockRate: 90000 }],
+    encodings: [{ ssrc: 1111 }],
+  };
+
+  test('after a resume, requests the old connection still had queued never run on the peer', async () => {
+    const ann = new FakeClient(services);
+    const first = await ann.join('fence', 'Ann');
+    const transport = await ann.request('createTransport', { direction: 'send' });
+    const transportId = (transport.data as { transportId: string }).transportId;
+    const again = new FakeClient(services);
+    await again.request('hello', { protocolVersion: PROTOCOL_VERSION });
+
+    // Ann's old socket (whose far end is gone) has a request in flight and a produce queued behind it...
+    ann.connection.received(JSON.stringify({ id: 100, method: 'createTransport', data: { direction: 'recv' } }));
+    ann.connection.received(
+      JSON.stringify({ id: 101, method: 'produce', data: { transportId, kind: 'video', source: 'cam', rtpParameters } }),
+    );
+    // ...when her app resumes on a new socket.
+    const resumed = await again.request('join', { room: 'fence', name: 'Ann', resume: { peerId: first.peerId, token: first.resumeToken } });
+    expect(resumed).toMatchObject({ ok: true, data: { resumed: true } });
+    expect(ann.terminated).toBe(true);
+
+    await expect.poll(() => ann.connection.pending).toBe(0);
+    const peer = (await services.rooms.find('fence'))?.peers.get(first.peerId);
+    expect(peer?.producers.size).toBe(0);
+    expect(ann.sent.find((message) => message.id === 101)).toBeUndefined();
+    // The new connection owns the peer: its own produce runs.
+    expect(await again.request('produce', { transportId, kind: 'video', source: 'cam', rtpParameters })).toMatchObject({ ok: true });
+    expect(peer?.producers.size).toBe(1);
+    await again.request('leave');
   });
 });

@@ -1,6 +1,7 @@
 import type { Method, RequestData, ResponseData } from '../../shared/protocol/index.ts';
 import { ProtocolError } from '../../shared/protocol/index.ts';
 import type { InviteSigner } from '../access/invites.ts';
+import type { PasswordGuard } from '../access/passwordGuard.ts';
 import type { Config } from '../config.ts';
 import type { Peer, PeerChannel } from '../sfu/peer.ts';
 import type { Room } from '../sfu/room.ts';
@@ -9,7 +10,7 @@ import type { KeyedRateLimiter } from './rateLimit.ts';
 
 /** What one signaling connection knows about itself. */
 export type Session = {
-  /** The client's address, for per-address limits. */
+  /** The key per-address limits count under: the client's address, or its /64 for IPv6 (access/clientAddress.ts). */
   readonly remoteAddress: string;
   handshaken: boolean;
   joined: { room: Room; peer: Peer } | undefined;
@@ -23,6 +24,8 @@ export type Services = {
   /** Joins per client address. */
   joinLimiter: KeyedRateLimiter;
   invites: InviteSigner;
+  /** Hashes and checks room passwords; limits failed guesses. */
+  passwords: PasswordGuard;
 };
 
 export type HandlerContext = { session: Session; services: Services };

@@ -1,18 +1,13 @@
 import { upgradeWebSocket } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
-import type { Context, Hono } from 'hono';
-import { MAX_MESSAGE_BYTES } from '../../shared/protocol/index.ts';
+import type { Hono } from 'hono';
+import type { WebSocket } from 'ws';
+import { clientAddress, limitKey } from '../access/clientAddress.ts';
 import { createLogger } from '../log.ts';
 import { Connection } from './connection.ts';
 import type { Services } from './context.ts';
 
 const log = createLogger('ws');
-
-/** The client's address; behind your own reverse proxy (TRUST_PROXY=1), the first X-Forwarded-For entry. */
-function clientAddress(c: Context, trustProxy: boolean): string {
-  const forwarded = trustProxy ? c.req.header('x-forwarded-for')?.split(',')[0]?.trim() : undefined;
-  return forwarded || getConnInfo(c).remote.address || 'unknown';
-}
 
 /** Mounts the signaling WebSocket at /ws and returns the set of live connections. */
 export function mountSignaling(app: Hono, services: Services): Set<Connection> {
@@ -20,27 +15,29 @@ export function mountSignaling(app: Hono, services: Services): Set<Connection> {
   app.get(
     '/ws',
     upgradeWebSocket((c) => {
-      const remoteAddress = clientAddress(c, services.config.trustProxy);
+      const remoteAddress = limitKey(
+        clientAddress(getConnInfo(c).remote.address, c.req.header('x-forwarded-for'), services.config.trustedProxies),
+      );
       let connection: Connection | undefined;
       return {
         onOpen(_event, ws) {
+          const socket = ws.raw as WebSocket;
           connection = new Connection(
             {
               send: (text) => ws.send(text),
-              close: (code, reason) => ws.close(code, reason),
+              terminate: () => socket.terminate(),
+              get bufferedAmount() {
+                return socket.bufferedAmount;
+              },
             },
             services,
             remoteAddress,
           );
           connections.add(connection);
         },
-        onMessage(event, ws) {
-          const data = event.data;
-          if (typeof data !== 'string' || data.length > MAX_MESSAGE_BYTES) {
-            ws.send(JSON.stringify({ id: null, ok: false, error: { code: 'bad_request', message: 'Send JSON text frames up to 64 KiB' } }));
-            return;
-          }
-          connection?.received(data);
+        onMessage(event) {
+          // Every frame goes to the connection, binary and oversized ones too: each is charged to its budget.
+          connection?.received(event.data);
         },
         onClose() {
           if (!connection) return;

@@ -1,4 +1,5 @@
 import { InviteSigner } from '../access/invites.ts';
+import { PasswordGuard } from '../access/passwordGuard.ts';
 import { loadConfig, type Config } from '../config.ts';
 import { Connection, type SocketLike } from '../signaling/connection.ts';
 import { KeyedRateLimiter } from '../signaling/rateLimit.ts';
@@ -12,12 +13,10 @@ export async function createTestServices(overrides: Partial<Config> = {}): Promi
     ...loadConfig({ RTC_LISTEN_IP: '127.0.0.1', RTC_PORT: '0', MEDIASOUP_WORKERS: '1' }),
     ...overrides,
   };
-  const pool = await WorkerPool.create(config, (error) => {
-    throw error;
-  });
+  const pool = await WorkerPool.create(config);
   const joinLimiter = new KeyedRateLimiter(config.joinRatePerMinute, config.joinRatePerMinute / 60);
   const invites = new InviteSigner(config.inviteSecret, config.inviteTtlS);
-  return { config, rooms: new RoomRegistry(pool), pool, joinLimiter, invites };
+  return { config, rooms: new RoomRegistry(pool), pool, joinLimiter, invites, passwords: new PasswordGuard() };
 }
 
 type Sent = { id?: number | null; ok?: boolean; data?: unknown; error?: { code: string }; method?: string };
@@ -26,18 +25,27 @@ type Sent = { id?: number | null; ok?: boolean; data?: unknown; error?: { code: 
 export class FakeClient {
   readonly sent: Sent[] = [];
   readonly connection: Connection;
-  closedWith: { code: number; reason: string } | undefined;
+  /** The server cut this socket. */
+  terminated = false;
+  /** What the socket holds unsent; a test raises it to play a client that stopped reading. */
+  bufferedAmount = 0;
   #nextId = 1;
 
-  constructor(services: Services) {
+  /** `remoteAddress`: the client address per-address limits see (a different one is another network). */
+  constructor(services: Services, remoteAddress = '127.0.0.1') {
+    const client = this;
     const socket: SocketLike = {
       send: (text) => this.sent.push(JSON.parse(text) as Sent),
-      close: (code, reason) => {
-        this.closedWith = { code, reason };
-        this.connection.closed();
+      terminate: () => {
+        this.terminated = true;
+        // As with a real socket, the close event comes a little later.
+        setImmediate(() => this.connection.closed());
+      },
+      get bufferedAmount() {
+        return client.bufferedAmount;
       },
     };
-    this.connection = new Connection(socket, services, '127.0.0.1');
+    this.connection = new Connection(socket, services, remoteAddress);
   }
 
   /** Sends a raw frame and waits for the reply carrying `id` (or, for unparseable frames, the next reply). */

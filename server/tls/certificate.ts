@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { generate } from 'selfsigned';
 import { createLogger } from '../log.ts';
+import { readCertificatePair } from './watch.ts';
 
 const log = createLogger('tls');
 
@@ -24,7 +25,7 @@ export function localHostNames(): { dns: string[]; ips: string[] } {
  */
 export async function loadOrCreateCertificate(options: { certFile?: string; keyFile?: string; dir: string }): Promise<TlsMaterial> {
   if (options.certFile && options.keyFile) {
-    const [cert, key] = await Promise.all([readFile(options.certFile, 'utf8'), readFile(options.keyFile, 'utf8')]);
+    const { cert, key } = await readCertificatePair({ certFile: options.certFile, keyFile: options.keyFile });
     return { cert, key, source: 'provided' };
   }
   const names = localHostNames();

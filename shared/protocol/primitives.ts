@@ -1,4 +1,7 @@
 import * as v from 'valibot';
+import { ROOM_PASSWORD_MIN_LENGTH } from './passwordRule.ts';
+
+export { ROOM_PASSWORD_MIN_LENGTH };
 
 /** Room names appear in URLs (`/r/<room>`): letters, digits, dash and underscore. */
 export const roomIdSchema = v.pipe(
@@ -7,6 +10,12 @@ export const roomIdSchema = v.pipe(
   v.minLength(1, 'Room name is empty'),
   v.maxLength(64, 'Room name is longer than 64 characters'),
   v.regex(/^[A-Za-z0-9_-]+$/, 'Room name may only use letters, digits, "-" and "_"'),
+);
+
+export const roomPasswordSchema = v.pipe(
+  v.string(),
+  v.minLength(ROOM_PASSWORD_MIN_LENGTH, `A room password has at least ${ROOM_PASSWORD_MIN_LENGTH} characters`),
+  v.maxLength(128, 'A room password has at most 128 characters'),
 );
 
 export const displayNameSchema = v.pipe(

@@ -1,5 +1,12 @@
 import * as v from 'valibot';
-import { displayNameSchema, idSchema, mediaKindSchema, mediaSourceSchema, roomIdSchema } from './primitives.ts';
+import {
+  displayNameSchema,
+  idSchema,
+  mediaKindSchema,
+  mediaSourceSchema,
+  roomIdSchema,
+  roomPasswordSchema,
+} from './primitives.ts';
 import { iceServerSchema, rtpCapabilitiesSchema, sctpCapabilitiesSchema } from './webrtc.ts';
 
 /** A producer as other peers see it: enough to decide whether and where to consume it. */
@@ -45,8 +52,8 @@ export const join = {
     resume: v.optional(
       v.object({ peerId: idSchema, token: resumeTokenSchema, freshMedia: v.optional(v.boolean()) }),
     ),
-    /** The room's password; when the room is new, it becomes the room's password. */
-    password: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(128))),
+    /** The room's password (8–128 characters); when the room is new, it becomes the room's password. */
+    password: v.optional(roomPasswordSchema),
     /** A signed invite (from an invite link): enters a room with a password without knowing it. */
     invite: v.optional(v.pipe(v.string(), v.maxLength(2048))),
   }),

@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,9 +14,16 @@ import { waitUntil } from '../support/poll.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const dockerfile = readFileSync(path.join(root, 'docker/Dockerfile'), 'utf8');
-const compose = parse(readFileSync(path.join(root, 'docker/compose.yml'), 'utf8')) as {
-  services: Record<string, { network_mode?: string; environment?: Record<string, string>; command?: string[] }>;
+type Service = {
+  network_mode?: string;
+  container_name?: string;
+  environment?: Record<string, string>;
+  entrypoint?: string[];
+  command?: string[];
+  group_add?: string[];
+  volumes?: string[];
 };
+const compose = parse(readFileSync(path.join(root, 'docker/compose.yml'), 'utf8')) as { services: Record<string, Service> };
 const envExample = readFileSync(path.join(root, '.env.example'), 'utf8');
 
 /** The runtime stage: everything after the last FROM, with line continuations joined. */
@@ -98,12 +105,101 @@ describe('docker/compose.yml', () => {
     expect(app?.network_mode).toBe('host');
     expect(coturn?.network_mode).toBe('host');
     expect(app?.environment?.TURN_SECRET).toContain('${TURN_SECRET');
-    expect(coturn?.command).toContain('--static-auth-secret=${TURN_SECRET}');
-    expect(coturn?.command).toContain('--use-auth-secret');
+    expect(coturn?.environment?.TURN_SECRET).toBe('${TURN_SECRET}');
     expect(app?.environment?.TURN_URLS).toContain('${TURN_PORT:-3478}');
-    expect(coturn?.command).toContain('--listening-port=${TURN_PORT:-3478}');
+    expect(coturn?.environment?.TURN_PORT).toBe('${TURN_PORT:-3478}');
     expect(app?.environment?.TURN_URLS).toMatch(/turns:.*\$\{TURN_TLS_PORT:-5349\}/);
-    expect(coturn?.command).toContain('--tls-listening-port=${TURN_TLS_PORT:-5349}');
+    expect(coturn?.environment?.TURN_TLS_PORT).toBe('${TURN_TLS_PORT:-5349}');
+  });
+
+  test('coturn is configured by docker/turnserver.sh: relays reach the SFU’s announced address and nothing else', () => {
+    const { app, coturn } = compose.services;
+    expect(coturn?.entrypoint).toEqual(['sh', '/huddle/turnserver.sh']);
+    expect(coturn?.volumes).toContain('./turnserver.sh:/huddle/turnserver.sh:ro');
+    const variable = (value: string | undefined) => /^\$\{(\w+)/.exec(value ?? '')?.[1];
+    expect(variable(coturn?.environment?.TURN_ALLOWED_PEER_IPS)).toBe(variable(app?.environment?.RTC_ANNOUNCED_ADDRESS));
+
+    // The configuration the script writes from compose's environment (with .env.example's values), read by a
+    // stand-in `turnserver` that prints the file it was given.
+    const example = Object.fromEntries([...envExample.matchAll(/^(\w+)=(.*)$/gm)].map((match) => [match[1]!, match[2]!]));
+    const substitute = (value: string) =>
+      value.replace(/\$\{(\w+)(?::[-?]([^}]*))?\}/g, (_, name: string, fallback?: string) => example[name] ?? fallback ?? '');
+    const bin = mkdtempSync(path.join(os.tmpdir(), 'huddle-fake-turnserver-'));
+    writeFileSync(path.join(bin, 'turnserver'), '#!/bin/sh\n[ "$1" = -c ] && cat "$2"\n', { mode: 0o755 });
+    const environment = Object.fromEntries(Object.entries(coturn?.environment ?? {}).map(([name, value]) => [name, substitute(value)]));
+    const run = spawnSync('sh', [path.join(root, 'docker/turnserver.sh'), ...(coturn?.command ?? [])], {
+      env: { ...environment, PATH: `${bin}:${process.env.PATH}`, TURN_CONFIG_FILE: path.join(bin, 'turnserver.conf') },
+      encoding: 'utf8',
+    });
+    expect(run.stderr).toBe('');
+    const lines = run.stdout.split('\n');
+    expect(lines).toContain('denied-peer-ip=0.0.0.0-255.255.255.255');
+    expect(lines).toContain('denied-peer-ip=::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff');
+    expect(lines.filter((line) => line.startsWith('allowed-peer-ip='))).toEqual([`allowed-peer-ip=${example.PUBLIC_IP}`]);
+    expect(lines).toContain('no-tcp-relay');
+    expect(lines).not.toContain('allow-loopback-peers');
+    expect(lines.some((line) => /^user-quota=[1-9]/.test(line))).toBe(true);
+    expect(lines.some((line) => /^total-quota=[1-9]/.test(line))).toBe(true);
+    expect(lines).toContain(`static-auth-secret=${example.TURN_SECRET}`);
+    expect(statSync(path.join(bin, 'turnserver.conf')).mode & 0o077).toBe(0); // it holds the secret
+  });
+
+  test('certificates come from a directory of real files, which the certbot deploy hook fills, not from live/', () => {
+    const { app, coturn } = compose.services;
+    const certs = '${TLS_DIR_ON_HOST:-/etc/huddle/certs}:/certs:ro';
+    expect(app?.volumes).toContain(certs);
+    expect(coturn?.volumes).toContain(certs);
+    expect(envExample).toMatch(/^TLS_DIR_ON_HOST=\/etc\/huddle\/certs$/m);
+    expect(envExample).toMatch(/^TLS_CERT_FILE=\/certs\/fullchain\.pem$/m);
+    expect(envExample).toMatch(/^TLS_KEY_FILE=\/certs\/privkey\.pem$/m);
+    expect(coturn?.group_add).toEqual(['1000']);
+  });
+
+  test('the certbot deploy hook copies live/ (symlinks into archive/) as real files the node user can read, and tells coturn', () => {
+    const letsencrypt = mkdtempSync(path.join(os.tmpdir(), 'huddle-letsencrypt-'));
+    const dest = path.join(letsencrypt, 'huddle-certs');
+    const bin = path.join(letsencrypt, 'bin');
+    for (const dir of ['archive/meet.example.org', 'live/meet.example.org', 'bin']) mkdirSync(path.join(letsencrypt, dir), { recursive: true });
+    // A stand-in `docker` that notes how it was called.
+    writeFileSync(path.join(bin, 'docker'), `#!/bin/sh\necho "$*" >> ${path.join(bin, 'docker.log')}\n`, { mode: 0o755 });
+    const renew = (version: number) => {
+      for (const name of ['fullchain', 'privkey']) {
+        writeFileSync(path.join(letsencrypt, 'archive/meet.example.org', `${name}${version}.pem`), `${name} ${version}\n`, { mode: 0o600 });
+        const link = path.join(letsencrypt, 'live/meet.example.org', `${name}.pem`);
+        rmSync(link, { force: true });
+        symlinkSync(`../../archive/meet.example.org/${name}${version}.pem`, link);
+      }
+    };
+    // As root (certbot's hooks run as root) the copies go to the image's node user; otherwise to whoever runs this.
+    const owner = process.getuid?.() === 0 ? { uid: 1000, gid: 1000 } : { uid: process.getuid?.() ?? 0, gid: process.getgid?.() ?? 0 };
+    const hook = () =>
+      spawnSync('sh', [path.join(root, 'docker/certbot-deploy-hook.sh')], {
+        env: {
+          PATH: `${bin}:${process.env.PATH}`,
+          RENEWED_LINEAGE: path.join(letsencrypt, 'live/meet.example.org'),
+          HUDDLE_CERT_DIR: dest,
+          HUDDLE_CERT_OWNER: `${owner.uid}:${owner.gid}`,
+        },
+        encoding: 'utf8',
+      });
+
+    for (const version of [1, 2]) {
+      renew(version);
+      const run = hook();
+      expect(run.status, run.stderr).toBe(0);
+      for (const [name, mode] of [['fullchain.pem', 0o644], ['privkey.pem', 0o640]] as const) {
+        const copy = lstatSync(path.join(dest, name));
+        expect(copy.isFile()).toBe(true); // a real file, not a symlink that dangles inside the container
+        expect(copy.mode & 0o777).toBe(mode);
+        expect({ uid: copy.uid, gid: copy.gid }).toEqual(owner);
+        expect(readFileSync(path.join(dest, name), 'utf8')).toBe(`${name.replace('.pem', '')} ${version}\n`);
+      }
+      expect(readdirSync(dest).sort()).toEqual(['fullchain.pem', 'privkey.pem']); // no temporary files left
+    }
+    expect(readFileSync(path.join(bin, 'docker.log'), 'utf8').trim().split('\n')).toEqual(
+      Array(2).fill(`kill --signal=USR2 ${compose.services.coturn?.container_name}`),
+    );
+    expect(compose.services.coturn?.container_name).toBe('huddle-coturn');
   });
 
   test('every variable the compose file requires is in .env.example', () => {

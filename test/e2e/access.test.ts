@@ -71,4 +71,29 @@ describe('room access', () => {
     await late.context.close();
     await hostContext.close();
   });
+
+  test('a new room gets an unguessable name the screen calls its key; guessing its password is stopped, saying when to try again', async () => {
+    const host = await openPhone(env.browser);
+    await host.page.goto(env.server.url);
+    const suggested = await host.page.getByRole('textbox', { name: 'Room' }).inputValue();
+    expect(suggested).toMatch(/^[a-z]{3,8}(-[a-z]{3,8}){5}$/);
+    expect(await host.page.getByText("Anyone with this room's link can join, unless the room has a password.").isVisible()).toBe(true);
+    await host.page.getByRole('textbox', { name: 'Name' }).fill('Host');
+    await host.page.getByLabel('Password').fill('short');
+    await host.page.getByRole('button', { name: 'Join' }).click();
+    expect(await alertText(host.page)).toBe('A room password needs at least 8 characters.');
+    await host.page.getByLabel('Password').fill('a long enough secret');
+    await host.page.getByRole('button', { name: 'Join' }).click();
+    await host.page.getByRole('status').filter({ hasText: 'Connected' }).waitFor();
+
+    // Every browser here comes from one address: a guesser. Waits double (2 s, 4 s …) until a guess lands inside one.
+    let refusal = '';
+    for (let guess = 0; guess < 8 && !refusal.startsWith('Too many'); guess++) {
+      const guesser = await attempt(`${env.server.url}/r/${suggested}`, 'Guesser', `guess-number-${guess}`);
+      refusal = await alertText(guesser.page);
+      await guesser.context.close();
+    }
+    expect(refusal).toMatch(/^Too many wrong passwords from your network\. Try again in \d+ seconds?\.$/);
+    await host.context.close();
+  });
 });

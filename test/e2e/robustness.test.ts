@@ -5,7 +5,9 @@ import { WsClient } from '../support/wsClient.ts';
 
 let server: RunningServer;
 beforeAll(async () => {
-  server = await startServer();
+  // A budget above the 1 000 frames sent at once: each is validated (not just rate_limited), and a client that
+  // keeps sending past its budget is cut, which is a different test (signaling-limits).
+  server = await startServer({ MESSAGE_RATE_PER_SECOND: '1000' });
 });
 afterAll(() => server?.stop());
 

@@ -4,16 +4,22 @@ import { turnCredentials } from '../../server/ice/iceServers.ts';
 import { expectVideoPlaying, joinRoom, launchBrowser, openPhone } from '../support/browser.ts';
 import { startTurn, type RunningTurn } from '../support/coturn.ts';
 import { startServer, type RunningServer } from '../support/server.ts';
+import { Transport, TurnClient } from '../support/turnClient.ts';
+import { WsClient } from '../support/wsClient.ts';
+import { PROTOCOL_VERSION } from '../../shared/protocol/index.ts';
 import type { Browser } from 'playwright-core';
+
+/** The SFU under test listens on a loopback address of its own: the only peer coturn lets relays reach. */
+const SFU_ADDRESS = '127.0.0.2';
 
 let turn: RunningTurn;
 let server: RunningServer;
 let browser: Browser;
 
 beforeAll(async () => {
-  turn = await startTurn();
+  turn = await startTurn({ sfuAddress: SFU_ADDRESS });
   [server, browser] = await Promise.all([
-    startServer({ TURN_URLS: turn.urls.join(','), TURN_SECRET: turn.secret, ICE_TRANSPORT_POLICY: 'relay' }),
+    startServer({ TURN_URLS: turn.urls.join(','), TURN_SECRET: turn.secret, ICE_TRANSPORT_POLICY: 'relay', RTC_LISTEN_IP: SFU_ADDRESS }),
     launchBrowser(),
   ]);
 });
@@ -76,6 +82,61 @@ async function gatherRelay(page: Page, server: { urls: string[]; username: strin
   }, server);
 }
 
+/** The TURN credentials the server hands a participant who joins an open room. */
+async function participantCredentials(room: string): Promise<{ username: string; credential: string }> {
+  const client = await WsClient.open(server.url);
+  await client.request('hello', { protocolVersion: PROTOCOL_VERSION });
+  const joined = await client.request('join', { room, name: 'Mallory' });
+  client.close();
+  const iceServers = (joined.data as { iceServers: { urls: string[]; username?: string; credential?: string }[] }).iceServers;
+  const relay = iceServers.find((entry) => entry.username && entry.credential);
+  if (!relay?.username || !relay.credential) throw new Error(`no TURN credentials in ${JSON.stringify(joined)}`);
+  return { username: relay.username, credential: relay.credential };
+}
+
+describe('coturn as docker/turnserver.sh configures it', () => {
+  test('a participant’s credentials open a relay to the SFU and to nothing else', async () => {
+    const credentials = await participantCredentials('probe-peers');
+    const udp = await TurnClient.open({ host: turn.host, port: turn.port, over: 'udp', ...credentials });
+    try {
+      expect(await udp.allocate(Transport.udp)).toMatchObject({ ok: true });
+      expect(await udp.createPermission(SFU_ADDRESS)).toMatchObject({ ok: true });
+      // Cloud metadata, this host's loopback, the operator's LAN, carrier-grade NAT, "this network".
+      for (const address of ['169.254.169.254', '127.0.0.1', '10.0.0.1', '192.168.1.1', '172.16.0.1', '100.64.0.1', '0.0.0.1', '8.8.8.8']) {
+        expect({ address, reply: await udp.createPermission(address) }).toMatchObject({ address, reply: { ok: false, code: 403 } });
+      }
+    } finally {
+      udp.close();
+    }
+  });
+
+  test('no TCP relays (RFC 6062): a TCP allocation is refused', async () => {
+    const credentials = await participantCredentials('probe-tcp');
+    const tcp = await TurnClient.open({ host: turn.host, port: turn.port, over: 'tcp', ...credentials });
+    try {
+      expect(await tcp.allocate(Transport.tcp)).toMatchObject({ ok: false, code: 442 }); // Unsupported Transport Protocol
+      expect(await tcp.allocate(Transport.udp)).toMatchObject({ ok: true }); // the same connection may relay UDP
+    } finally {
+      tcp.close();
+    }
+  });
+
+  test('one participant’s credentials hold at most 24 relays at a time', async () => {
+    const credentials = await participantCredentials('probe-quota');
+    const clients = await Promise.all(
+      Array.from({ length: 25 }, () => TurnClient.open({ host: turn.host, port: turn.port, over: 'udp', ...credentials })),
+    );
+    try {
+      const replies = [];
+      for (const client of clients) replies.push(await client.allocate(Transport.udp));
+      expect(replies.slice(0, 24).every((reply) => reply.ok)).toBe(true);
+      expect(replies[24]).toMatchObject({ ok: false, code: 486 });
+    } finally {
+      for (const client of clients) client.close();
+    }
+  });
+});
+
 describe('TURN through coturn', () => {
   test('with relay forced, the call works and its media goes through TURN', async () => {
     const alice = await openPhone(browser);
@@ -113,7 +174,12 @@ describe('TURN through coturn', () => {
   });
 
   test('TURN over TLS alone (a network that only lets TCP/TLS out) carries the call', async () => {
-    const tlsOnly = await startServer({ TURN_URLS: turn.tlsUrl, TURN_SECRET: turn.secret, ICE_TRANSPORT_POLICY: 'relay' });
+    const tlsOnly = await startServer({
+      TURN_URLS: turn.tlsUrl,
+      TURN_SECRET: turn.secret,
+      ICE_TRANSPORT_POLICY: 'relay',
+      RTC_LISTEN_IP: SFU_ADDRESS,
+    });
     // coturn's certificate here is self-signed; a deployment has a real one. This browser accepts it for the test.
     const trusting = await launchBrowser(['--ignore-certificate-errors']);
     try {

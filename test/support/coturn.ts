@@ -7,6 +7,8 @@ import path from 'node:path';
 import { loadOrCreateCertificate } from '../../server/tls/certificate.ts';
 
 export type RunningTurn = {
+  host: string;
+  /** TURN over UDP and TCP. */
   port: number;
   secret: string;
   urls: string[];
@@ -37,43 +39,50 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
+const script = path.resolve(import.meta.dirname, '../../docker/turnserver.sh');
+
 /**
  * Starts Debian's coturn on loopback with a fresh shared secret (REST-API auth), on UDP/TCP and TLS (with a
- * self-signed certificate made by the app's own code), relaying to loopback peers (the test's mediasoup listens on
- * 127.0.0.1), and resolves once it listens.
+ * self-signed certificate made by the app's own code), configured by docker/turnserver.sh as in production: its
+ * relays reach `sfuAddress` (the SFU under test, on a loopback address of its own) and nothing else. Resolves once
+ * it listens.
  */
-export async function startTurn(): Promise<RunningTurn> {
+export async function startTurn(options: { sfuAddress: string }): Promise<RunningTurn> {
   const port = await freePort();
   const tlsPort = await freePort();
   const secret = randomBytes(16).toString('hex');
-  const tlsDir = await mkdtemp(path.join(os.tmpdir(), 'huddle-turn-tls-'));
-  const tls = await loadOrCreateCertificate({ dir: tlsDir });
-  await writeFile(path.join(tlsDir, 'turn.crt'), tls.cert);
-  await writeFile(path.join(tlsDir, 'turn.key'), tls.key);
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'huddle-turn-'));
+  const tls = await loadOrCreateCertificate({ dir });
+  await writeFile(path.join(dir, 'turn.crt'), tls.cert);
+  await writeFile(path.join(dir, 'turn.key'), tls.key);
   const child: ChildProcess = spawn(
-    'turnserver',
+    'sh',
     [
-      '-n', // no config file
-      '--no-cli',
-      '--listening-ip=127.0.0.1',
-      '--relay-ip=127.0.0.1',
-      `--listening-port=${port}`,
-      '--use-auth-secret',
-      `--static-auth-secret=${secret}`,
-      '--realm=huddle.test',
+      script,
+      // Only here: the SFU under test listens on loopback. The script still denies every other loopback address.
       '--allow-loopback-peers',
-      `--tls-listening-port=${tlsPort}`,
-      `--cert=${path.join(tlsDir, 'turn.crt')}`,
-      `--pkey=${path.join(tlsDir, 'turn.key')}`,
-      '--no-dtls',
-      '--min-port=52000',
-      '--max-port=52999',
-      '--fingerprint',
       '--log-file=stdout',
       '--simple-log',
-      `--pidfile=${path.join(os.tmpdir(), `huddle-turn-${port}.pid`)}`,
+      `--pidfile=${path.join(dir, 'turnserver.pid')}`,
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    {
+      env: {
+        PATH: process.env.PATH,
+        TURN_SECRET: secret,
+        TURN_REALM: 'huddle.test',
+        TURN_ALLOWED_PEER_IPS: options.sfuAddress,
+        TURN_PORT: String(port),
+        TURN_TLS_PORT: String(tlsPort),
+        TURN_CERT_FILE: path.join(dir, 'turn.crt'),
+        TURN_KEY_FILE: path.join(dir, 'turn.key'),
+        TURN_LISTEN_IP: '127.0.0.1',
+        TURN_RELAY_IP: '127.0.0.1',
+        TURN_MIN_PORT: '52000',
+        TURN_MAX_PORT: '52999',
+        TURN_CONFIG_FILE: path.join(dir, 'turnserver.conf'),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   );
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -89,6 +98,7 @@ export async function startTurn(): Promise<RunningTurn> {
   }
   exited.catch(() => {}); // from here on, an exit is a stop
   return {
+    host: '127.0.0.1',
     port,
     secret,
     urls: [`turn:127.0.0.1:${port}?transport=udp`, `turn:127.0.0.1:${port}?transport=tcp`],

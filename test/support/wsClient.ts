@@ -26,6 +26,11 @@ export class WsClient {
     return this.#socket.readyState === WebSocket.OPEN;
   }
 
+  /** Stops reading from the socket (the server's frames pile up in its buffers), as a client that hangs would. */
+  pauseReading(): void {
+    this.#socket.pause();
+  }
+
   send(frame: string | Buffer): void {
     this.#socket.send(frame);
   }

@@ -1,6 +1,7 @@
 import { PROTOCOL_VERSION, ProtocolError } from '../../../shared/protocol/index.ts';
 import type { types } from 'mediasoup';
 import { admit } from '../../access/admission.ts';
+import type { Meeting } from '../../access/invites.ts';
 import { iceServersFor } from '../../ice/iceServers.ts';
 import { createLogger } from '../../log.ts';
 import { Peer } from '../../sfu/peer.ts';
@@ -25,17 +26,24 @@ export const sessionHandlers: SessionHandlers = {
 
   async join({ session, services }, { room: roomId, name, resume, password, invite }) {
     if (session.joined) throw new ProtocolError('already_joined', 'This connection already joined a room');
-    const room = await services.rooms.getOrCreate(roomId);
+    const existing = await services.rooms.find(roomId);
+    const previous = resume && existing ? resumePeer(existing, resume, session) : undefined;
+    const resumed = previous !== undefined;
+    // Cheap refusals come before a router is allocated, so a flood of joins to fresh names costs nothing.
+    // A meeting whose worker died is still running for invites while its people come back (see RoomRegistry).
+    const meeting = existing ?? services.rooms.lostMeeting(roomId);
+    if (!resumed) await refuseEarly(session, services, { roomId, invite, meeting });
+    const room = existing && resumed ? existing : await services.rooms.getOrCreate(roomId);
     let peer: Peer;
-    let resumed = false;
+    room.admitting++;
     try {
-      const previous = resume ? resumePeer(room, resume, session) : undefined;
-      resumed = previous !== undefined;
       peer = previous ?? (await admitNewPeer(room, { name, password, invite }, session, services));
     } catch (error) {
-      // A room made for this join alone must not outlive its refusal.
-      if (room.peers.size === 0) room.close();
+      // A room made for this join alone must not outlive its refusal (but one that someone else is entering must).
+      if (room.peers.size === 0 && room.admitting === 1) room.close();
       throw error;
+    } finally {
+      room.admitting--;
     }
     session.joined = { room, peer };
     log.info(resumed ? 'peer resumed' : 'peer joined', { room: room.id, peer: peer.id, peers: room.peers.size });
@@ -53,7 +61,7 @@ export const sessionHandlers: SessionHandlers = {
 
   async createInvite({ session, services }) {
     const { room } = requireJoined(session);
-    return services.invites.create(room.id);
+    return services.invites.create(room);
   },
 
   async setCapabilities({ session }, { rtpCapabilities, sctpCapabilities }) {
@@ -90,7 +98,8 @@ export function handleDisconnect({ session, services }: HandlerContext): void {
 
 /**
  * The same person on a new socket: keep their media (or, with `freshMedia`, drop it for the new media session a
- * reloaded page builds), cut the old socket if it is somehow still open.
+ * reloaded page builds). The old socket, if it still seems open (a dead TCP connection often does), is fenced:
+ * nothing it queued runs on the peer any more.
  */
 function resumePeer(
   room: Room,
@@ -99,11 +108,27 @@ function resumePeer(
 ): Peer | undefined {
   const previous = room.peers.get(resume.peerId);
   if (!previous || !previous.matchesToken(resume.token)) return undefined;
-  previous.channel?.drop();
+  previous.channel?.fence();
   if (resume.freshMedia) previous.resetMedia();
   previous.attach(session.channel);
   room.broadcast({ method: 'peerConnectionChanged', data: { peerId: previous.id, connected: true } }, previous.id);
   return previous;
+}
+
+/**
+ * What can refuse a new join without a room: the per-address join limit, and an invite whose meeting is not
+ * running (its room emptied, so no router should be made just to say so).
+ */
+async function refuseEarly(
+  session: Session,
+  services: Services,
+  request: { roomId: string; invite: string | undefined; meeting: Meeting | undefined },
+): Promise<void> {
+  // Only new peers count: a resume creates nothing, and a phone on a flaky network must always get back in.
+  if (!services.joinLimiter.take(session.remoteAddress)) {
+    throw new ProtocolError('rate_limited', 'Too many joins from your network just now. Wait a minute and try again.');
+  }
+  if (request.invite && !request.meeting) await services.invites.verify(request.invite, request.roomId, undefined);
 }
 
 async function admitNewPeer(
@@ -112,14 +137,10 @@ async function admitNewPeer(
   session: Session,
   services: Services,
 ): Promise<Peer> {
-  // Only new peers count: a resume creates nothing, and a phone on a flaky network must always get back in.
-  if (!services.joinLimiter.take(session.remoteAddress)) {
-    throw new ProtocolError('rate_limited', 'Too many joins from your network just now. Wait a minute and try again.');
-  }
   if (room.peers.size >= services.config.maxPeersPerRoom) {
     throw new ProtocolError('room_full', `Room "${room.id}" is full. Try again later, or use another room.`);
   }
-  await admit(room, request, services.invites);
+  await admit(room, request, session.remoteAddress, services);
   if (room.closed) throw new ProtocolError('bad_state', 'The room closed while you were joining; try again');
   const peer = new Peer(request.name, session.channel);
   room.addPeer(peer);

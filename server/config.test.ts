@@ -1,0 +1,63 @@
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { ConfigError, loadConfig } from './config.ts';
+
+function problemsOf(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  return [];
+}
+
+/** Starts the real server entry point with only these variables set; resolves with what an operator would see. */
+function startServer(env: Record<string, string>): Promise<{ code: number | null; stderr: string; stdout: string }> {
+  const entry = path.join(import.meta.dirname, 'index.ts');
+  const child = spawn(process.execPath, [entry], { env: { PATH: process.env.PATH ?? '', HOME: '/nonexistent', ...env } });
+  let stderr = '';
+  let stdout = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stderr, stdout })));
+}
+
+describe('configuration errors', () => {
+  test('one mistake is one sentence that names the variable and the bad value', () => {
+    expect(problemsOf({ PORT: 'abc' })).toEqual(['PORT must be a whole number from 0 to 65535, not "abc".']);
+    expect(problemsOf({ PORT: '70000' })).toEqual(['PORT must be a whole number from 0 to 65535, not "70000".']);
+    expect(problemsOf({ HTTPS: 'yes' })).toEqual(['HTTPS must be "on" or "off", not "yes".']);
+  });
+
+  test('secrets are never echoed back', () => {
+    const [problem] = problemsOf({ INVITE_SECRET: 'short-secret' });
+    expect(problem).toBe('INVITE_SECRET must have at least 16 characters.');
+  });
+
+  test('TRUST_PROXY counts proxies: 0 and 1 keep working, 2 means two', () => {
+    expect(loadConfig({}).trustedProxies).toBe(0);
+    expect(loadConfig({ TRUST_PROXY: '1' }).trustedProxies).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustedProxies).toBe(2);
+    expect(problemsOf({ TRUST_PROXY: 'yes' })).toEqual(['TRUST_PROXY must be a whole number from 0 to 10, not "yes".']);
+  });
+
+  test('the server refuses to start with one sentence per problem, no stack trace, exit code 1', async () => {
+    const { code, stderr, stdout } = await startServer({
+      PORT: 'abc',
+      HTTPS: 'maybe',
+      LOG_LEVEL: 'loud',
+      TURN_URLS: 'turn:turn.example.org:3478',
+    });
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr.trim().split('\n')).toEqual([
+      'PORT must be a whole number from 0 to 65535, not "abc".',
+      'HTTPS must be "on" or "off", not "maybe".',
+      'LOG_LEVEL must be "debug", "info", "warn", "error" or "silent", not "loud".',
+      "TURN_URLS needs TURN_SECRET (coturn's static-auth-secret).",
+    ]);
+    expect(stderr).not.toMatch(/\n\s+at /);
+  }, 30_000);
+});
