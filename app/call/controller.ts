@@ -2,11 +2,13 @@ import { roomPath } from '../../shared/links.ts';
 import { ProtocolError, type Notification, type ResponseData } from '../../shared/protocol/index.ts';
 import { createLogger } from '../log.ts';
 import type { InitialMedia } from '../media/constraints.ts';
-import { controls } from '../models/localMedia.ts';
+import { camOn, controls, micOn } from '../models/localMedia.ts';
 import { clearParticipants, participants, removeParticipant, upsertParticipant } from '../models/participants.ts';
 import { connection, joinError, notice, phase, roomLocked, roomName, type RoomAccess } from '../models/session.ts';
+import { backoffDelay } from '../net/backoff.ts';
 import { SfuSession } from '../net/sfu.ts';
 import { SignalingClient, type SignalingState } from '../net/signaling.ts';
+import { forgetCall, loadSavedCall, saveCall } from '../storage/savedCall.ts';
 import { LocalMedia, SELF_ID } from './localMedia.ts';
 import { RemoteMedia } from './remoteMedia.ts';
 import { createSerialQueue } from './serialQueue.ts';
@@ -14,7 +16,10 @@ import { holdWakeLock } from './wakeLock.ts';
 
 const log = createLogger('call');
 
-/** Join errors that retrying cannot fix: back to the join screen with the server's words. */
+/**
+ * Join errors that retrying cannot fix: back to the join screen with the server's words. (`rate_limited` is fatal
+ * only for a first join: someone coming back into their call is retried, see #retryJoinLater.)
+ */
 const FATAL_JOIN_CODES = new Set([
   'room_full',
   'bad_request',
@@ -43,9 +48,14 @@ export class CallController {
   readonly #enqueue = createSerialQueue();
   #sfu: SfuSession | undefined;
   #identity: { peerId: string; token: string } | undefined;
+  /** What the person chose to join with, when a reload's resume goes ahead of asking for it. */
+  #mediaAfterResume: { initial: InitialMedia | null } | undefined;
   #failedAttempts = 0;
+  #rejoinAttempts = 0;
+  #rejoinTimer: ReturnType<typeof setTimeout> | undefined;
   #releaseWakeLock: (() => void) | undefined;
   #onOnline = () => this.#signaling.reconnectNow();
+  #onPageHide = () => this.#sayGoodbye();
 
   constructor(room: string, name: string, access: RoomAccess) {
     this.#room = room;
@@ -53,12 +63,18 @@ export class CallController {
     this.#access = access;
     const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
     this.#signaling = new SignalingClient(`${scheme}//${location.host}/ws`, {
-      ready: () => void this.#enqueue(() => this.#join()),
+      ready: () => {
+        clearTimeout(this.#rejoinTimer); // a new connection joins by itself
+        void this.#enqueue(() => this.#join());
+      },
       state: (state) => this.#onSignalingState(state),
       notification: (notification) => void this.#enqueue(async () => this.#onNotification(notification)),
       fatal: (error) => this.#fail(error.message),
     });
-    this.#local = new LocalMedia(this.#signaling);
+    this.#local = new LocalMedia(this.#signaling, this.#enqueue);
+    // This tab was in this call before a reload: come back as the same peer.
+    const saved = loadSavedCall();
+    if (saved?.room === room && saved.name === name) this.#identity = { peerId: saved.peerId, token: saved.token };
   }
 
   /** Starts the call; resolves once media is settled and the connection is on its way. */
@@ -76,7 +92,15 @@ export class CallController {
       inviteLink: () => this.#inviteLink(),
     };
     window.addEventListener('online', this.#onOnline);
+    window.addEventListener('pagehide', this.#onPageHide);
     this.#releaseWakeLock = holdWakeLock();
+    if (this.#identity) {
+      // Back after a reload: the server holds our peer only a few seconds after a goodbye, and a phone may ask for
+      // the camera again, so resume first and take the camera and microphone after (#takeMediaAfterResume).
+      this.#mediaAfterResume = { initial };
+      this.#signaling.connect();
+      return;
+    }
     // The permission prompt and the connection overlap; the join waits in the queue until media is settled.
     const acquired = this.#enqueue(() => this.#local.acquireInitial(initial));
     this.#signaling.connect();
@@ -85,6 +109,7 @@ export class CallController {
 
   async leave(): Promise<void> {
     if (this.#signaling.closed) return;
+    forgetCall();
     await this.#signaling.request('leave', {}, 1_500).catch(() => {});
     this.#teardown();
     phase.value = 'lobby';
@@ -99,21 +124,28 @@ export class CallController {
   }
 
   async #join(): Promise<void> {
+    if (this.#signaling.closed) return;
+    // Without a live media session (a reloaded page, or one whose setup failed) the server must drop the old one.
+    const freshMedia = !this.#sfu || this.#sfu.closed;
     let reply: ResponseData<'join'>;
     try {
       reply = await this.#signaling.request('join', {
         room: this.#room,
         name: this.#name,
         ...this.#access,
-        ...(this.#identity ? { resume: this.#identity } : {}),
+        ...(this.#identity ? { resume: { ...this.#identity, freshMedia } } : {}),
       });
     } catch (error) {
-      if (error instanceof ProtocolError && FATAL_JOIN_CODES.has(error.code)) return this.#fail(error.message);
+      const code = error instanceof ProtocolError ? error.code : undefined;
+      if (code === 'rate_limited' && this.#identity) return this.#retryJoinLater();
+      if (code && FATAL_JOIN_CODES.has(code)) return this.#fail((error as ProtocolError).message);
       // A dropped socket brings a new `ready` by itself; anything else (a server hiccup) gets a fresh connection.
-      if (!(error instanceof ProtocolError && error.code === 'disconnected')) this.#signaling.reconnectNow();
+      if (code !== 'disconnected') this.#signaling.reconnectNow();
       return;
     }
+    this.#rejoinAttempts = 0;
     this.#identity = { peerId: reply.peerId, token: reply.resumeToken };
+    this.#save();
     roomLocked.value = reply.locked;
     this.#syncPeers(reply.peers);
     if (reply.resumed && this.#sfu && !this.#sfu.closed) {
@@ -123,24 +155,36 @@ export class CallController {
       await this.#startSession(reply);
     }
     phase.value = 'in-call';
+    await this.#takeMediaAfterResume();
+  }
+
+  async #takeMediaAfterResume(): Promise<void> {
+    const pending = this.#mediaAfterResume;
+    if (!pending) return;
+    this.#mediaAfterResume = undefined;
+    await this.#local.acquireInitial(pending.initial);
+    await this.#local.publishNew();
   }
 
   /** A new server-side peer: build transports, publish local tracks, receive everyone. */
   async #startSession(reply: ResponseData<'join'>): Promise<void> {
     this.#sfu?.close();
     this.#remote.reset();
+    this.#sfu = undefined;
+    let sfu: SfuSession;
     try {
-      this.#sfu = await SfuSession.start(this.#signaling, reply, (direction, state) => {
+      sfu = await SfuSession.start(this.#signaling, reply, (direction, state) => {
         if (state === 'failed') log.warn('media transport failed; restarting ICE', { direction });
       });
     } catch (error) {
       log.warn('could not set up media; will retry on reconnect', String(error));
-      this.#sfu = undefined;
       this.#signaling.reconnectNow();
       return;
     }
-    this.#remote.attach(this.#sfu);
-    await this.#local.publishAll(this.#sfu);
+    if (this.#signaling.closed) return sfu.close(); // left while it was being built
+    this.#sfu = sfu;
+    this.#remote.attach(sfu);
+    await this.#local.publishAll(sfu);
     this.#remote.reconcile(reply.peers);
   }
 
@@ -194,7 +238,37 @@ export class CallController {
     }
   }
 
+  /**
+   * Someone coming back into their call (after a drop or a reload) was refused for joining too often: they are
+   * still in the call as far as they know, so try again later on the same connection rather than end it.
+   */
+  #retryJoinLater(): void {
+    clearTimeout(this.#rejoinTimer);
+    const delay = backoffDelay(this.#rejoinAttempts++, 2_000, 30_000);
+    log.warn('rejoin refused for now (rate limited); trying again', { delay });
+    connection.value = 'reconnecting';
+    this.#rejoinTimer = setTimeout(() => void this.#enqueue(() => this.#join()), delay);
+  }
+
+  /** Remembers the call in this tab (identity, camera and microphone), for a reload. */
+  #save(): void {
+    if (!this.#identity) return;
+    saveCall({ room: this.#room, name: this.#name, ...this.#identity, micOn: micOn.value, camOn: camOn.value });
+  }
+
+  /**
+   * The page is closing or reloading: tell the server, so our peer waits only a few seconds for a resume (a
+   * reload comes back well within them) instead of lingering as a ghost for the whole grace period.
+   */
+  #sayGoodbye(): void {
+    if (!this.#identity || this.#signaling.closed) return;
+    this.#save();
+    const { peerId, token } = this.#identity;
+    navigator.sendBeacon?.('/api/goodbye', JSON.stringify({ room: this.#room, peerId, token }));
+  }
+
   #fail(message: string): void {
+    forgetCall();
     this.#teardown();
     joinError.value = message;
     phase.value = 'lobby';
@@ -205,10 +279,12 @@ export class CallController {
     this.#sfu?.close();
     this.#sfu = undefined;
     this.#remote.reset();
-    this.#local.stopAll();
+    this.#local.close();
     clearParticipants();
     controls.value = null;
     window.removeEventListener('online', this.#onOnline);
+    window.removeEventListener('pagehide', this.#onPageHide);
+    clearTimeout(this.#rejoinTimer);
     this.#releaseWakeLock?.();
   }
 }

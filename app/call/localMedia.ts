@@ -11,6 +11,8 @@ import { describeMediaError } from '../media/errors.ts';
 
 const log = createLogger('local-media');
 
+type Enqueue = <T>(task: () => Promise<T>) => Promise<T>;
+
 export const SELF_ID = 'self';
 
 /* Camera simulcast: three layers so the server can send each viewer what its screen and network can take. */
@@ -30,10 +32,15 @@ export class LocalMedia {
   /** Producers closed here while the server could not be told; told again after a resume. */
   readonly #unsentCloses = new Set<string>();
   #sfu: SfuSession | undefined;
+  /** The call ended: a capture that resolves now (a permission prompt answered late) is stopped at once. */
+  #closed = false;
   readonly #signaling: SignalingClient;
+  readonly #enqueue: Enqueue;
 
-  constructor(signaling: SignalingClient) {
+  /** `enqueue` is the call's serial queue: a track ending by itself is handled in turn with everything else. */
+  constructor(signaling: SignalingClient, enqueue: Enqueue) {
     this.#signaling = signaling;
+    this.#enqueue = enqueue;
   }
 
   /**
@@ -57,23 +64,28 @@ export class LocalMedia {
   }
 
   async #captureBoth(): Promise<void> {
+    let stream: MediaStream;
     try {
-      const stream = await navigator.mediaDevices.getUserMedia({ audio: MIC_CONSTRAINTS, video: CAMERA_CONSTRAINTS });
-      for (const track of stream.getTracks()) this.#setTrack(track.kind === 'audio' ? 'mic' : 'cam', track);
+      stream = await navigator.mediaDevices.getUserMedia({ audio: MIC_CONSTRAINTS, video: CAMERA_CONSTRAINTS });
     } catch (error) {
+      if (this.#closed) return;
       // Perhaps only one device is missing or blocked: try each alone before giving up.
       const [mic, cam] = await Promise.allSettled([this.#capture('mic'), this.#capture('cam')]);
+      if (this.#closed) return;
       if (mic.status === 'rejected' && cam.status === 'rejected') notice.value = describeMediaError(error, 'camera and microphone');
       else if (cam.status === 'rejected') notice.value = describeMediaError(cam.reason, 'camera');
       else if (mic.status === 'rejected') notice.value = describeMediaError(mic.reason, 'microphone');
+      return;
     }
+    if (this.#stopIfClosed(stream)) return;
+    for (const track of stream.getTracks()) this.#setTrack(track.kind === 'audio' ? 'mic' : 'cam', track);
   }
 
   async #captureOne(source: 'mic' | 'cam'): Promise<void> {
     try {
       await this.#capture(source);
     } catch (error) {
-      notice.value = describeMediaError(error, source === 'mic' ? 'microphone' : 'camera');
+      if (!this.#closed) notice.value = describeMediaError(error, source === 'mic' ? 'microphone' : 'camera');
     }
   }
 
@@ -96,6 +108,11 @@ export class LocalMedia {
     }
     const mic = this.#producers.get('mic');
     if (mic) await this.#signaling.request(mic.paused ? 'pauseProducer' : 'resumeProducer', { producerId: mic.id }).catch(() => {});
+    await this.publishNew();
+  }
+
+  /** Publishes every track that has no producer yet (taken after the session started, or missed by a drop). */
+  async publishNew(): Promise<void> {
     for (const source of this.#tracks.keys()) if (!this.#producers.has(source)) await this.#produce(source);
   }
 
@@ -127,7 +144,9 @@ export class LocalMedia {
     else await this.#start('screen', 'screen');
   }
 
-  stopAll(): void {
+  /** The call is over: stops every track, now and any that a pending capture delivers later. */
+  close(): void {
+    this.#closed = true;
     for (const track of this.#tracks.values()) track.stop();
     this.#tracks.clear();
     this.#producers.clear();
@@ -141,7 +160,7 @@ export class LocalMedia {
       await this.#capture(source);
       notice.value = null;
     } catch (error) {
-      notice.value = describeMediaError(error, what);
+      if (!this.#closed) notice.value = describeMediaError(error, what);
       return;
     } finally {
       this.#publishState();
@@ -155,6 +174,7 @@ export class LocalMedia {
       source === 'screen'
         ? await media.getDisplayMedia({ video: { frameRate: { ideal: 15, max: 30 } }, audio: false })
         : await media.getUserMedia(source === 'mic' ? { audio: MIC_CONSTRAINTS } : { video: CAMERA_CONSTRAINTS });
+    if (this.#stopIfClosed(stream)) throw new DOMException('The call ended', 'AbortError');
     const [track] = stream.getTracks();
     if (!track) throw new DOMException('No track', 'NotFoundError');
     if (source === 'screen') track.contentHint = 'detail';
@@ -162,11 +182,22 @@ export class LocalMedia {
     return track;
   }
 
+  /** A capture that finished after the call ended: nobody will ever stop these tracks but us, so stop them now. */
+  #stopIfClosed(stream: MediaStream): boolean {
+    if (!this.#closed) return false;
+    for (const track of stream.getTracks()) track.stop();
+    return true;
+  }
+
   #setTrack(source: MediaSource, track: MediaStreamTrack): void {
+    if (this.#closed) return void track.stop();
     this.#tracks.set(source, track);
-    // The browser's own "Stop sharing" bar, or a camera unplugged, ends the track: treat it as turning it off.
+    // The browser's own "Stop sharing" bar, or a camera unplugged, ends the track: treat it as turning it off. In
+    // the queue, so it cannot slip between a produce and its bookkeeping (which left the server producer open).
     track.addEventListener('ended', () => {
-      if (this.#tracks.get(source) === track) void this.#stop(source);
+      void this.#enqueue(async () => {
+        if (this.#tracks.get(source) === track) await this.#stop(source);
+      });
     });
   }
 
@@ -176,8 +207,13 @@ export class LocalMedia {
     if (!track || !sfu || sfu.closed) return;
     try {
       const producer = await sfu.produce(source, track, producerOptions(source), !track.enabled);
-      if (this.#tracks.get(source) !== track || sfu !== this.#sfu) {
-        producer.close();
+      if (sfu !== this.#sfu || sfu.closed) {
+        producer.close(); // its server-side peer is gone with that session
+        return;
+      }
+      if (this.#tracks.get(source) !== track) {
+        // Turned off (or ended) while being published: the server must drop it too, or others see a frozen tile.
+        await this.#closeProducer(producer);
         return;
       }
       this.#producers.set(source, producer);
@@ -194,12 +230,15 @@ export class LocalMedia {
     const producer = this.#producers.get(source);
     this.#producers.delete(source);
     this.#publishState();
-    if (producer) {
-      producer.close();
-      await this.#signaling
-        .request('closeProducer', { producerId: producer.id })
-        .catch(() => this.#unsentCloses.add(producer.id));
-    }
+    if (producer) await this.#closeProducer(producer);
+  }
+
+  /** Closes a producer here and on the server; when the server cannot be told now, it is told after a resume. */
+  async #closeProducer(producer: Producer): Promise<void> {
+    producer.close();
+    await this.#signaling
+      .request('closeProducer', { producerId: producer.id })
+      .catch(() => this.#unsentCloses.add(producer.id));
   }
 
   #publishState(): void {

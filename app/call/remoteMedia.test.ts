@@ -10,6 +10,7 @@ function fakeSession() {
   const pending: ((result: ConsumeResult) => void)[] = [];
   const session = {
     consume: () => new Promise<ConsumeResult>((resolve) => pending.push(resolve)),
+    dropConsumer: () => {},
   } as unknown as SfuSession;
   const reply = (producerPaused: boolean, source: 'mic' | 'cam' = 'mic') => {
     const consumer = { id: 'c1', track: { kind: 'audio' }, on() {}, close() {} };

@@ -33,13 +33,16 @@ export class RemoteMedia {
     this.#wanted.add(producerId);
     try {
       const { consumer, peerId, source, producerPaused } = await sfu.consume(producerId);
-      if (!this.#wanted.has(producerId) || sfu !== this.#sfu) {
-        consumer.close();
-        return;
-      }
+      if (sfu !== this.#sfu) return void consumer.close(); // that session and its server-side peer are gone
+      // The producer closed while we were consuming it: tell the server too, if it does not know already.
+      if (!this.#wanted.has(producerId)) return sfu.dropConsumer(consumer);
       this.#received.set(producerId, { consumer, peerId, source });
       consumer.on('transportclose', () => this.#forget(producerId));
-      consumer.on('trackended', () => this.closeProducer(producerId));
+      consumer.on('trackended', () => {
+        if (this.#received.get(producerId)?.consumer !== consumer) return;
+        sfu.dropConsumer(consumer);
+        this.#forget(producerId);
+      });
       const paused = this.#pausedMeanwhile.get(producerId) ?? producerPaused;
       this.#pausedMeanwhile.delete(producerId);
       upsertParticipant(peerId, { [source]: consumer.track, ...(source === 'mic' ? { micMuted: paused } : {}) });

@@ -46,10 +46,14 @@ export async function togglePreviewCam(): Promise<void> {
     return;
   }
   if (!canCapture()) return;
+  const mine = generation;
   try {
     const stream = await navigator.mediaDevices.getUserMedia({ video: CAMERA_CONSTRAINTS });
+    // Joined (or left the join screen) while the camera was being opened: nobody would ever stop this track.
+    if (mine !== generation) return void stream.getTracks().forEach((track) => track.stop());
     previewCam.value = stream.getVideoTracks()[0] ?? null;
   } catch (error) {
+    if (mine !== generation) return;
     joinWithCam.value = false;
     previewProblem.value = describeMediaError(error, 'camera');
   }

@@ -39,11 +39,17 @@ export class SfuSession {
     const device = createDevice();
     await device.load({ routerRtpCapabilities: join.routerRtpCapabilities as RtpCapabilities });
     const session = new SfuSession(device, signaling, onState);
-    await Promise.all([
+    const steps = await Promise.allSettled([
       signaling.request('setCapabilities', { rtpCapabilities: device.rtpCapabilities }),
       session.#createTransport('send', join),
       session.#createTransport('recv', join),
     ]);
+    const failed = steps.find((step) => step.status === 'rejected');
+    if (failed) {
+      // Half built: whatever transport did get made must not linger, here or on the server.
+      session.#abandon();
+      throw failed.reason;
+    }
     return session;
   }
 
@@ -67,19 +73,28 @@ export class SfuSession {
   /** Consumes a remote producer: server creates it paused, we wire it up, then ask the server to resume. */
   async consume(producerId: string): Promise<{ consumer: Consumer; peerId: string; source: MediaSource; producerPaused: boolean }> {
     const reply = await this.#signaling.request('consume', { producerId });
-    const consumer = await this.#transport('recv').consume({
-      id: reply.consumerId,
-      producerId: reply.producerId,
-      kind: reply.kind,
-      rtpParameters: reply.rtpParameters as Parameters<Transport['consume']>[0]['rtpParameters'],
-    });
+    let consumer: Consumer | undefined;
     try {
+      consumer = await this.#transport('recv').consume({
+        id: reply.consumerId,
+        producerId: reply.producerId,
+        kind: reply.kind,
+        rtpParameters: reply.rtpParameters as Parameters<Transport['consume']>[0]['rtpParameters'],
+      });
       await this.#signaling.request('resumeConsumer', { consumerId: consumer.id });
+      return { consumer, peerId: reply.peerId, source: reply.source, producerPaused: reply.producerPaused };
     } catch (error) {
-      consumer.close();
+      // The server made a consumer for us; without a local one it would forward to nobody until we leave.
+      this.#closeServerConsumer(reply.consumerId);
+      consumer?.close();
       throw error;
     }
-    return { consumer, peerId: reply.peerId, source: reply.source, producerPaused: reply.producerPaused };
+  }
+
+  /** Stops receiving a stream we no longer want: closes the consumer here and on the server. */
+  dropConsumer(consumer: Consumer): void {
+    consumer.close();
+    if (!this.#closed) this.#closeServerConsumer(consumer.id);
   }
 
   /**
@@ -100,6 +115,20 @@ export class SfuSession {
     this.#closed = true;
     for (const transport of this.#transports.values()) transport.close();
     this.#transports.clear();
+  }
+
+  /** Closes the transports of a session that never got going, and tells the server to close them too. */
+  #abandon(): void {
+    for (const transport of this.#transports.values()) {
+      void this.#signaling.request('closeTransport', { transportId: transport.id }).catch(() => {});
+    }
+    this.close();
+  }
+
+  #closeServerConsumer(consumerId: string): void {
+    // Best effort: when signaling is down, the server-side peer is either resumed (and a new consume of the same
+    // producer replaces this consumer) or gone with everything it had.
+    void this.#signaling.request('closeConsumer', { consumerId }).catch(() => {});
   }
 
   #transport(direction: TransportDirection): Transport {

@@ -1,4 +1,5 @@
 import { useEffect, useRef } from 'preact/hooks';
+import { markPlaybackBlocked, markPlaybackFine } from '../models/playback.ts';
 
 /** A <video> (muted: sound comes from <audio>) or <audio> showing one track; swaps srcObject when the track changes. */
 export function TrackVideo({ track, mirrored, fit }: { track: MediaStreamTrack | null; mirrored?: boolean; fit: 'cover' | 'contain' }) {
@@ -27,7 +28,20 @@ function useTrack(ref: { current: HTMLMediaElement | null }, track: MediaStreamT
     const element = ref.current;
     if (!element) return;
     element.srcObject = track ? new MediaStream([track]) : null;
-    // Autoplay may be refused before any tap; the Join tap normally counts, so this rarely fails.
-    if (track) element.play().catch(() => {});
+    if (!track) return;
+    // The browser may refuse to play without a tap (iOS, when this page captures nothing): say so, so the room
+    // can offer "Tap to hear". A refusal for any other reason (a newer track replaced this one) is not that.
+    element.play().then(
+      () => markPlaybackFine(element),
+      (error: unknown) => {
+        if (error instanceof DOMException && error.name === 'NotAllowedError') markPlaybackBlocked(element);
+      },
+    );
+    const playing = () => markPlaybackFine(element);
+    element.addEventListener('playing', playing);
+    return () => {
+      element.removeEventListener('playing', playing);
+      markPlaybackFine(element);
+    };
   }, [track]);
 }

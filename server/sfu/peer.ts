@@ -16,6 +16,11 @@ export type ProducerAppData = { peerId: string; source: MediaSource };
 export type ConsumerAppData = { peerId: string; source: MediaSource; producerId: string };
 export type TransportAppData = { direction: TransportDirection };
 
+/** How long a peer whose page said goodbye (closed or reloading) waits for a resume. */
+export const GOODBYE_GRACE_MS = 5_000;
+/** A goodbye counts for a disconnect within this time; after that the page evidently stayed (bfcache, a stray beacon). */
+const GOODBYE_VALID_MS = 15_000;
+
 /** One participant: its transports, producers and consumers. Only this peer's requests can reach them. */
 export class Peer {
   readonly id = randomUUID();
@@ -30,6 +35,9 @@ export class Peer {
   #channel: PeerChannel | undefined;
   #work: Promise<unknown> = Promise.resolve();
   #graceTimer: NodeJS.Timeout | undefined;
+  #graceEndsAt = 0;
+  #onGraceExpired: (() => void) | undefined;
+  #goodbyeAt = -Infinity;
   #closed = false;
 
   constructor(name: string, channel: PeerChannel) {
@@ -55,16 +63,29 @@ export class Peer {
     return expected.length === given.length && timingSafeEqual(expected, given);
   }
 
-  /** The socket dropped: keep everything for `graceMs` so the same peer can resume, then give up. */
+  /**
+   * The socket dropped: keep everything for `graceMs` so the same peer can resume, then give up. A page that
+   * said goodbye just before gets only GOODBYE_GRACE_MS: enough for a reload, not a ghost for the whole grace.
+   */
   detach(graceMs: number, onExpired: () => void): void {
     this.#channel = undefined;
-    clearTimeout(this.#graceTimer);
-    this.#graceTimer = setTimeout(onExpired, graceMs);
+    this.#onGraceExpired = onExpired;
+    const saidGoodbye = Date.now() - this.#goodbyeAt < GOODBYE_VALID_MS;
+    this.#startGrace(saidGoodbye ? Math.min(graceMs, GOODBYE_GRACE_MS) : graceMs);
+  }
+
+  /** The page is closing or reloading (`POST /api/goodbye`): shorten the grace, now or at the coming disconnect. */
+  goodbye(): void {
+    this.#goodbyeAt = Date.now();
+    const remaining = this.#graceEndsAt - Date.now();
+    if (!this.#channel && this.#onGraceExpired && remaining > GOODBYE_GRACE_MS) this.#startGrace(GOODBYE_GRACE_MS);
   }
 
   attach(channel: PeerChannel): void {
     clearTimeout(this.#graceTimer);
     this.#graceTimer = undefined;
+    this.#onGraceExpired = undefined;
+    this.#goodbyeAt = -Infinity; // a reload's resume cancels its goodbye
     this.#channel = channel;
   }
 
@@ -76,6 +97,24 @@ export class Peer {
     const result = this.#work.then(task);
     this.#work = result.catch(() => {});
     return result;
+  }
+
+  /**
+   * Same identity, new media: the client lost its media session (a reloaded page) and builds a new one. Closing
+   * the transports closes their producers (the others get `producerClosed`) and consumers.
+   */
+  resetMedia(): void {
+    for (const transport of this.transports.values()) transport.close();
+    this.transports.clear();
+    this.rtpCapabilities = undefined;
+    this.sctpCapabilities = undefined;
+  }
+
+  #startGrace(ms: number): void {
+    clearTimeout(this.#graceTimer);
+    this.#graceEndsAt = Date.now() + ms;
+    const onExpired = this.#onGraceExpired;
+    this.#graceTimer = setTimeout(() => onExpired?.(), ms);
   }
 
   notify(notification: Notification): void {

@@ -30,6 +30,9 @@ export const connectTransport = {
   response: empty,
 };
 
+/** Closes one of the peer's transports (and so its producers or consumers): a media session that failed half-way. */
+export const closeTransport = { request: v.object({ transportId: idSchema }), response: empty };
+
 export const restartIce = {
   request: v.object({ transportId: idSchema }),
   /** Fresh ICE servers too: TURN credentials expire, and a restart may need a new relay. */

@@ -13,6 +13,7 @@ export const methods = {
   createTransport: media.createTransport,
   connectTransport: media.connectTransport,
   restartIce: media.restartIce,
+  closeTransport: media.closeTransport,
   produce: media.produce,
   closeProducer: media.closeProducer,
   pauseProducer: media.pauseProducer,

@@ -26,6 +26,15 @@ export const peerInfoSchema = v.object({
 });
 export type PeerInfo = v.InferOutput<typeof peerInfoSchema>;
 
+const resumeTokenSchema = v.pipe(v.string(), v.maxLength(128));
+
+/**
+ * Not a signaling message: the body of `POST /api/goodbye`, which a page sends (`navigator.sendBeacon`) as it
+ * closes or reloads, so its peer waits only a few seconds for a resume instead of the whole grace period.
+ */
+export const goodbyeSchema = v.object({ room: roomIdSchema, peerId: idSchema, token: resumeTokenSchema });
+export type Goodbye = v.InferOutput<typeof goodbyeSchema>;
+
 export const hello = {
   request: v.object({ protocolVersion: v.pipe(v.number(), v.integer()) }),
   response: v.object({ protocolVersion: v.number() }),
@@ -35,8 +44,14 @@ export const join = {
   request: v.object({
     room: roomIdSchema,
     name: displayNameSchema,
-    /** Present when the client reconnects: the same peer resumes if the server still holds it. */
-    resume: v.optional(v.object({ peerId: idSchema, token: v.pipe(v.string(), v.maxLength(128)) })),
+    /**
+     * Present when the client reconnects (or reloads): the same peer resumes if the server still holds it.
+     * `freshMedia`: the client has no media session left (a reloaded page): the server drops the peer's old
+     * transports, producers and consumers, and the client builds new ones.
+     */
+    resume: v.optional(
+      v.object({ peerId: idSchema, token: resumeTokenSchema, freshMedia: v.optional(v.boolean()) }),
+    ),
     /** The room's password (8–128 characters); when the room is new, it becomes the room's password. */
     password: v.optional(roomPasswordSchema),
     /** A signed invite (from an invite link): enters a room with a password without knowing it. */

@@ -2,6 +2,7 @@ import { notice } from '../../models/session.ts';
 import { ControlBar } from './ControlBar.tsx';
 import { RemoteAudio } from './RemoteAudio.tsx';
 import { StatusBar } from './StatusBar.tsx';
+import { TapToHear } from './TapToHear.tsx';
 import { TileGrid } from './TileGrid.tsx';
 
 export function RoomView() {
@@ -17,6 +18,7 @@ export function RoomView() {
         </div>
       )}
       <TileGrid />
+      <TapToHear />
       <ControlBar />
       <RemoteAudio />
     </main>

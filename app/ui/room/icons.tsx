@@ -61,3 +61,12 @@ export function LinkIcon() {
     </Outline>
   );
 }
+
+export function SpeakerIcon() {
+  return (
+    <Outline size={22}>
+      <path d="M4 9h4l5-4v14l-5-4H4z" stroke-linejoin="round" />
+      <path d="M16.5 8.5a5 5 0 0 1 0 7M19 6a8.5 8.5 0 0 1 0 12" stroke-linecap="round" />
+    </Outline>
+  );
+}

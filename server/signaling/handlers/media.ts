@@ -9,6 +9,7 @@ type MediaHandlers = Pick<
   | 'createTransport'
   | 'connectTransport'
   | 'restartIce'
+  | 'closeTransport'
   | 'produce'
   | 'closeProducer'
   | 'pauseProducer'
@@ -61,6 +62,12 @@ export const mediaHandlers: MediaHandlers = {
     const iceParameters = await ownTransport(peer, transportId).restartIce();
     // New TURN credentials with every restart: the ones from the join may have expired (TURN_CREDENTIAL_TTL_S).
     return { iceParameters, iceServers: iceServersFor(services.config.ice, peer.id) };
+  },
+
+  async closeTransport({ session }, { transportId }) {
+    const { peer } = requireJoined(session);
+    ownTransport(peer, transportId).close();
+    return {};
   },
 
   async produce({ session }, { transportId, kind, source, rtpParameters, paused }) {

@@ -97,13 +97,19 @@ export function handleDisconnect({ session, services }: HandlerContext): void {
 }
 
 /**
- * The same person on a new socket: keep their media. The old socket, if it still seems open (a dead TCP connection
- * often does), is fenced: nothing it queued runs on the peer any more.
+ * The same person on a new socket: keep their media (or, with `freshMedia`, drop it for the new media session a
+ * reloaded page builds). The old socket, if it still seems open (a dead TCP connection often does), is fenced:
+ * nothing it queued runs on the peer any more.
  */
-function resumePeer(room: Room, resume: { peerId: string; token: string }, session: Session): Peer | undefined {
+function resumePeer(
+  room: Room,
+  resume: { peerId: string; token: string; freshMedia?: boolean | undefined },
+  session: Session,
+): Peer | undefined {
   const previous = room.peers.get(resume.peerId);
   if (!previous || !previous.matchesToken(resume.token)) return undefined;
   previous.channel?.fence();
+  if (resume.freshMedia) previous.resetMedia();
   previous.attach(session.channel);
   room.broadcast({ method: 'peerConnectionChanged', data: { peerId: previous.id, connected: true } }, previous.id);
   return previous;
