@@ -1,4 +1,3 @@
-import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { turnCredentials } from '../../server/ice/iceServers.ts';
 import { expectVideoPlaying, joinRoom, launchBrowser, openPhone } from '../support/browser.ts';
@@ -7,7 +6,8 @@ import { startServer, type RunningServer } from '../support/server.ts';
 import { Transport, TurnClient } from '../support/turnClient.ts';
 import { WsClient } from '../support/wsClient.ts';
 import { PROTOCOL_VERSION } from '../../shared/protocol/index.ts';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { recordPeerConnections } from '../support/rtcStats.ts';
 
 /** The SFU under test listens on a loopback address of its own: the only peer coturn lets relays reach. */
 const SFU_ADDRESS = '127.0.0.2';
@@ -29,21 +29,6 @@ afterAll(async () => {
   await server?.stop();
   await turn?.stop();
 });
-
-/** Keeps every RTCPeerConnection the page creates, so the test can read which candidates carry the call. */
-async function recordPeerConnections(page: Page): Promise<void> {
-  await page.addInitScript(() => {
-    const seen: RTCPeerConnection[] = [];
-    (window as unknown as { __pcs: RTCPeerConnection[] }).__pcs = seen;
-    const Original = window.RTCPeerConnection;
-    window.RTCPeerConnection = class extends Original {
-      constructor(...args: ConstructorParameters<typeof RTCPeerConnection>) {
-        super(...args);
-        seen.push(this);
-      }
-    };
-  });
-}
 
 /** The local candidate of the selected pair of every connected peer connection: its type and TURN protocol. */
 async function selectedLocalCandidates(page: Page): Promise<{ type: string; relayProtocol: string }[]> {
