@@ -6,6 +6,7 @@ import type { RoomAccess } from '../models/session.ts';
 import { startPreview, takePreview } from '../models/preview.ts';
 import { joinError } from '../models/session.ts';
 import { Field } from './Field.tsx';
+import { InstallApp } from './InstallApp.tsx';
 import { JoinPreview } from './JoinPreview.tsx';
 import { PhoneLink } from './PhoneLink.tsx';
 import { normalizeRoom, randomRoomName, roomFromPath, roomPath } from './roomLink.ts';
@@ -113,6 +114,7 @@ export function JoinScreen({ onJoin, busy }: { onJoin(request: JoinRequest): Pro
           Join
         </button>
         <PhoneLink room={normalizeRoom(room.value)} />
+        <InstallApp />
       </form>
     </main>
   );
