@@ -11,9 +11,18 @@ declare const self: ServiceWorkerGlobalScope;
 cleanupOutdatedCaches();
 precacheAndRoute(self.__WB_MANIFEST);
 registerRoute(
-  new NavigationRoute(createHandlerBoundToURL('/index.html'), { denylist: [/^\/ws/, /^\/healthz/, /^\/__test/] }),
+  new NavigationRoute(createHandlerBoundToURL('/index.html'), {
+    denylist: [/^\/api(\/|$)/, /^\/ws(\/|$)/, /^\/healthz$/, /^\/metrics$/, /^\/__test(\/|$)/],
+  }),
 );
 
+// An update waits until the person taps Reload to update (workbox-window's messageSkipWaiting), never mid-call.
 self.addEventListener('message', (event) => {
-  if (event.data === 'SKIP_WAITING') void self.skipWaiting();
+  if ((event.data as { type?: unknown } | null)?.type === 'SKIP_WAITING') void self.skipWaiting();
+});
+
+// Control the page that installed this worker, on its first visit: its fetches (lazy chunks, and the
+// service-worker downloads of file transfers) go through the worker without waiting for a reload.
+self.addEventListener('activate', (event) => {
+  event.waitUntil(self.clients.claim());
 });
