@@ -12,7 +12,7 @@ export function InstallApp() {
   if (showIosInstallHint.value) {
     return (
       <p class="install-hint" role="note">
-        Install Huddle: tap Share, then Add to Home Screen.
+        Install Huddle: tap Share, then “Add to Home Screen”.
       </p>
     );
   }
