@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { openPhone } from '../support/browser.ts';
+import { joinRoom, openPhone } from '../support/browser.ts';
 import { useServerAndBrowser } from '../support/environment.ts';
 import { startServer, type RunningServer } from '../support/server.ts';
 
@@ -38,6 +38,17 @@ describe('the service worker', () => {
     await page.getByText('You\'re invited to “offline-standup”.').waitFor({ timeout: 10_000 });
     expect(await page.getByRole('textbox', { name: 'Room' }).inputValue()).toBe('offline-standup');
     expect(await page.getByRole('button', { name: 'Join' }).isVisible()).toBe(true);
+    await context.close();
+  });
+
+  test('offline, a reload during a call opens the room view, which says it cannot reach the server', async () => {
+    const { context, page } = await openPhone(env.browser);
+    await joinRoom(page, env.server.url, 'offline-call', 'Ada');
+    await controlledBy(page);
+    await context.setOffline(true);
+    await page.reload();
+    await page.getByRole('status').filter({ hasText: "Can't reach the server" }).waitFor({ timeout: 20_000 });
+    expect(await page.getByRole('button', { name: 'Leave' }).isVisible()).toBe(true);
     await context.close();
   });
 
