@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { LAUNCH_ARGS, openPhone, PHONE } from '../support/browser.ts';
 import { useServerAndBrowser } from '../support/environment.ts';
@@ -24,6 +24,28 @@ afterAll(async () => {
   await profile?.close();
   if (profileDir) rmSync(profileDir, { recursive: true, force: true });
 });
+
+/**
+ * Fires what Chromium fires when the app may be installed: a cancelable `beforeinstallprompt` whose prompt() counts
+ * its calls in `window.prompted` and whose userChoice settles with `outcome` (or never). Resolves to whether the
+ * page held the browser's own offer back (preventDefault), two frames later (time enough to render a button).
+ */
+async function offerInstall(page: Page, outcome?: 'accepted' | 'dismissed'): Promise<boolean> {
+  return page.evaluate(async (choice) => {
+    const counter = window as unknown as { prompted: number };
+    counter.prompted = 0;
+    const offer = Object.assign(new Event('beforeinstallprompt', { cancelable: true }), {
+      prompt: () => {
+        counter.prompted++;
+        return Promise.resolve();
+      },
+      userChoice: choice ? Promise.resolve({ outcome: choice, platform: 'web' }) : new Promise(() => {}),
+    });
+    window.dispatchEvent(offer);
+    for (let frame = 0; frame < 2; frame++) await new Promise(requestAnimationFrame);
+    return offer.defaultPrevented;
+  }, outcome);
+}
 
 describe('installing the app', () => {
   test("Chromium's installability check finds nothing missing, and the browser's own install offer becomes Install app", async () => {
@@ -83,22 +105,11 @@ describe('installing the app', () => {
     await page.goto(env.server.url);
     await page.getByRole('button', { name: 'Join' }).waitFor();
     expect(await page.getByRole('button', { name: 'Install app' }).count()).toBe(0);
-    // The event Chromium fires when the app may be installed, with a prompt() that records being called.
-    const heldBack = await page.evaluate(() => {
-      const offer = Object.assign(new Event('beforeinstallprompt', { cancelable: true }), {
-        prompt: () => {
-          (window as unknown as { prompted: number }).prompted = 1;
-          return Promise.resolve();
-        },
-        userChoice: Promise.resolve({ outcome: 'accepted', platform: 'web' }),
-      });
-      window.dispatchEvent(offer);
-      return offer.defaultPrevented;
-    });
+    const heldBack = await offerInstall(page, 'accepted');
     // The browser's own mini-infobar is held back: the app offers installing where the person looks.
     expect(heldBack).toBe(true);
     await page.getByRole('button', { name: 'Install app' }).click();
-    expect(await page.evaluate(() => (window as unknown as { prompted?: number }).prompted)).toBe(1);
+    expect(await page.evaluate(() => (window as unknown as { prompted: number }).prompted)).toBe(1);
     // Installed: nothing left to offer.
     await expect.poll(() => page.getByRole('button', { name: 'Install app' }).count(), { timeout: 10_000 }).toBe(0);
     await context.close();
@@ -108,11 +119,25 @@ describe('installing the app', () => {
     const { context, page } = await openPhone(env.browser);
     await page.goto(env.server.url);
     await page.getByRole('button', { name: 'Join' }).waitFor();
-    await page.evaluate(() => window.dispatchEvent(Object.assign(new Event('beforeinstallprompt', { cancelable: true }), { prompt: () => Promise.resolve(), userChoice: new Promise(() => {}) })));
+    await offerInstall(page);
     await page.getByRole('button', { name: 'Install app' }).waitFor({ timeout: 10_000 });
     // Installed from the browser's menu instead.
     await page.evaluate(() => window.dispatchEvent(new Event('appinstalled')));
     await expect.poll(() => page.getByRole('button', { name: 'Install app' }).count(), { timeout: 10_000 }).toBe(0);
+    await context.close();
+  });
+
+  test('the app opened from the home screen offers no Install app', async () => {
+    const { context, page } = await openPhone(env.browser);
+    // Headless Chromium has no app window, so display-mode is made to say what an installed app's window says.
+    await page.addInitScript(() => {
+      const real = window.matchMedia.bind(window);
+      window.matchMedia = (query: string) => real(query === '(display-mode: standalone)' ? 'all' : query);
+    });
+    await page.goto(env.server.url);
+    await page.getByRole('button', { name: 'Join' }).waitFor();
+    await offerInstall(page);
+    expect(await page.getByRole('button', { name: 'Install app' }).count()).toBe(0);
     await context.close();
   });
 });
