@@ -61,6 +61,7 @@ const joined = (peerId: string) => ({
   iceTransportPolicy: 'all',
   peers: [],
   locked: false,
+  chat: { dataProducerId: 'chat-feed', lastSeq: 0 },
 });
 
 beforeEach(() => {

@@ -1,0 +1,331 @@
+import * as v from 'valibot';
+import { chatDownFrameSchema, chatTextSchema, type ChatMessage, type ChatUpFrame, type ResponseData } from '../../shared/protocol/index.ts';
+import { createLogger } from '../log.ts';
+import type { ChatItem } from '../models/chat.ts';
+import type { ChatLink } from '../net/chatChannel.ts';
+import { memoryChatStore, type ChatStore, type OutboxEntry, type StoredMessage } from '../storage/chatStore.ts';
+import { RoomHistory } from './chatHistory.ts';
+import { createSerialQueue } from './serialQueue.ts';
+
+const log = createLogger('chat');
+
+/** The most `chatHistory` gives per request. */
+export const HISTORY_PAGE = 500;
+/** Above this many bytes waiting in the data channel, the flush waits for it to drain. */
+const SEND_HIGH_WATER = 1_000_000;
+/** Messages handed to the channel and unacknowledged this long, with no ack at all meanwhile, are sent again. */
+const STALL_RESEND_MS = 15_000;
+const STALL_CHECK_MS = 3_000;
+
+export type ChatDeps = {
+  room: string;
+  name: string;
+  /** The device's store; undefined (no IndexedDB) keeps the chat in memory. */
+  store: Promise<ChatStore | undefined>;
+  /** `chatHistory` over signaling; rejects while disconnected. */
+  fetchHistory(afterSeq: number, limit: number): Promise<ResponseData<'chatHistory'>>;
+  /** Receives what to show, coalesced. */
+  show(items: ChatItem[]): void;
+  /** A message from someone else arrived (for the unread count). */
+  received(count: number): void;
+  /** How long to coalesce changes before showing them (ms). */
+  showDelayMs?: number;
+};
+
+type Queued = OutboxEntry & { state: 'queued' | 'sent'; sentAt: number };
+
+/**
+ * The chat of one call: an outbox written first to the device's store, flushed in order whenever the chat channel
+ * is open and after every reconnect (a message stays until the server acknowledges it), and the history by `seq`,
+ * with gaps fetched. Every message is shown once, in order: history (what the server numbered) then the outbox.
+ */
+export class ChatController {
+  readonly #deps: ChatDeps;
+  readonly #persist = createSerialQueue();
+  readonly #ready: Promise<void>;
+  #store: ChatStore = memoryChatStore();
+  #history = new RoomHistory();
+  #outbox: Queued[] = [];
+  #link: ChatLink | undefined;
+  #peerId = '';
+  #flushing = false;
+  #flushAgain = false;
+  #repairing = false;
+  #lastProgressAt = 0;
+  #showTimer: ReturnType<typeof setTimeout> | undefined;
+  #stallTimer: ReturnType<typeof setInterval> | undefined;
+  #closed = false;
+
+  constructor(deps: ChatDeps) {
+    this.#deps = deps;
+    this.#ready = this.#load();
+  }
+
+  /** Resolves once the stored chat is loaded and shown. */
+  get ready(): Promise<void> {
+    return this.#ready;
+  }
+
+  /**
+   * Writes a message: it gets its id now, goes into the outbox and shows at once as queued, and is sent when the
+   * channel is open. Returns why not (empty, too long) instead.
+   */
+  write(text: string): string | undefined {
+    const checked = v.safeParse(chatTextSchema, text);
+    if (!checked.success) return checked.issues[0].message;
+    const entry: Queued = {
+      id: crypto.randomUUID(),
+      room: this.#deps.room,
+      name: this.#deps.name,
+      text: checked.output,
+      writtenAt: Date.now(),
+      state: 'queued',
+      sentAt: 0,
+    };
+    void this.#ready.then(() => {
+      if (this.#closed) return;
+      this.#outbox.push(entry);
+      this.#show();
+      // Stored before it can be acknowledged: the delivery's delete always comes after this add.
+      this.#save((store) => store.addToOutbox(stripState(entry)));
+      void this.#flush();
+    });
+    return undefined;
+  }
+
+  /** Joined (or resumed): who we are now, how far the room's chat runs; fetch what we miss, resend what is unacked. */
+  joined(peerId: string, chat: ResponseData<'join'>['chat']): void {
+    void this.#ready.then(() => {
+      this.#peerId = peerId;
+      void this.#repair(chat.lastSeq);
+      // Acks sent while the socket was down are lost: whatever is unacknowledged goes again (the server dedupes).
+      this.#resendAll();
+    });
+  }
+
+  /** The chat channel of a new media session is open. */
+  linkOpened(link: ChatLink): void {
+    void this.#ready.then(() => {
+      this.#link = link;
+      this.#resendAll();
+      clearInterval(this.#stallTimer);
+      this.#stallTimer = setInterval(() => this.#resendIfStalled(), STALL_CHECK_MS);
+    });
+  }
+
+  /** The channel closed (its transport died or was replaced): nothing in it counts as sent any more. */
+  linkClosed(link: ChatLink): void {
+    void this.#ready.then(() => {
+      if (this.#link !== link) return;
+      this.#link = undefined;
+      clearInterval(this.#stallTimer);
+      for (const entry of this.#outbox) entry.state = 'queued';
+      this.#show();
+    });
+  }
+
+  /** A frame from the room's chat feed. */
+  receive(raw: unknown): void {
+    void this.#ready.then(() => {
+      let frame: unknown;
+      try {
+        frame = typeof raw === 'string' ? JSON.parse(raw) : undefined;
+      } catch {
+        frame = undefined;
+      }
+      const parsed = v.safeParse(chatDownFrameSchema, frame);
+      if (!parsed.success) return log.warn('ignored an invalid chat frame', parsed.issues[0].message);
+      this.#accept([parsed.output.message]);
+    });
+  }
+
+  /** The server stored our message `id` as `seq`. */
+  acknowledged(id: string, seq: number): void {
+    void this.#ready.then(() => {
+      this.#lastProgressAt = Date.now();
+      const entry = this.#outbox.find((queued) => queued.id === id);
+      // Gone already: its copy on the room feed came first.
+      if (!entry) return;
+      this.#accept([{ seq, id, peerId: this.#peerId || 'me', name: entry.name, text: entry.text, at: Date.now() }]);
+    });
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#link = undefined;
+    clearInterval(this.#stallTimer);
+    clearTimeout(this.#showTimer);
+  }
+
+  async #load(): Promise<void> {
+    try {
+      this.#store = (await this.#deps.store) ?? this.#store;
+    } catch (error) {
+      log.warn('no chat storage on this device; keeping the chat in memory', String(error));
+    }
+    try {
+      const stored = await this.#store.load(this.#deps.room);
+      this.#history = new RoomHistory(stored.history, stored.settledSeq);
+      // An entry whose delivery was stored but whose removal was not (a crash in between) is history already.
+      this.#outbox = stored.outbox
+        .filter((entry) => !this.#history.has(entry.id))
+        .map((entry) => ({ ...entry, state: 'queued' as const, sentAt: 0 }));
+    } catch (error) {
+      log.warn('could not read the stored chat', String(error));
+    }
+    this.#show(true);
+  }
+
+  /** Takes numbered messages into the history (dedupes by seq and id); a message of ours leaves the outbox. */
+  #accept(messages: ChatMessage[]): void {
+    const added: StoredMessage[] = [];
+    let fromOthers = 0;
+    const settledBefore = this.#history.settledSeq;
+    for (const message of messages) {
+      const queued = this.#outbox.findIndex((entry) => entry.id === message.id);
+      const stored: StoredMessage = { ...message, room: this.#deps.room, mine: queued >= 0 || message.peerId === this.#peerId };
+      const result = this.#history.add(stored);
+      if (result === 'conflict') return this.#restartHistory();
+      if (queued >= 0) this.#outbox.splice(queued, 1);
+      if (result !== 'added') continue;
+      added.push(stored);
+      if (!stored.mine) fromOthers++;
+    }
+    if (added.length) this.#save((store) => store.putMessages(this.#deps.room, added));
+    const settled = this.#history.settledSeq;
+    if (settled !== settledBefore) this.#save((store) => store.setSettledSeq(this.#deps.room, settled));
+    if (fromOthers) this.#deps.received(fromOthers);
+    this.#show();
+    if (this.#history.hasGap) void this.#repair(this.#history.lastSeq);
+  }
+
+  /**
+   * Fetches the messages between what we have without a hole and `untilSeq` (a gap, or history a late joiner
+   * missed), 500 at a time. One repair at a time; it stops when signaling is down and runs again on the next join.
+   */
+  async #repair(untilSeq: number): Promise<void> {
+    if (this.#repairing) return;
+    this.#repairing = true;
+    try {
+      let target = untilSeq;
+      while (!this.#closed && this.#history.settledSeq < Math.max(target, this.#history.lastSeq)) {
+        const afterSeq = this.#history.settledSeq;
+        const reply = await this.#deps.fetchHistory(afterSeq, HISTORY_PAGE);
+        this.#accept(reply.messages);
+        // A full page ends at its last message; a short one covers everything the server has.
+        const last = reply.messages.at(-1)?.seq ?? afterSeq;
+        const covered = reply.messages.length === HISTORY_PAGE ? last : Math.max(last, reply.lastSeq);
+        this.#history.settleThrough(covered);
+        this.#save((store) => store.setSettledSeq(this.#deps.room, this.#history.settledSeq));
+        this.#show();
+        target = Math.max(target, reply.lastSeq);
+        if (this.#history.settledSeq <= afterSeq) break; // no progress: leave it to the next join
+      }
+    } catch (error) {
+      log.warn('could not fetch chat history now; will retry after reconnecting', String(error));
+    } finally {
+      this.#repairing = false;
+    }
+  }
+
+  /** The server's history is not the one we kept (it started afresh): forget ours and fetch its. */
+  #restartHistory(): void {
+    log.warn('the room’s chat history changed on the server; fetching it again');
+    this.#history = new RoomHistory();
+    this.#save((store) => store.clearHistory(this.#deps.room));
+    this.#show();
+    void this.#repair(1);
+  }
+
+  #resendAll(): void {
+    for (const entry of this.#outbox) entry.state = 'queued';
+    this.#lastProgressAt = Date.now();
+    void this.#flush();
+  }
+
+  #resendIfStalled(): void {
+    const oldest = this.#outbox.find((entry) => entry.state === 'sent');
+    const now = Date.now();
+    if (oldest && now - oldest.sentAt > STALL_RESEND_MS && now - this.#lastProgressAt > STALL_RESEND_MS) {
+      log.warn('chat messages unacknowledged for a while; sending them again', { count: this.#outbox.length });
+      this.#resendAll();
+    }
+  }
+
+  /** Hands queued messages to the channel in the order they were written. */
+  async #flush(): Promise<void> {
+    if (this.#flushing) {
+      this.#flushAgain = true; // the running flush starts over from the oldest queued one
+      return;
+    }
+    this.#flushing = true;
+    try {
+      do {
+        this.#flushAgain = false;
+        for (const entry of [...this.#outbox]) {
+          if (this.#flushAgain) break;
+          const link = this.#link;
+          if (this.#closed || !link?.isOpen) return;
+          if (entry.state !== 'queued' || !this.#outbox.includes(entry)) continue;
+          if (link.bufferedAmount > SEND_HIGH_WATER) {
+            await link.drained();
+            this.#flushAgain = true; // things may have changed while waiting: look again from the start
+            break;
+          }
+          const frame: ChatUpFrame = { type: 'send', id: entry.id, text: entry.text };
+          link.send(JSON.stringify(frame));
+          entry.state = 'sent';
+          entry.sentAt = Date.now();
+          this.#show();
+        }
+      } while (this.#flushAgain);
+    } catch (error) {
+      log.warn('could not send chat messages now; they stay queued', String(error));
+    } finally {
+      this.#flushing = false;
+    }
+  }
+
+  #save(task: (store: ChatStore) => Promise<void>): void {
+    void this.#persist(() => task(this.#store)).catch((error: unknown) => log.warn('could not store the chat', String(error)));
+  }
+
+  /** Shows the current chat, coalescing bursts of changes into one update. */
+  #show(now = false): void {
+    if (this.#closed) return;
+    if (now) {
+      clearTimeout(this.#showTimer);
+      this.#showTimer = undefined;
+      this.#deps.show(this.#items());
+      return;
+    }
+    this.#showTimer ??= setTimeout(() => {
+      this.#showTimer = undefined;
+      if (!this.#closed) this.#deps.show(this.#items());
+    }, this.#deps.showDelayMs ?? 30);
+  }
+
+  #items(): ChatItem[] {
+    const item = (message: StoredMessage): ChatItem => ({
+      id: message.id,
+      name: message.name,
+      text: message.text,
+      mine: message.mine,
+      state: message.mine ? 'delivered' : 'received',
+    });
+    // Ours past a gap are shown as delivered right away; others' wait for the gap to be filled.
+    const history = [...this.#history.settled(), ...this.#history.beyondGap().filter((message) => message.mine)];
+    const shown = new Set(history.map((message) => message.id));
+    return [
+      ...history.map(item),
+      ...this.#outbox
+        .filter((entry) => !shown.has(entry.id))
+        .map((entry): ChatItem => ({ id: entry.id, name: entry.name, text: entry.text, mine: true, state: entry.state })),
+    ];
+  }
+}
+
+function stripState(entry: Queued): OutboxEntry {
+  const { state: _state, sentAt: _sentAt, ...stored } = entry;
+  return stored;
+}
