@@ -57,3 +57,62 @@ export async function expectChatShows(page: Page, texts: string[], timeout = 20_
     throw new Error(`${String(error)}\nshown (${last.length}): ${JSON.stringify(last.slice(-30))}`);
   }
 }
+
+/**
+ * Starts typing messages into the page's Message box and pressing Enter, one every `everyMs`, from inside the page
+ * (as fast as a person with a macro, and without a round trip per message); `${prefix} ${n}` with n = 1, 2, 3…
+ * Resolves with a function that stops it and returns what was written.
+ */
+export async function keepWriting(page: Page, prefix: string, everyMs: number): Promise<() => Promise<string[]>> {
+  await openChat(page);
+  await page.evaluate(
+    ({ prefix, everyMs }) => {
+      const state = window as unknown as { __written: string[]; __writer: ReturnType<typeof setInterval> };
+      state.__written = [];
+      state.__writer = setInterval(() => {
+        const box = document.querySelector<HTMLTextAreaElement>('textarea[aria-label="Message"]');
+        if (!box) return;
+        const text = `${prefix} ${state.__written.length + 1}`;
+        box.value = text;
+        box.dispatchEvent(new Event('input', { bubbles: true }));
+        box.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+        state.__written.push(text);
+      }, everyMs);
+    },
+    { prefix, everyMs },
+  );
+  return () =>
+    page.evaluate(() => {
+      const state = window as unknown as { __written: string[]; __writer: ReturnType<typeof setInterval> };
+      clearInterval(state.__writer);
+      return state.__written;
+    });
+}
+
+/** Types `texts` into the Message box and presses Enter for each, all at once from inside the page. */
+export async function writeBurst(page: Page, texts: string[]): Promise<void> {
+  await openChat(page);
+  await page.evaluate((all) => {
+    const box = document.querySelector<HTMLTextAreaElement>('textarea[aria-label="Message"]')!;
+    for (const text of all) {
+      box.value = text;
+      box.dispatchEvent(new Event('input', { bubbles: true }));
+      box.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+    }
+  }, texts);
+}
+
+/** The first `length` characters of every message in the page's chat log (cheap to read for thousands of long ones). */
+export async function shownPrefixes(page: Page, length: number): Promise<{ author: string; prefix: string; state: string }[]> {
+  return chatLog(page)
+    .locator('li')
+    .evaluateAll(
+      (items, length) =>
+        items.map((item) => ({
+          author: item.querySelector('.chat-author')?.textContent ?? '',
+          prefix: (item.querySelector('.chat-text')?.textContent ?? '').slice(0, length),
+          state: item.querySelector('.chat-state')?.textContent ?? '',
+        })),
+      length,
+    );
+}
