@@ -1,21 +1,17 @@
 import * as v from 'valibot';
-import { chatDownFrameSchema, chatTextSchema, type ChatMessage, type ChatUpFrame, type ResponseData } from '../../shared/protocol/index.ts';
+import { chatDownFrameSchema, chatTextSchema, type ChatMessage, type ResponseData } from '../../shared/protocol/index.ts';
 import { createLogger } from '../log.ts';
 import type { ChatItem } from '../models/chat.ts';
 import type { ChatLink } from '../net/chatChannel.ts';
 import { memoryChatStore, type ChatStore, type OutboxEntry, type StoredMessage } from '../storage/chatStore.ts';
 import { RoomHistory } from './chatHistory.ts';
+import { ChatOutbox } from './chatOutbox.ts';
 import { createSerialQueue } from './serialQueue.ts';
 
 const log = createLogger('chat');
 
 /** The most `chatHistory` gives per request. */
 export const HISTORY_PAGE = 500;
-/** Above this many bytes waiting in the data channel, the flush waits for it to drain. */
-const SEND_HIGH_WATER = 1_000_000;
-/** Messages handed to the channel and unacknowledged this long, with no ack at all meanwhile, are sent again. */
-const STALL_RESEND_MS = 15_000;
-const STALL_CHECK_MS = 3_000;
 
 export type ChatDeps = {
   room: string;
@@ -32,8 +28,6 @@ export type ChatDeps = {
   showDelayMs?: number;
 };
 
-type Queued = OutboxEntry & { state: 'queued' | 'sent'; sentAt: number };
-
 /**
  * The chat of one call: an outbox written first to the device's store, flushed in order whenever the chat channel
  * is open and after every reconnect (a message stays until the server acknowledges it), and the history by `seq`,
@@ -45,15 +39,10 @@ export class ChatController {
   readonly #ready: Promise<void>;
   #store: ChatStore = memoryChatStore();
   #history = new RoomHistory();
-  #outbox: Queued[] = [];
-  #link: ChatLink | undefined;
+  readonly #outbox = new ChatOutbox(() => this.#show());
   #peerId = '';
-  #flushing = false;
-  #flushAgain = false;
   #repairing = false;
-  #lastProgressAt = 0;
   #showTimer: ReturnType<typeof setTimeout> | undefined;
-  #stallTimer: ReturnType<typeof setInterval> | undefined;
   #closed = false;
 
   constructor(deps: ChatDeps) {
@@ -73,22 +62,14 @@ export class ChatController {
   write(text: string): string | undefined {
     const checked = v.safeParse(chatTextSchema, text);
     if (!checked.success) return checked.issues[0].message;
-    const entry: Queued = {
-      id: crypto.randomUUID(),
-      room: this.#deps.room,
-      name: this.#deps.name,
-      text: checked.output,
-      writtenAt: Date.now(),
-      state: 'queued',
-      sentAt: 0,
-    };
+    const { room, name } = this.#deps;
+    const entry: OutboxEntry = { id: crypto.randomUUID(), room, name, text: checked.output, writtenAt: Date.now() };
     void this.#ready.then(() => {
       if (this.#closed) return;
-      this.#outbox.push(entry);
-      this.#show();
       // Stored before it can be acknowledged: the delivery's delete always comes after this add.
-      this.#save((store) => store.addToOutbox(stripState(entry)));
-      void this.#flush();
+      this.#save((store) => store.addToOutbox(entry));
+      this.#outbox.add(entry);
+      this.#show();
     });
     return undefined;
   }
@@ -99,29 +80,18 @@ export class ChatController {
       this.#peerId = peerId;
       void this.#repair(chat.lastSeq);
       // Acks sent while the socket was down are lost: whatever is unacknowledged goes again (the server dedupes).
-      this.#resendAll();
+      this.#outbox.resendAll();
     });
   }
 
   /** The chat channel of a new media session is open. */
   linkOpened(link: ChatLink): void {
-    void this.#ready.then(() => {
-      this.#link = link;
-      this.#resendAll();
-      clearInterval(this.#stallTimer);
-      this.#stallTimer = setInterval(() => this.#resendIfStalled(), STALL_CHECK_MS);
-    });
+    void this.#ready.then(() => this.#outbox.attach(link));
   }
 
   /** The channel closed (its transport died or was replaced): nothing in it counts as sent any more. */
   linkClosed(link: ChatLink): void {
-    void this.#ready.then(() => {
-      if (this.#link !== link) return;
-      this.#link = undefined;
-      clearInterval(this.#stallTimer);
-      for (const entry of this.#outbox) entry.state = 'queued';
-      this.#show();
-    });
+    void this.#ready.then(() => this.#outbox.detach(link));
   }
 
   /** A frame from the room's chat feed. */
@@ -142,8 +112,8 @@ export class ChatController {
   /** The server stored our message `id` as `seq`. */
   acknowledged(id: string, seq: number): void {
     void this.#ready.then(() => {
-      this.#lastProgressAt = Date.now();
-      const entry = this.#outbox.find((queued) => queued.id === id);
+      this.#outbox.progressed();
+      const entry = this.#outbox.find(id);
       // Gone already: its copy on the room feed came first.
       if (!entry) return;
       this.#accept([{ seq, id, peerId: this.#peerId || 'me', name: entry.name, text: entry.text, at: Date.now() }]);
@@ -152,8 +122,7 @@ export class ChatController {
 
   close(): void {
     this.#closed = true;
-    this.#link = undefined;
-    clearInterval(this.#stallTimer);
+    this.#outbox.close();
     clearTimeout(this.#showTimer);
   }
 
@@ -167,9 +136,7 @@ export class ChatController {
       const stored = await this.#store.load(this.#deps.room);
       this.#history = new RoomHistory(stored.history, stored.settledSeq);
       // An entry whose delivery was stored but whose removal was not (a crash in between) is history already.
-      this.#outbox = stored.outbox
-        .filter((entry) => !this.#history.has(entry.id))
-        .map((entry) => ({ ...entry, state: 'queued' as const, sentAt: 0 }));
+      this.#outbox.load(stored.outbox.filter((entry) => !this.#history.has(entry.id)));
     } catch (error) {
       log.warn('could not read the stored chat', String(error));
     }
@@ -182,11 +149,11 @@ export class ChatController {
     let fromOthers = 0;
     const settledBefore = this.#history.settledSeq;
     for (const message of messages) {
-      const queued = this.#outbox.findIndex((entry) => entry.id === message.id);
-      const stored: StoredMessage = { ...message, room: this.#deps.room, mine: queued >= 0 || message.peerId === this.#peerId };
+      const queued = this.#outbox.find(message.id) !== undefined;
+      const stored: StoredMessage = { ...message, room: this.#deps.room, mine: queued || message.peerId === this.#peerId };
       const result = this.#history.add(stored);
       if (result === 'conflict') return this.#restartHistory();
-      if (queued >= 0) this.#outbox.splice(queued, 1);
+      if (queued) this.#outbox.remove(message.id);
       if (result !== 'added') continue;
       added.push(stored);
       if (!stored.mine) fromOthers++;
@@ -237,55 +204,6 @@ export class ChatController {
     void this.#repair(1);
   }
 
-  #resendAll(): void {
-    for (const entry of this.#outbox) entry.state = 'queued';
-    this.#lastProgressAt = Date.now();
-    void this.#flush();
-  }
-
-  #resendIfStalled(): void {
-    const oldest = this.#outbox.find((entry) => entry.state === 'sent');
-    const now = Date.now();
-    if (oldest && now - oldest.sentAt > STALL_RESEND_MS && now - this.#lastProgressAt > STALL_RESEND_MS) {
-      log.warn('chat messages unacknowledged for a while; sending them again', { count: this.#outbox.length });
-      this.#resendAll();
-    }
-  }
-
-  /** Hands queued messages to the channel in the order they were written. */
-  async #flush(): Promise<void> {
-    if (this.#flushing) {
-      this.#flushAgain = true; // the running flush starts over from the oldest queued one
-      return;
-    }
-    this.#flushing = true;
-    try {
-      do {
-        this.#flushAgain = false;
-        for (const entry of [...this.#outbox]) {
-          if (this.#flushAgain) break;
-          const link = this.#link;
-          if (this.#closed || !link?.isOpen) return;
-          if (entry.state !== 'queued' || !this.#outbox.includes(entry)) continue;
-          if (link.bufferedAmount > SEND_HIGH_WATER) {
-            await link.drained();
-            this.#flushAgain = true; // things may have changed while waiting: look again from the start
-            break;
-          }
-          const frame: ChatUpFrame = { type: 'send', id: entry.id, text: entry.text };
-          link.send(JSON.stringify(frame));
-          entry.state = 'sent';
-          entry.sentAt = Date.now();
-          this.#show();
-        }
-      } while (this.#flushAgain);
-    } catch (error) {
-      log.warn('could not send chat messages now; they stay queued', String(error));
-    } finally {
-      this.#flushing = false;
-    }
-  }
-
   #save(task: (store: ChatStore) => Promise<void>): void {
     void this.#persist(() => task(this.#store)).catch((error: unknown) => log.warn('could not store the chat', String(error)));
   }
@@ -318,14 +236,9 @@ export class ChatController {
     const shown = new Set(history.map((message) => message.id));
     return [
       ...history.map(item),
-      ...this.#outbox
+      ...this.#outbox.entries
         .filter((entry) => !shown.has(entry.id))
         .map((entry): ChatItem => ({ id: entry.id, name: entry.name, text: entry.text, mine: true, state: entry.state })),
     ];
   }
-}
-
-function stripState(entry: Queued): OutboxEntry {
-  const { state: _state, sentAt: _sentAt, ...stored } = entry;
-  return stored;
 }

@@ -1,0 +1,138 @@
+import type { ChatUpFrame } from '../../shared/protocol/index.ts';
+import { createLogger } from '../log.ts';
+import type { ChatLink } from '../net/chatChannel.ts';
+import type { OutboxEntry } from '../storage/chatStore.ts';
+
+const log = createLogger('chat');
+
+/** Above this many bytes waiting in the data channel, the flush waits for it to drain. */
+const SEND_HIGH_WATER = 1_000_000;
+/** Messages handed to the channel and unacknowledged this long, with no ack at all meanwhile, are sent again. */
+const STALL_RESEND_MS = 15_000;
+const STALL_CHECK_MS = 3_000;
+
+/** An outbox entry and where it stands: waiting for the channel, or handed to it (not yet acknowledged). */
+export type Queued = OutboxEntry & { state: 'queued' | 'sent'; sentAt: number };
+
+/**
+ * Messages written here and not yet acknowledged, in the order they were written, and their sending: in order,
+ * whenever the chat channel is open, again after every reconnect (the server dedupes by id), and never more than
+ * the channel's buffer can hold.
+ */
+export class ChatOutbox {
+  readonly #changed: () => void;
+  #entries: Queued[] = [];
+  #link: ChatLink | undefined;
+  #flushing = false;
+  #flushAgain = false;
+  #lastProgressAt = 0;
+  #stallTimer: ReturnType<typeof setInterval> | undefined;
+  #closed = false;
+
+  constructor(changed: () => void) {
+    this.#changed = changed;
+  }
+
+  get entries(): readonly Queued[] {
+    return this.#entries;
+  }
+
+  /** The stored outbox, after a reload: everything in it waits for a channel again. */
+  load(entries: OutboxEntry[]): void {
+    this.#entries = entries.map((entry) => ({ ...entry, state: 'queued', sentAt: 0 }));
+  }
+
+  add(entry: OutboxEntry): void {
+    this.#entries.push({ ...entry, state: 'queued', sentAt: 0 });
+    void this.#flush();
+  }
+
+  find(id: string): Queued | undefined {
+    return this.#entries.find((entry) => entry.id === id);
+  }
+
+  /** Takes a delivered message out; true if it was here. */
+  remove(id: string): boolean {
+    const index = this.#entries.findIndex((entry) => entry.id === id);
+    if (index < 0) return false;
+    this.#entries.splice(index, 1);
+    return true;
+  }
+
+  /** The server acknowledged something: the channel is moving. */
+  progressed(): void {
+    this.#lastProgressAt = Date.now();
+  }
+
+  attach(link: ChatLink): void {
+    this.#link = link;
+    this.resendAll();
+    clearInterval(this.#stallTimer);
+    this.#stallTimer = setInterval(() => this.#resendIfStalled(), STALL_CHECK_MS);
+  }
+
+  /** The channel closed: nothing handed to it counts as sent any more. */
+  detach(link: ChatLink): void {
+    if (this.#link !== link) return;
+    this.#link = undefined;
+    clearInterval(this.#stallTimer);
+    for (const entry of this.#entries) entry.state = 'queued';
+    this.#changed();
+  }
+
+  /** Sends everything unacknowledged again, oldest first. */
+  resendAll(): void {
+    for (const entry of this.#entries) entry.state = 'queued';
+    this.#lastProgressAt = Date.now();
+    void this.#flush();
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#link = undefined;
+    clearInterval(this.#stallTimer);
+  }
+
+  #resendIfStalled(): void {
+    const oldest = this.#entries.find((entry) => entry.state === 'sent');
+    const now = Date.now();
+    if (oldest && now - oldest.sentAt > STALL_RESEND_MS && now - this.#lastProgressAt > STALL_RESEND_MS) {
+      log.warn('chat messages unacknowledged for a while; sending them again', { count: this.#entries.length });
+      this.resendAll();
+    }
+  }
+
+  /** Hands queued messages to the channel in the order they were written. */
+  async #flush(): Promise<void> {
+    if (this.#flushing) {
+      this.#flushAgain = true; // the running flush starts over from the oldest queued one
+      return;
+    }
+    this.#flushing = true;
+    try {
+      do {
+        this.#flushAgain = false;
+        for (const entry of [...this.#entries]) {
+          if (this.#flushAgain) break;
+          const link = this.#link;
+          if (this.#closed || !link?.isOpen) return;
+          if (entry.state !== 'queued' || !this.#entries.includes(entry)) continue;
+          if (link.bufferedAmount > SEND_HIGH_WATER) {
+            await link.drained();
+            this.#flushAgain = true; // things may have changed while waiting: look again from the start
+            break;
+          }
+          const frame: ChatUpFrame = { type: 'send', id: entry.id, text: entry.text };
+          link.send(JSON.stringify(frame));
+          entry.state = 'sent';
+          entry.sentAt = Date.now();
+          this.#changed();
+        }
+      } while (this.#flushAgain);
+    } catch (error) {
+      log.warn('could not send chat messages now; they stay queued', String(error));
+    } finally {
+      this.#flushing = false;
+    }
+  }
+}
