@@ -28,6 +28,10 @@ export type ChatDeps = {
   showDelayMs?: number;
 };
 
+/** Changes waiting to be written to the store. */
+type PendingWrites = { clear: boolean; adds: OutboxEntry[]; puts: StoredMessage[]; settled: number | undefined };
+const noWrites = (): PendingWrites => ({ clear: false, adds: [], puts: [], settled: undefined });
+
 /**
  * The chat of one call: an outbox written first to the device's store, flushed in order whenever the chat channel
  * is open and after every reconnect (a message stays until the server acknowledges it), and the history by `seq`,
@@ -43,6 +47,8 @@ export class ChatController {
   #peerId = '';
   #repairing = false;
   #showTimer: ReturnType<typeof setTimeout> | undefined;
+  #pending = noWrites();
+  #writeScheduled = false;
   #closed = false;
 
   constructor(deps: ChatDeps) {
@@ -67,7 +73,7 @@ export class ChatController {
     void this.#ready.then(() => {
       if (this.#closed) return;
       // Stored before it can be acknowledged: the delivery's delete always comes after this add.
-      this.#save((store) => store.addToOutbox(entry));
+      this.#saveLater((pending) => pending.adds.push(entry));
       this.#outbox.add(entry);
       this.#show();
     });
@@ -158,9 +164,13 @@ export class ChatController {
       added.push(stored);
       if (!stored.mine) fromOthers++;
     }
-    if (added.length) this.#save((store) => store.putMessages(this.#deps.room, added));
     const settled = this.#history.settledSeq;
-    if (settled !== settledBefore) this.#save((store) => store.setSettledSeq(this.#deps.room, settled));
+    if (added.length || settled !== settledBefore) {
+      this.#saveLater((pending) => {
+        pending.puts.push(...added);
+        pending.settled = settled;
+      });
+    }
     if (fromOthers) this.#deps.received(fromOthers);
     this.#show();
     if (this.#history.hasGap) void this.#repair(this.#history.lastSeq);
@@ -183,7 +193,8 @@ export class ChatController {
         const last = reply.messages.at(-1)?.seq ?? afterSeq;
         const covered = reply.messages.length === HISTORY_PAGE ? last : Math.max(last, reply.lastSeq);
         this.#history.settleThrough(covered);
-        this.#save((store) => store.setSettledSeq(this.#deps.room, this.#history.settledSeq));
+        const settled = this.#history.settledSeq;
+        this.#saveLater((pending) => void (pending.settled = settled));
         this.#show();
         target = Math.max(target, reply.lastSeq);
         if (this.#history.settledSeq <= afterSeq) break; // no progress: leave it to the next join
@@ -199,13 +210,34 @@ export class ChatController {
   #restartHistory(): void {
     log.warn('the room’s chat history changed on the server; fetching it again');
     this.#history = new RoomHistory();
-    this.#save((store) => store.clearHistory(this.#deps.room));
+    this.#saveLater((pending) => {
+      pending.clear = true;
+      pending.puts = []; // they belong to the history that is gone
+      pending.settled = 0;
+    });
     this.#show();
     void this.#repair(1);
   }
 
-  #save(task: (store: ChatStore) => Promise<void>): void {
-    void this.#persist(() => task(this.#store)).catch((error: unknown) => log.warn('could not store the chat', String(error)));
+  /**
+   * Queues a change for the store. Changes made while a write is under way are written together in the next one
+   * (a burst of a thousand messages is a few transactions, not a thousand), in the order that keeps the store
+   * right: a message enters the outbox before its delivery takes it out.
+   */
+  #saveLater(change: (pending: PendingWrites) => void): void {
+    change(this.#pending);
+    if (this.#writeScheduled) return;
+    this.#writeScheduled = true;
+    const room = this.#deps.room;
+    void this.#persist(async () => {
+      const batch = this.#pending;
+      this.#pending = noWrites();
+      this.#writeScheduled = false;
+      if (batch.clear) await this.#store.clearHistory(room);
+      if (batch.adds.length) await this.#store.addToOutbox(batch.adds);
+      if (batch.puts.length) await this.#store.putMessages(room, batch.puts);
+      if (batch.settled !== undefined) await this.#store.setSettledSeq(room, batch.settled);
+    }).catch((error: unknown) => log.warn('could not store the chat', String(error)));
   }
 
   /** Shows the current chat, coalescing bursts of changes into one update. */

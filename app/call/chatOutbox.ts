@@ -112,11 +112,12 @@ export class ChatOutbox {
     try {
       do {
         this.#flushAgain = false;
+        // A snapshot: entries delivered meanwhile are skipped on the next pass (after an await, which starts over).
         for (const entry of [...this.#entries]) {
           if (this.#flushAgain) break;
           const link = this.#link;
           if (this.#closed || !link?.isOpen) return;
-          if (entry.state !== 'queued' || !this.#entries.includes(entry)) continue;
+          if (entry.state !== 'queued') continue;
           if (link.bufferedAmount > SEND_HIGH_WATER) {
             await link.drained();
             this.#flushAgain = true; // things may have changed while waiting: look again from the start

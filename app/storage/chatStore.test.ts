@@ -22,20 +22,20 @@ describe('chat store (IndexedDB)', () => {
   test('the outbox keeps the order messages were written in, across a reload, per room', async () => {
     const name = freshName();
     const store = (await openChatStore(name))!;
-    for (const id of ['zz-third-written', 'aa-fourth', 'mm-fifth']) await store.addToOutbox(entry(`${id}`));
-    await store.addToOutbox(entry('other-room-msg', 'x', 'elsewhere'));
-    await store.addToOutbox(entry('zz-sixth'));
+    await store.addToOutbox([entry('zz-first-written'), entry('aa-second')]);
+    await store.addToOutbox([entry('mm-third')]);
+    await store.addToOutbox([entry('other-room-msg', 'x', 'elsewhere'), entry('zz-fourth')]);
 
     const reloaded = (await openChatStore(name))!;
     const { outbox } = await reloaded.load('room');
-    expect(outbox.map((queued) => queued.id)).toEqual(['zz-third-written', 'aa-fourth', 'mm-fifth', 'zz-sixth']);
+    expect(outbox.map((queued) => queued.id)).toEqual(['zz-first-written', 'aa-second', 'mm-third', 'zz-fourth']);
     expect((await reloaded.load('elsewhere')).outbox.map((queued) => queued.id)).toEqual(['other-room-msg']);
   });
 
   test('the same message id written twice is kept once', async () => {
     const store = (await openChatStore(freshName()))!;
-    await store.addToOutbox(entry('dup-12345', 'first'));
-    await store.addToOutbox(entry('dup-12345', 'again'));
+    await store.addToOutbox([entry('dup-12345', 'first'), entry('dup-12345', 'in the same batch')]);
+    await store.addToOutbox([entry('dup-12345', 'again')]);
     const { outbox } = await store.load('room');
     expect(outbox.map((queued) => [queued.id, queued.text])).toEqual([['dup-12345', 'first']]);
   });
@@ -43,8 +43,7 @@ describe('chat store (IndexedDB)', () => {
   test('a delivered message leaves the outbox and joins the history in one step; history dedupes by seq and id', async () => {
     const name = freshName();
     const store = (await openChatStore(name))!;
-    await store.addToOutbox(entry('mine-0001'));
-    await store.addToOutbox(entry('mine-0002'));
+    await store.addToOutbox([entry('mine-0001'), entry('mine-0002')]);
     await store.putMessages('room', [{ ...message(1, 'mine-0001'), mine: true }, message(2)]);
     // Again, and a message claiming a seq that is taken, and one reusing a stored id under a new seq.
     await store.putMessages('room', [message(2), { ...message(2, 'intruder-1') }, message(3, 'mine-0001'), message(4)]);

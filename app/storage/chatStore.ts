@@ -21,8 +21,8 @@ export type RoomChat = {
  */
 export interface ChatStore {
   load(room: string): Promise<RoomChat>;
-  /** Adds a written message at the end of the outbox; a second entry with the same id is ignored. */
-  addToOutbox(entry: OutboxEntry): Promise<void>;
+  /** Adds written messages at the end of the outbox, in this order; an entry whose id is there already is ignored. */
+  addToOutbox(entries: OutboxEntry[]): Promise<void>;
   /** Stores messages in the history (ignoring ones it has, by seq or id) and takes any of them out of the outbox. */
   putMessages(room: string, messages: StoredMessage[]): Promise<void>;
   setSettledSeq(room: string, seq: number): Promise<void>;
@@ -81,10 +81,12 @@ class IdbChatStore implements ChatStore {
     return { outbox, history, settledSeq: meta?.settledSeq ?? 0 };
   }
 
-  async addToOutbox(entry: OutboxEntry): Promise<void> {
+  async addToOutbox(entries: OutboxEntry[]): Promise<void> {
     const tx = this.#db.transaction('outbox', 'readwrite');
-    const { order: _ignored, ...written } = entry; // the store numbers it
-    if ((await tx.store.index('byId').getKey(entry.id)) === undefined) await tx.store.add(written);
+    for (const entry of entries) {
+      const { order: _ignored, ...written } = entry; // the store numbers it
+      if ((await tx.store.index('byId').getKey(entry.id)) === undefined) await tx.store.add(written);
+    }
     await tx.done;
   }
 
@@ -126,8 +128,8 @@ export function memoryChatStore(): ChatStore {
       history: [...roomHistory(room)].sort((a, b) => a.seq - b.seq),
       settledSeq: settled.get(room) ?? 0,
     }),
-    addToOutbox: async (entry) => {
-      if (!outbox.some((queued) => queued.id === entry.id)) outbox.push(entry);
+    addToOutbox: async (entries) => {
+      for (const entry of entries) if (!outbox.some((queued) => queued.id === entry.id)) outbox.push(entry);
     },
     putMessages: async (room, messages) => {
       const kept = roomHistory(room);
