@@ -47,6 +47,7 @@ export class ChatController {
   #peerId = '';
   #repairing = false;
   #showTimer: ReturnType<typeof setTimeout> | undefined;
+  #itemCache = new Map<string, ChatItem>();
   #pending = noWrites();
   #writeScheduled = false;
   #closed = false;
@@ -256,21 +257,20 @@ export class ChatController {
   }
 
   #items(): ChatItem[] {
-    const item = (message: StoredMessage): ChatItem => ({
-      id: message.id,
-      name: message.name,
-      text: message.text,
-      mine: message.mine,
-      state: message.mine ? 'delivered' : 'received',
-    });
     // Ours past a gap are shown as delivered right away; others' wait for the gap to be filled.
     const history = [...this.#history.settled(), ...this.#history.beyondGap().filter((message) => message.mine)];
     const shown = new Set(history.map((message) => message.id));
-    return [
-      ...history.map(item),
-      ...this.#outbox.entries
-        .filter((entry) => !shown.has(entry.id))
-        .map((entry): ChatItem => ({ id: entry.id, name: entry.name, text: entry.text, mine: true, state: entry.state })),
-    ];
+    const items: ChatItem[] = [];
+    for (const message of history) items.push(this.#item(message, message.mine ? 'delivered' : 'received'));
+    for (const entry of this.#outbox.entries) if (!shown.has(entry.id)) items.push(this.#item({ ...entry, mine: true }, entry.state));
+    this.#itemCache = new Map(items.map((item) => [item.id, item]));
+    return items;
+  }
+
+  /** The same object for a message that has not changed, so the list re-renders only what did. */
+  #item(message: { id: string; name: string; text: string; mine: boolean }, state: ChatItem['state']): ChatItem {
+    const known = this.#itemCache.get(message.id);
+    if (known?.state === state && known.text === message.text && known.name === message.name) return known;
+    return { id: message.id, name: message.name, text: message.text, mine: message.mine, state };
   }
 }

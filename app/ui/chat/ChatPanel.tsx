@@ -1,4 +1,5 @@
 import { signal, useSignal } from '@preact/signals';
+import { Component } from 'preact';
 import { useLayoutEffect, useRef } from 'preact/hooks';
 import { CHAT_TEXT_MAX_LENGTH } from '../../../shared/protocol/index.ts';
 import { chatItems, chatOpen, chatSend, setChatOpen, type ChatItem } from '../../models/chat.ts';
@@ -55,18 +56,31 @@ function ChatLog() {
       >
         <ol class="chat-list">
           {items.map((item) => (
-            <li key={item.id} class={`chat-message${item.mine ? ' mine' : ''}`} data-state={item.state}>
-              <span class="chat-author">{item.name}</span>
-              <span class="chat-text">
-                <MessageText text={item.text} />
-              </span>
-              {item.mine && <span class="chat-state">{STATE_TEXT[item.state]}</span>}
-            </li>
+            <MessageRow key={item.id} item={item} />
           ))}
         </ol>
       </div>
     </>
   );
+}
+
+/** One message. Rows re-render only when their item changes (the chat controller keeps unchanged ones). */
+class MessageRow extends Component<{ item: ChatItem }> {
+  override shouldComponentUpdate(next: { item: ChatItem }): boolean {
+    return next.item !== this.props.item;
+  }
+
+  override render({ item }: { item: ChatItem }) {
+    return (
+      <li class={`chat-message${item.mine ? ' mine' : ''}`} data-state={item.state}>
+        <span class="chat-author">{item.name}</span>
+        <span class="chat-text">
+          <MessageText text={item.text} />
+        </span>
+        {item.mine && <span class="chat-state">{STATE_TEXT[item.state]}</span>}
+      </li>
+    );
+  }
 }
 
 function Composer() {

@@ -1,0 +1,64 @@
+import { describe, expect, test, vi } from 'vitest';
+import type { ChatLink } from '../net/chatChannel.ts';
+import { ChatOutbox } from './chatOutbox.ts';
+
+const entry = (n: number) => ({ id: `message-${n}`, room: 'room', name: 'Ann', text: `text ${n}`, writtenAt: n });
+
+/** A channel whose buffer fills by 600 kB a message until the test drains it. */
+function slowLink() {
+  let drain: () => void = () => {};
+  const link = {
+    open: true,
+    sent: [] as string[],
+    bufferedAmount: 0,
+    get isOpen() {
+      return link.open;
+    },
+    send(frame: string) {
+      link.sent.push((JSON.parse(frame) as { text: string }).text);
+      link.bufferedAmount += 600_000;
+    },
+    drained: () => new Promise<void>((resolve) => (drain = resolve)),
+    drain() {
+      link.bufferedAmount = 0;
+      drain();
+    },
+  };
+  return link satisfies ChatLink;
+}
+
+describe('chat outbox', () => {
+  test('a full channel holds the rest back; a resend asked for meanwhile starts over from the oldest, in order', async () => {
+    const outbox = new ChatOutbox(() => {});
+    for (let n = 1; n <= 4; n++) outbox.add(entry(n));
+    const link = slowLink();
+    outbox.attach(link);
+    await vi.waitFor(() => expect(link.sent).toEqual(['text 1', 'text 2']));
+    expect(outbox.entries.map((queued) => queued.state)).toEqual(['sent', 'sent', 'queued', 'queued']);
+
+    // A reconnect while the flush waits: everything unacknowledged goes again, oldest first, then the rest.
+    outbox.resendAll();
+    outbox.add(entry(5));
+    link.drain();
+    await vi.waitFor(() => expect(link.sent).toEqual(['text 1', 'text 2', 'text 1', 'text 2']));
+    link.drain();
+    await vi.waitFor(() => expect(link.sent.slice(4)).toEqual(['text 3', 'text 4']));
+    link.drain();
+    await vi.waitFor(() => expect(link.sent.slice(6)).toEqual(['text 5']));
+  });
+
+  test('delivered messages leave; a closed channel turns sent back into queued', () => {
+    const outbox = new ChatOutbox(() => {});
+    outbox.add(entry(1));
+    outbox.add(entry(2));
+    const link = slowLink();
+    link.bufferedAmount = -10_000_000; // room for everything
+    outbox.attach(link);
+    expect(outbox.remove('message-1')).toBe(true);
+    expect(outbox.remove('message-1')).toBe(false);
+    link.open = false;
+    outbox.detach(link);
+    expect(outbox.entries.map((queued) => [queued.id, queued.state])).toEqual([['message-2', 'queued']]);
+    outbox.close();
+  });
+});
