@@ -14,7 +14,7 @@ export function ChatButton() {
         class="round chat-button"
         aria-label="Chat"
         aria-expanded={open}
-        aria-controls="chat-panel"
+        aria-controls={open ? 'chat-panel' : undefined}
         aria-describedby={unread ? 'chat-unread' : undefined}
         title={open ? 'Close the chat' : 'Open the chat'}
         onClick={() => setChatOpen(!open)}
