@@ -168,13 +168,14 @@ export class CallController {
     this.#save();
     roomLocked.value = reply.locked;
     this.#syncPeers(reply.peers);
+    // History first (it needs only signaling); the outbox goes on the session's chat channel once it is open.
+    this.#chat.joined(reply.peerId, reply.chat);
     if (reply.resumed && this.#sfu && !this.#sfu.closed) {
       this.#remote.reconcile(reply.peers);
       await Promise.all([this.#sfu.refreshIce(reply.iceServers), this.#local.resync()]);
     } else {
       await this.#startSession(reply);
     }
-    this.#chat.joined(reply.peerId, reply.chat);
     phase.value = 'in-call';
     await this.#takeMediaAfterResume();
   }
