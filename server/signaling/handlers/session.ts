@@ -56,6 +56,7 @@ export const sessionHandlers: SessionHandlers = {
       iceTransportPolicy: services.config.ice.transportPolicy,
       peers: room.otherPeers(peer).map((other) => other.info()),
       locked: room.password !== undefined,
+      chat: { dataProducerId: room.data.chatFeedId, lastSeq: services.chat.lastSeq(room.id) },
     };
   },
 
