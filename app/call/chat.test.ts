@@ -12,6 +12,8 @@ let dbCount = 0;
 class FakeRoom {
   messages: ChatMessage[] = [];
   historyRequests: { afterSeq: number; limit: number }[] = [];
+  /** While set, chatHistory fails (signaling is down). */
+  historyDown = false;
   store(id: string, text: string, peerId = 'ann', name = 'Ann'): ChatMessage {
     const known = this.messages.find((message) => message.id === id);
     if (known) return known;
@@ -21,6 +23,7 @@ class FakeRoom {
   }
   async history(afterSeq: number, limit: number): Promise<ResponseData<'chatHistory'>> {
     this.historyRequests.push({ afterSeq, limit });
+    if (this.historyDown) throw new Error('Not connected to the server');
     return { messages: this.messages.filter((message) => message.seq > afterSeq).slice(0, limit), lastSeq: this.messages.length };
   }
 }
@@ -159,6 +162,24 @@ describe('chat controller', () => {
     chat.acknowledged(first!.id, first!.seq);
     chat.acknowledged(second!.id, second!.seq);
     await vi.waitFor(() => expect(states(items())).toEqual(['first:delivered', 'second:delivered']));
+  });
+
+  test('my messages echoed past a gap keep their place: the ones before them never show after them', async () => {
+    const room = new FakeRoom();
+    const { chat, items } = makeChat(room);
+    await chat.ready;
+    const link = fakeLink();
+    chat.linkOpened(link);
+    for (let i = 1; i <= 4; i++) chat.write(`burst ${i}`);
+    await vi.waitFor(() => expect(link.frames).toHaveLength(4));
+    const stored = link.frames.map((frame) => room.store(frame.id, frame.text));
+    // The feed dropped 2 and 3 (a full SCTP buffer) and brought 4 before any ack came over signaling.
+    room.historyDown = true;
+    chat.receive(down(stored[0]!));
+    chat.receive(down(stored[3]!));
+    await vi.waitFor(() => expect(states(items())).toEqual(['burst 1:delivered', 'burst 2:sent', 'burst 3:sent', 'burst 4:delivered']));
+    for (const message of stored) chat.acknowledged(message.id, message.seq);
+    await vi.waitFor(() => expect(states(items())).toEqual([1, 2, 3, 4].map((i) => `burst ${i}:delivered`)));
   });
 
   test('a channel that closes puts sent messages back to queued; the next channel sends them again', async () => {

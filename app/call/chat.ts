@@ -121,8 +121,8 @@ export class ChatController {
     void this.#ready.then(() => {
       this.#outbox.progressed();
       const entry = this.#outbox.find(id);
-      // Gone already: its copy on the room feed came first.
-      if (!entry) return;
+      // Delivered already: its copy on the room feed came first.
+      if (!entry || entry.state === 'delivered') return;
       this.#accept([{ seq, id, peerId: this.#peerId || 'me', name: entry.name, text: entry.text, at: Date.now() }]);
     });
   }
@@ -150,7 +150,7 @@ export class ChatController {
     this.#show(true);
   }
 
-  /** Takes numbered messages into the history (dedupes by seq and id); a message of ours leaves the outbox. */
+  /** Takes numbered messages into the history (dedupes by seq and id); a message of ours is delivered. */
   #accept(messages: ChatMessage[]): void {
     const added: StoredMessage[] = [];
     let fromOthers = 0;
@@ -160,7 +160,7 @@ export class ChatController {
       const stored: StoredMessage = { ...message, room: this.#deps.room, mine: queued || message.peerId === this.#peerId };
       const result = this.#history.add(stored);
       if (result === 'conflict') return this.#restartHistory();
-      if (queued) this.#outbox.remove(message.id);
+      if (queued) this.#outbox.delivered(message.id);
       if (result !== 'added') continue;
       added.push(stored);
       if (!stored.mine) fromOthers++;
@@ -173,6 +173,7 @@ export class ChatController {
       });
     }
     if (fromOthers) this.#deps.received(fromOthers);
+    this.#outbox.prune((id) => this.#history.isSettled(id));
     this.#show();
     if (this.#history.hasGap) void this.#repair(this.#history.lastSeq);
   }
@@ -194,6 +195,7 @@ export class ChatController {
         const last = reply.messages.at(-1)?.seq ?? afterSeq;
         const covered = reply.messages.length === HISTORY_PAGE ? last : Math.max(last, reply.lastSeq);
         this.#history.settleThrough(covered);
+        this.#outbox.prune((id) => this.#history.isSettled(id));
         const settled = this.#history.settledSeq;
         this.#saveLater((pending) => void (pending.settled = settled));
         this.#show();
@@ -257,11 +259,17 @@ export class ChatController {
   }
 
   #items(): ChatItem[] {
-    // Ours past a gap are shown as delivered right away; others' wait for the gap to be filled.
-    const history = [...this.#history.settled(), ...this.#history.beyondGap().filter((message) => message.mine)];
-    const shown = new Set(history.map((message) => message.id));
+    // Others' messages past a gap wait for it to be filled; ours stay where they were written (delivered ones
+    // past a gap still sit in the outbox, in order; after a reload they come straight after the history).
+    const settled = this.#history.settled();
+    const shown = new Set(settled.map((message) => message.id));
     const items: ChatItem[] = [];
-    for (const message of history) items.push(this.#item(message, message.mine ? 'delivered' : 'received'));
+    for (const message of settled) items.push(this.#item(message, message.mine ? 'delivered' : 'received'));
+    for (const message of this.#history.beyondGap()) {
+      if (!message.mine || this.#outbox.find(message.id)) continue;
+      shown.add(message.id);
+      items.push(this.#item(message, 'delivered'));
+    }
     for (const entry of this.#outbox.entries) if (!shown.has(entry.id)) items.push(this.#item({ ...entry, mine: true }, entry.state));
     this.#itemCache = new Map(items.map((item) => [item.id, item]));
     return items;

@@ -37,6 +37,12 @@ export class RoomHistory {
     return this.#seqOfId.has(id);
   }
 
+  /** The message is here and shown (no gap before it). */
+  isSettled(id: string): boolean {
+    const seq = this.#seqOfId.get(id);
+    return seq !== undefined && seq <= this.#settledSeq;
+  }
+
   add(message: StoredMessage): AddResult {
     const known = this.#bySeq.get(message.seq);
     if (known) return known.id === message.id ? 'duplicate' : 'conflict';

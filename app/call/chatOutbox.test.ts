@@ -47,15 +47,19 @@ describe('chat outbox', () => {
     await vi.waitFor(() => expect(link.sent.slice(6)).toEqual(['text 5']));
   });
 
-  test('delivered messages leave; a closed channel turns sent back into queued', () => {
+  test('a delivered message is never sent again and leaves once the history shows it; a closed channel turns sent back into queued', () => {
     const outbox = new ChatOutbox(() => {});
     outbox.add(entry(1));
     outbox.add(entry(2));
     const link = slowLink();
     link.bufferedAmount = -10_000_000; // room for everything
     outbox.attach(link);
-    expect(outbox.remove('message-1')).toBe(true);
-    expect(outbox.remove('message-1')).toBe(false);
+    outbox.delivered('message-1');
+    outbox.resendAll();
+    expect(link.sent).toEqual(['text 1', 'text 2', 'text 2']);
+    outbox.prune(() => false);
+    expect(outbox.entries.map((queued) => queued.state)).toEqual(['delivered', 'sent']);
+    outbox.prune((id) => id === 'message-1');
     link.open = false;
     outbox.detach(link);
     expect(outbox.entries.map((queued) => [queued.id, queued.state])).toEqual([['message-2', 'queued']]);

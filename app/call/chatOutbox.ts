@@ -11,8 +11,11 @@ const SEND_HIGH_WATER = 1_000_000;
 const STALL_RESEND_MS = 15_000;
 const STALL_CHECK_MS = 3_000;
 
-/** An outbox entry and where it stands: waiting for the channel, or handed to it (not yet acknowledged). */
-export type Queued = OutboxEntry & { state: 'queued' | 'sent'; sentAt: number };
+/**
+ * An outbox entry and where it stands: waiting for the channel, handed to it, or stored by the server but kept
+ * here, in its place, until the history before it has arrived (so it never jumps ahead of messages it follows).
+ */
+export type Queued = OutboxEntry & { state: 'queued' | 'sent' | 'delivered'; sentAt: number };
 
 /**
  * Messages written here and not yet acknowledged, in the order they were written, and their sending: in order,
@@ -51,12 +54,15 @@ export class ChatOutbox {
     return this.#entries.find((entry) => entry.id === id);
   }
 
-  /** Takes a delivered message out; true if it was here. */
-  remove(id: string): boolean {
-    const index = this.#entries.findIndex((entry) => entry.id === id);
-    if (index < 0) return false;
-    this.#entries.splice(index, 1);
-    return true;
+  /** The server stored it: never sent again; it stays in its place until `prune` finds it in the history. */
+  delivered(id: string): void {
+    const entry = this.find(id);
+    if (entry) entry.state = 'delivered';
+  }
+
+  /** Takes out the delivered messages the history now shows. */
+  prune(shownInHistory: (id: string) => boolean): void {
+    this.#entries = this.#entries.filter((entry) => entry.state !== 'delivered' || !shownInHistory(entry.id));
   }
 
   /** The server acknowledged something: the channel is moving. */
@@ -76,13 +82,13 @@ export class ChatOutbox {
     if (this.#link !== link) return;
     this.#link = undefined;
     clearInterval(this.#stallTimer);
-    for (const entry of this.#entries) entry.state = 'queued';
+    for (const entry of this.#entries) if (entry.state === 'sent') entry.state = 'queued';
     this.#changed();
   }
 
   /** Sends everything unacknowledged again, oldest first. */
   resendAll(): void {
-    for (const entry of this.#entries) entry.state = 'queued';
+    for (const entry of this.#entries) if (entry.state === 'sent') entry.state = 'queued';
     this.#lastProgressAt = Date.now();
     void this.#flush();
   }

@@ -116,3 +116,23 @@ export async function shownPrefixes(page: Page, length: number): Promise<{ autho
       length,
     );
 }
+
+/** From the next page load on, counts the signaling requests the page sends, by method; read with `requestCounts`. */
+export async function countSignalingRequests(page: Page): Promise<void> {
+  await page.addInitScript(() => {
+    const counts: Record<string, number> = {};
+    (window as unknown as { __requests: Record<string, number> }).__requests = counts;
+    const send = WebSocket.prototype.send;
+    WebSocket.prototype.send = function (this: WebSocket, data: string | ArrayBufferLike | Blob | ArrayBufferView) {
+      if (typeof data === 'string') {
+        const method = /"method":"(\w+)"/.exec(data)?.[1];
+        if (method) counts[method] = (counts[method] ?? 0) + 1;
+      }
+      return send.call(this, data);
+    };
+  });
+}
+
+export async function requestCounts(page: Page): Promise<Record<string, number>> {
+  return page.evaluate(() => (window as unknown as { __requests: Record<string, number> }).__requests);
+}

@@ -90,7 +90,9 @@ function Composer() {
   const tooLong = length > CHAT_TEXT_MAX_LENGTH;
 
   function send(): void {
-    if (length === 0 || tooLong) return;
+    // Read now, not from the last render: Enter can come before the render of the last keystroke.
+    const now = text.value.trim().length;
+    if (now === 0 || now > CHAT_TEXT_MAX_LENGTH) return;
     const refused = chatSend.value?.(text.value) ?? 'Not in a call';
     problem.value = refused ?? null;
     if (!refused) text.value = '';
