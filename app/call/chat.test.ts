@@ -137,6 +137,15 @@ describe('chat controller', () => {
     expect(unread()).toBe(6);
   });
 
+  test('a message the feed carried before it opened is fetched when it opens, though nothing after it shows a gap', async () => {
+    const room = new FakeRoom();
+    const { chat, items } = makeChat(room);
+    chat.joined('bob', { dataProducerId: 'feed', lastSeq: 0 });
+    room.store('alice-msg-1', 'hi Bob', 'alice', 'Alice'); // fanned out while Bob's feed was still being set up
+    chat.feedOpened();
+    await vi.waitFor(() => expect(texts(items())).toEqual(['hi Bob']));
+  });
+
   test('a late joiner fetches the whole history, 500 at a time', async () => {
     const room = new FakeRoom();
     for (let i = 1; i <= 1_234; i++) room.store(`early-msg-${i}`, `early ${i}`, 'bob', 'Bob');

@@ -46,6 +46,8 @@ export class ChatController {
   readonly #outbox = new ChatOutbox(() => this.#show());
   #peerId = '';
   #repairing = false;
+  /** Ask the server for newer messages even without a known gap (the feed just opened). */
+  #askAgain = false;
   #showTimer: ReturnType<typeof setTimeout> | undefined;
   #itemCache = new Map<string, ChatItem>();
   #pending = noWrites();
@@ -94,6 +96,14 @@ export class ChatController {
   /** The chat channel of a new media session is open. */
   linkOpened(link: ChatLink): void {
     void this.#ready.then(() => this.#outbox.attach(link));
+  }
+
+  /**
+   * The room's feed is open. What the server sent on it before (while the channel was being set up) is lost, and
+   * with nothing after it no gap would show: ask for anything newer than what we have.
+   */
+  feedOpened(): void {
+    void this.#ready.then(() => this.#repair(0, true));
   }
 
   /** The channel closed (its transport died or was replaced): nothing in it counts as sent any more. */
@@ -182,12 +192,14 @@ export class ChatController {
    * Fetches the messages between what we have without a hole and `untilSeq` (a gap, or history a late joiner
    * missed), 500 at a time. One repair at a time; it stops when signaling is down and runs again on the next join.
    */
-  async #repair(untilSeq: number): Promise<void> {
+  async #repair(untilSeq: number, askAnyway = false): Promise<void> {
+    if (askAnyway) this.#askAgain = true;
     if (this.#repairing) return;
     this.#repairing = true;
     try {
       let target = untilSeq;
-      while (!this.#closed && this.#history.settledSeq < Math.max(target, this.#history.lastSeq)) {
+      while (!this.#closed && (this.#askAgain || this.#history.settledSeq < Math.max(target, this.#history.lastSeq))) {
+        this.#askAgain = false;
         const afterSeq = this.#history.settledSeq;
         const reply = await this.#deps.fetchHistory(afterSeq, HISTORY_PAGE);
         this.#accept(reply.messages);

@@ -217,6 +217,7 @@ export class CallController {
   #openChat(sfu: SfuSession, feedId: string): void {
     ChatChannel.open(sfu, feedId, {
       opened: (link) => this.#chat.linkOpened(link),
+      feedOpened: () => this.#chat.feedOpened(),
       closed: (link) => this.#chat.linkClosed(link),
       message: (data) => this.#chat.receive(data),
     })

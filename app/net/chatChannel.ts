@@ -13,6 +13,8 @@ export interface ChatLink {
 /** Where the chat's data channel reports to (the chat controller). */
 export type ChatChannelEvents = {
   opened(link: ChatLink): void;
+  /** The room's feed is open: from now on its messages arrive (earlier ones were lost). */
+  feedOpened(): void;
   closed(link: ChatLink): void;
   message(data: unknown): void;
 };
@@ -47,6 +49,8 @@ export class ChatChannel {
       drained: () => this.#drained(),
     };
     consumer.on('message', (data) => events.message(data));
+    consumer.on('open', () => events.feedOpened());
+    if (consumer.readyState === 'open') events.feedOpened();
     producer.on('open', () => events.opened(this.#link));
     for (const end of ['close', 'transportclose', 'error'] as const) producer.on(end, () => this.close());
     if (this.#link.isOpen) events.opened(this.#link);

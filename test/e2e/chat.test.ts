@@ -85,6 +85,9 @@ describe('chat', () => {
     expect(await link.getAttribute('rel')).toBe('noopener noreferrer');
     expect(await link.getAttribute('target')).toBe('_blank');
     expect(await chatLog(alice.page).locator('b').count()).toBe(0);
+    // Sent: the box is empty again, and no complaint under it.
+    expect(await alice.page.getByRole('textbox', { name: 'Message' }).inputValue()).toBe('');
+    expect(await alice.page.locator('#chat-limit').textContent()).toBe('');
 
     // Bob closes the chat; Alice's next message shows as unread beside the button, outside its name.
     await chatButton(bob.page).click();
@@ -97,6 +100,36 @@ describe('chat', () => {
     await expect.poll(() => bob.page.locator('#chat-unread').count()).toBe(0);
     await alice.context.close();
     await bob.context.close();
+  });
+
+  test('open on a phone, upright and on its side, the chat fits and its controls are found by their names alone', async () => {
+    const { context, page } = await openPhone(browser);
+    await joinRoom(page, server.url, 'chat-fit', 'Nia');
+    await sendChat(page, 'hello');
+    // Names match by substring (as screen-reader search does): each must find exactly one thing.
+    for (const [role, name] of [['button', 'Chat'], ['button', 'Send'], ['textbox', 'Message'], ['log', 'Chat']] as const) {
+      expect(await page.getByRole(role, { name }).count(), `${role} ${name}`).toBe(1);
+    }
+    for (const viewport of [{ width: 390, height: 844 }, { width: 844, height: 390 }]) {
+      await page.setViewportSize(viewport);
+      await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+      const layout = await page.evaluate(() => {
+        const inside = (element: Element | null) => {
+          const box = element?.getBoundingClientRect();
+          return !!box && box.left >= 0 && box.top >= 0 && box.right <= innerWidth + 1 && box.bottom <= innerHeight + 1;
+        };
+        return {
+          overflow: [document.documentElement.scrollWidth - innerWidth, document.documentElement.scrollHeight - innerHeight],
+          small: [...document.querySelectorAll('button')]
+            .filter((button) => button.offsetParent !== null)
+            .filter((button) => button.getBoundingClientRect().width < 44 || button.getBoundingClientRect().height < 44)
+            .map((button) => button.getAttribute('aria-label') ?? button.textContent),
+          composerOnScreen: inside(document.querySelector('textarea')) && inside(document.querySelector('.chat-send')),
+        };
+      });
+      expect(layout, `${viewport.width}×${viewport.height}`).toEqual({ overflow: [0, 0], small: [], composerOnScreen: true });
+    }
+    await context.close();
   });
 
   test('the length limit is shown and enforced before sending', async () => {

@@ -93,7 +93,8 @@ function Composer() {
     // Read now, not from the last render: Enter can come before the render of the last keystroke.
     const now = text.value.trim().length;
     if (now === 0 || now > CHAT_TEXT_MAX_LENGTH) return;
-    const refused = chatSend.value?.(text.value) ?? 'Not in a call';
+    const write = chatSend.value;
+    const refused = write ? write(text.value) : 'Not in a call';
     problem.value = refused ?? null;
     if (!refused) text.value = '';
   }
