@@ -132,6 +132,27 @@ describe('chat', () => {
     await context.close();
   });
 
+  test('the media worker dies: chat goes on over the rebuilt session, history kept, nothing doubled', async () => {
+    const alice = await openPhone(browser);
+    const bob = await openPhone(browser);
+    await joinRoom(alice.page, server.url, 'chat-crash', 'Alice');
+    await joinRoom(bob.page, server.url, 'chat-crash', 'Bob');
+    await sendChat(alice.page, 'before the crash');
+    await openChat(bob.page);
+    await expectChatShows(bob.page, ['before the crash']);
+
+    const rooms = (await (await fetch(`${server.url}/__test/rooms`)).json()) as { id: string; workerPid: number }[];
+    process.kill(rooms.find((room) => room.id === 'chat-crash')!.workerPid, 'SIGKILL');
+    await sendChat(bob.page, 'during the crash');
+    await expectChatShows(alice.page, ['before the crash', 'during the crash']);
+    await sendChat(alice.page, 'after the crash');
+    await expectChatShows(alice.page, ['before the crash', 'during the crash', 'after the crash']);
+    await expectChatShows(bob.page, ['before the crash', 'during the crash', 'after the crash']);
+    await expectAllDelivered(bob.page, ['during the crash']);
+    await alice.context.close();
+    await bob.context.close();
+  });
+
   test('the length limit is shown and enforced before sending', async () => {
     const { context, page } = await openPhone(browser);
     await joinRoom(page, server.url, 'chat-limit', 'Lena');
