@@ -12,8 +12,11 @@ import type { ChatStore } from './store.ts';
 
 const log = createLogger('chat');
 
-/** The longest text is 2 000 characters of up to 4 UTF-8 bytes each, plus the frame around it. */
-export const MAX_CHAT_FRAME_BYTES = CHAT_TEXT_MAX_LENGTH * 4 + 512;
+/**
+ * The longest text is 2 000 UTF-16 code units: at most 3 UTF-8 bytes each, or 6 when the client's JSON escapes them
+ * (\uXXXX); plus the frame around it. Anything bigger is dropped before it is parsed.
+ */
+export const MAX_CHAT_FRAME_BYTES = CHAT_TEXT_MAX_LENGTH * 6 + 512;
 
 /**
  * Per peer: a burst as big as an outbox a reconnecting app flushes at once (1 000 queued messages), then a steady
