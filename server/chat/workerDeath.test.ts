@@ -4,6 +4,7 @@ import { setUpMedia } from '../testing/fakeMedia.ts';
 import { createTestServices, FakeClient } from '../testing/fakes.ts';
 import { chatFeedOf } from './roomEvents.ts';
 
+const PASSWORD = 'correct horse battery';
 let services: Awaited<ReturnType<typeof createTestServices>>;
 
 beforeAll(async () => {
@@ -14,7 +15,8 @@ afterAll(() => services.pool.close());
 describe('a room whose worker dies', () => {
   test('comes back with a new chat feed that works, and its history and numbering carry on', async () => {
     const ann = new FakeClient(services);
-    const before = await ann.join('chat-doomed', 'Ann');
+    // With a password: its history is kept under the meeting, which the recreated room carries on.
+    const before = await ann.join('chat-doomed', 'Ann', { password: PASSWORD });
     const doomed = (await services.rooms.find('chat-doomed'))!;
     const annPeer = doomed.peers.get(before.peerId)!;
     for (const id of ['before-crash-1', 'before-crash-2']) {
@@ -28,7 +30,7 @@ describe('a room whose worker dies', () => {
 
     // Ann's app joins afresh (her peer went with the worker) into the room made anew on the new worker.
     const annAgain = new FakeClient(services);
-    const after = await annAgain.join('chat-doomed', 'Ann');
+    const after = await annAgain.join('chat-doomed', 'Ann', { password: PASSWORD });
     expect(after.chat.dataProducerId).not.toBe(before.chat.dataProducerId);
     expect(after.chat.lastSeq).toBe(2);
     const history = (await annAgain.request('chatHistory', { afterSeq: 0, limit: 10 })).data as { messages: { id: string }[] };
