@@ -1,6 +1,9 @@
+import { createLogger } from '../log.ts';
 import { PPID_STRING, PPID_STRING_EMPTY } from '../sfu/dataChannels.ts';
 import type { Room, RoomEvents } from '../sfu/room.ts';
 import type { ChatFeed, ChatService } from './service.ts';
+
+const log = createLogger('chat');
 
 /**
  * Where a room's chat history is kept. An open room keeps it under its name, so people coming back within the
@@ -28,7 +31,12 @@ export function chatRoomEvents(chat: ChatService): RoomEvents {
     },
     dataMessage(room, { peer, label, payload, ppid }) {
       if (label !== 'chat') return;
-      chat.receive(chatFeedOf(room), peer, payload, ppid === PPID_STRING || ppid === PPID_STRING_EMPTY);
+      try {
+        chat.receive(chatFeedOf(room), peer, payload, ppid === PPID_STRING || ppid === PPID_STRING_EMPTY);
+      } catch (error) {
+        // The store failed (a full disk): the message is not acknowledged, so its sender keeps it and sends it again.
+        log.error('chat message not stored', { room: room.id, peer: peer.id, error });
+      }
     },
   };
 }

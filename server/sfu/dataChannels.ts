@@ -120,9 +120,16 @@ export class RoomDataChannels {
       this.#feedConsumers.delete(dataConsumer);
     });
     // mediasoup drops messages on a reliable channel when this fills, and says so only here (see docs/protocol.md).
+    // A burst fires it once per message: logged about once a second per peer, every one counted.
+    let loggedAt = -Infinity;
+    let unlogged = 0;
     dataConsumer.on('sctpsendbufferfull', () => {
       this.#stats.sendBufferFull++;
-      log.warn('SCTP send buffer full: messages to this peer may be dropped', { room: this.#roomId, peer: peer.id });
+      unlogged++;
+      if (Date.now() - loggedAt < 1000) return;
+      loggedAt = Date.now();
+      log.warn('SCTP send buffer full: messages to this peer were dropped', { room: this.#roomId, peer: peer.id, times: unlogged });
+      unlogged = 0;
     });
     return dataConsumer;
   }
