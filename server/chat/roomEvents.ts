@@ -29,6 +29,7 @@ export function chatRoomEvents(chat: ChatService): RoomEvents {
       chat.roomClosed(room.id);
       if (room.password) chat.roomClosed(chatHistoryKey(room));
     },
+    feedDrained: (room) => chat.resendNewest(chatFeedOf(room)),
     dataMessage(room, { peer, label, payload, ppid }) {
       if (label !== 'chat') return;
       try {

@@ -75,6 +75,19 @@ describe('a valid message', () => {
   });
 });
 
+describe('after the feed toward someone overflowed', () => {
+  test('the newest message goes out again, unchanged, so a lost tail shows as a gap; nothing when there is none', () => {
+    const { chat, feed, send, out } = setUp();
+    chat.resendNewest(feed);
+    expect(out).toEqual([]);
+    send({ type: 'send', id: 'message-one', text: 'one' });
+    send({ type: 'send', id: 'message-two', text: 'two' });
+    chat.resendNewest(feed);
+    expect(out).toHaveLength(3);
+    expect(out[2]).toBe(out[1]);
+  });
+});
+
 describe('a peer flooding the chat', () => {
   test('gets a whole outbox through at once, then is held to a steady rate; what it sent over it is not stored', () => {
     const { chat, store, send, clock } = setUp();

@@ -93,6 +93,18 @@ export class ChatService {
     return message;
   }
 
+  /**
+   * Sends the room's newest message on its feed again. After the feed toward someone overflowed, this lets them see
+   * the gap the dropped frames left even when nothing more is said; those who had it ignore it by its `seq`.
+   */
+  resendNewest(feed: ChatFeed): void {
+    const lastSeq = this.#store.lastSeq(feed.roomId);
+    const [newest] = this.#store.history(feed.roomId, lastSeq - 1, 1);
+    if (!newest) return;
+    const frame: ChatDownFrame = { type: 'message', message: newest };
+    this.stats.delivered += feed.send(JSON.stringify(frame));
+  }
+
   /** The room's newest `seq` (0: none). */
   lastSeq(roomId: string): number {
     return this.#store.lastSeq(roomId);
