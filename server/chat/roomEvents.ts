@@ -17,7 +17,7 @@ export function chatHistoryKey(room: Room): string {
 
 /** A room's chat feed as the chat service sees it. */
 export function chatFeedOf(room: Room): ChatFeed {
-  return { roomId: chatHistoryKey(room), send: (text) => room.data.sendChat(text) };
+  return { historyKey: chatHistoryKey(room), send: (text) => room.data.sendChat(text) };
 }
 
 /** Connects rooms to the chat service: their `chat` frames, and when they open and empty (history retention). */

@@ -9,7 +9,7 @@ function setUp() {
   const store = new ChatStore(':memory:', () => clock.now);
   const chat = new ChatService(store, () => clock.now);
   const out: string[] = [];
-  const feed: ChatFeed = { roomId: 'room', send: (text) => (out.push(text), 2) };
+  const feed: ChatFeed = { historyKey: 'room', send: (text) => (out.push(text), 2) };
   const acks: unknown[] = [];
   const sender: ChatSender = { id: 'peer-1', name: 'Ann', notify: (n: Notification) => acks.push(n.data) };
   const send = (frame: unknown, isText = true) =>
