@@ -24,12 +24,13 @@ export function chatFeedOf(room: Room): ChatFeed {
 export function chatRoomEvents(chat: ChatService): RoomEvents {
   return {
     // No password is set yet when a room opens: only an open room's history can be in use again.
-    opened: (room) => chat.roomOpened(room.id),
-    closed(room) {
-      chat.roomClosed(room.id);
-      if (room.password) chat.roomClosed(chatHistoryKey(room));
-    },
-    feedDrained: (room) => chat.resendNewest(chatFeedOf(room)),
+    opened: (room) => keepingCallsUp(room, () => chat.roomOpened(room.id)),
+    closed: (room) =>
+      keepingCallsUp(room, () => {
+        chat.roomClosed(room.id);
+        if (room.password) chat.roomClosed(chatHistoryKey(room));
+      }),
+    feedDrained: (room) => keepingCallsUp(room, () => chat.resendNewest(chatFeedOf(room))),
     dataMessage(room, { peer, label, payload, ppid }) {
       if (label !== 'chat') return;
       try {
@@ -40,4 +41,13 @@ export function chatRoomEvents(chat: ChatService): RoomEvents {
       }
     },
   };
+}
+
+/** A failing store (a full or broken disk) costs history retention, never a room or a call. */
+function keepingCallsUp(room: Room, task: () => void): void {
+  try {
+    task();
+  } catch (error) {
+    log.error('chat history bookkeeping failed', { room: room.id, error });
+  }
 }
