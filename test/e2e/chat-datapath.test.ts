@@ -93,6 +93,44 @@ describe('chat over real data channels through the SFU', () => {
     expect(await metric(at, 'huddle_data_channel_sent_bytes_total')).toBeGreaterThan(0);
   });
 
+  test('a restarted server keeps the history and still knows every message it stored: a resend is not stored twice', async () => {
+    const frame = (id: string) => ({ type: 'send', id, text: `text of ${id}` });
+    const before = await server();
+    const ann = await person(before, 'restart', 'Ann');
+    await send(ann, [frame('before-restart')]);
+    await waitUntil(async () => (await acks(ann)).length === 1, 'the ack before the restart');
+    await before.stop();
+
+    // The same DATA_DIR (support/server.ts gives every server of a test file the same one).
+    const after = await server();
+    const cat = await person(after, 'restart', 'Cat'); // joins first: the history is there before anyone resends
+    const history = async () =>
+      (await cat.evaluate(() => (globalThis as unknown as ProbeWindow).chat.request('chatHistory', { afterSeq: 0, limit: 10 }))) as {
+        messages: ChatMessage[];
+        lastSeq: number;
+      };
+    expect((await history()).messages.map(({ seq, id, name }) => ({ seq, id, name }))).toEqual([{ seq: 1, id: 'before-restart', name: 'Ann' }]);
+
+    // Ann's app never saw the ack (say), so it sends that message again, then a new one.
+    const annAgain = await person(after, 'restart', 'Ann');
+    await send(annAgain, [frame('before-restart'), frame('after-restart')]);
+    await waitUntil(async () => (await acks(annAgain)).length === 2, 'both acks');
+    expect(await acks(annAgain)).toEqual([
+      { id: 'before-restart', seq: 1 },
+      { id: 'after-restart', seq: 2 },
+    ]);
+    expect(await metric(after, 'huddle_chat_messages_duplicate_total')).toBe(1);
+    const { messages, lastSeq } = await history();
+    expect(lastSeq).toBe(2);
+    expect(messages.map(({ seq, id }) => [seq, id])).toEqual([
+      [1, 'before-restart'],
+      [2, 'after-restart'],
+    ]);
+    // Cat's feed carried only the new one.
+    await waitUntil(async () => (await received(cat)).length >= 1, 'the new message on the feed');
+    expect((await received(cat)).map((message) => message.id)).toEqual(['after-restart']);
+  });
+
   test('a burst that overflows the SCTP send buffer loses frames on the wire, and chatHistory gives back every one', async () => {
     // A small buffer, so a burst of 2 KB messages overflows it on loopback (the default 4 MiB held 990 of them).
     const at = await server({ SCTP_SEND_BUFFER_SIZE: String(64 * 1024) });
