@@ -12,8 +12,11 @@ import type { ChatStore } from './store.ts';
 
 const log = createLogger('chat');
 
-/** The longest text is 2 000 characters of up to 4 UTF-8 bytes each, plus the frame around it. */
-export const MAX_CHAT_FRAME_BYTES = CHAT_TEXT_MAX_LENGTH * 4 + 512;
+/**
+ * The longest text is 2 000 UTF-16 code units: at most 3 UTF-8 bytes each, or 6 when the client's JSON escapes them
+ * (\uXXXX); plus the frame around it. Anything bigger is dropped before it is parsed.
+ */
+export const MAX_CHAT_FRAME_BYTES = CHAT_TEXT_MAX_LENGTH * 6 + 512;
 
 /**
  * Per peer: a burst as big as an outbox a reconnecting app flushes at once (1 000 queued messages), then a steady
@@ -38,8 +41,11 @@ export class ChatStats {
 /** Who sent a frame: the peer as the room knows it. */
 export type ChatSender = { readonly id: string; readonly name: string; notify(notification: Notification): void };
 
-/** Where a room's stored messages go out: its chat feed; returns how many peers it reached. */
-export type ChatFeed = { readonly roomId: string; send(text: string): number };
+/**
+ * A room as chat sees it: the key its history is kept under (its name, or its meeting: see `chatHistoryKey`), and
+ * its chat feed, which sends a frame to everyone in it and says how many that reached.
+ */
+export type ChatFeed = { readonly historyKey: string; send(text: string): number };
 
 /**
  * The server's part in chat: checks every frame a peer sends, numbers and stores each new message, acknowledges it
@@ -78,7 +84,7 @@ export class ChatService {
       return this.#reject(tooLong ? 'oversize' : 'invalid', feed, sender, { problem: parsed.issues[0]?.message });
     }
     const { id, text } = parsed.output;
-    const { message, duplicate } = this.#store.append(feed.roomId, { id, peerId: sender.id, name: sender.name, text });
+    const { message, duplicate } = this.#store.append(feed.historyKey, { id, peerId: sender.id, name: sender.name, text });
     sender.notify({ method: 'chatAck', data: { id, seq: message.seq } });
     if (duplicate) {
       this.stats.duplicates++;
@@ -90,14 +96,26 @@ export class ChatService {
     return message;
   }
 
+  /**
+   * Sends the room's newest message on its feed again. After the feed toward someone overflowed, this lets them see
+   * the gap the dropped frames left even when nothing more is said; those who had it ignore it by its `seq`.
+   */
+  resendNewest(feed: ChatFeed): void {
+    const lastSeq = this.#store.lastSeq(feed.historyKey);
+    const [newest] = this.#store.history(feed.historyKey, lastSeq - 1, 1);
+    if (!newest) return;
+    const frame: ChatDownFrame = { type: 'message', message: newest };
+    this.stats.delivered += feed.send(JSON.stringify(frame));
+  }
+
   /** The room's newest `seq` (0: none). */
-  lastSeq(roomId: string): number {
-    return this.#store.lastSeq(roomId);
+  lastSeq(historyKey: string): number {
+    return this.#store.lastSeq(historyKey);
   }
 
   /** Up to `limit` of the room's messages after `afterSeq`, oldest first, and its newest `seq`. */
-  history(roomId: string, afterSeq: number, limit: number): { messages: ChatMessage[]; lastSeq: number } {
-    return { messages: this.#store.history(roomId, afterSeq, limit), lastSeq: this.#store.lastSeq(roomId) };
+  history(historyKey: string, afterSeq: number, limit: number): { messages: ChatMessage[]; lastSeq: number } {
+    return { messages: this.#store.history(historyKey, afterSeq, limit), lastSeq: this.#store.lastSeq(historyKey) };
   }
 
   /**
@@ -113,12 +131,12 @@ export class ChatService {
     return () => clearInterval(timer);
   }
 
-  roomOpened(roomId: string): void {
-    this.#store.roomOccupied(roomId);
+  roomOpened(historyKey: string): void {
+    this.#store.roomOccupied(historyKey);
   }
 
-  roomClosed(roomId: string): void {
-    this.#store.roomEmptied(roomId);
+  roomClosed(historyKey: string): void {
+    this.#store.roomEmptied(historyKey);
   }
 
   #bucket(sender: ChatSender): TokenBucket {
@@ -135,7 +153,7 @@ export class ChatService {
     const now = this.#now();
     if (now - (this.#loggedAt.get(sender) ?? -Infinity) >= 1000) {
       this.#loggedAt.set(sender, now);
-      log.warn('chat frame dropped', { reason, room: feed.roomId, peer: sender.id, ...context });
+      log.warn('chat frame dropped', { reason, room: feed.historyKey, peer: sender.id, ...context });
     }
     return undefined;
   }

@@ -16,6 +16,15 @@ export const PPID_STRING_EMPTY = 56;
 /** A frame a peer sent on one of its DataProducers, as the server's DirectTransport DataConsumer got it. */
 export type DataMessage = { peer: Peer; label: DataLabel; payload: Buffer; ppid: number };
 
+export type DataChannelEvents = {
+  message(message: DataMessage): void;
+  /**
+   * The feed toward some peer overflowed (frames were dropped) and has drained again. Frames dropped at the end of
+   * a burst leave no later frame to reveal the gap: the newest one should be sent again.
+   */
+  feedDrained(): void;
+};
+
 /** Counted for /metrics: totals since the start, across every room. */
 export class DataChannelStats {
   /** Bytes of frames the server received from peers. */
@@ -37,31 +46,31 @@ export class RoomDataChannels {
   readonly #chatFeed: types.DataProducer;
   readonly #feedConsumers = new Set<types.DataConsumer>();
   readonly #stats: DataChannelStats;
-  readonly #onMessage: (message: DataMessage) => void;
+  readonly #events: DataChannelEvents;
 
   private constructor(
     roomId: string,
     direct: types.DirectTransport,
     chatFeed: types.DataProducer,
     stats: DataChannelStats,
-    onMessage: (message: DataMessage) => void,
+    events: DataChannelEvents,
   ) {
     this.#roomId = roomId;
     this.#direct = direct;
     this.#chatFeed = chatFeed;
     this.#stats = stats;
-    this.#onMessage = onMessage;
+    this.#events = events;
   }
 
   static async create(
     router: types.Router,
     roomId: string,
     stats: DataChannelStats,
-    onMessage: (message: DataMessage) => void,
+    events: DataChannelEvents,
   ): Promise<RoomDataChannels> {
     const direct = await router.createDirectTransport();
     const chatFeed = await direct.produceData({ label: 'chat' });
-    return new RoomDataChannels(roomId, direct, chatFeed, stats, onMessage);
+    return new RoomDataChannels(roomId, direct, chatFeed, stats, events);
   }
 
   /** The room's chat feed, named in the join reply. */
@@ -93,7 +102,7 @@ export class RoomDataChannels {
     const listener = await this.#direct.consumeData({ dataProducerId: dataProducer.id });
     listener.on('message', (payload, ppid) => {
       this.#stats.bytesIn += payload.length;
-      this.#onMessage({ peer, label: options.label, payload, ppid });
+      this.#events.message({ peer, label: options.label, payload, ppid });
     });
     return dataProducer;
   }
@@ -120,9 +129,23 @@ export class RoomDataChannels {
       this.#feedConsumers.delete(dataConsumer);
     });
     // mediasoup drops messages on a reliable channel when this fills, and says so only here (see docs/protocol.md).
+    // A burst fires it once per message: logged about once a second per peer, every one counted.
+    let loggedAt = -Infinity;
+    let unlogged = 0;
+    let overflowed = false;
+    dataConsumer.on('bufferedamountlow', () => {
+      if (!overflowed) return;
+      overflowed = false;
+      this.#events.feedDrained();
+    });
     dataConsumer.on('sctpsendbufferfull', () => {
       this.#stats.sendBufferFull++;
-      log.warn('SCTP send buffer full: messages to this peer may be dropped', { room: this.#roomId, peer: peer.id });
+      overflowed = true;
+      unlogged++;
+      if (Date.now() - loggedAt < 1000) return;
+      loggedAt = Date.now();
+      log.warn('SCTP send buffer full: messages to this peer were dropped', { room: this.#roomId, peer: peer.id, times: unlogged });
+      unlogged = 0;
     });
     return dataConsumer;
   }

@@ -26,6 +26,8 @@ export type RoomEvents = {
   closed(room: Room): void;
   /** A peer's data-channel frame; called in arrival order, one at a time. */
   dataMessage(room: Room, message: DataMessage): void;
+  /** The chat feed toward someone overflowed and drained again (see DataChannelEvents). */
+  feedDrained(room: Room): void;
 };
 
 /** What every room of a registry shares. */
@@ -86,8 +88,13 @@ export class Room {
     let room: Room | undefined;
     try {
       // Messages only flow once a peer produced data, which needs the room: `room` is set by then.
-      const data = await RoomDataChannels.create(router, id, settings.dataStats, (message) => {
-        if (room && !room.closed) settings.events.dataMessage(room, message);
+      const data = await RoomDataChannels.create(router, id, settings.dataStats, {
+        message(message) {
+          if (room && !room.closed) settings.events.dataMessage(room, message);
+        },
+        feedDrained() {
+          if (room && !room.closed) settings.events.feedDrained(room);
+        },
       });
       room = new Room(id, instanceId, slot, router, data, settings, onClose);
     } catch (error) {

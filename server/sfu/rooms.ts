@@ -6,7 +6,7 @@ import type { WorkerPool, WorkerSlot } from './workerPool.ts';
 
 const log = createLogger('rooms');
 
-const NO_EVENTS: RoomEvents = { opened() {}, closed() {}, dataMessage() {} };
+const NO_EVENTS: RoomEvents = { opened() {}, closed() {}, dataMessage() {}, feedDrained() {} };
 
 /**
  * How long a room lost with its worker lends its meeting (instance id, password) to a room made under its name, for

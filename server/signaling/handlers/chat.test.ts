@@ -161,6 +161,41 @@ describe('a message through the server', () => {
   });
 });
 
+describe('history across meetings under one room name', () => {
+  const say = async (room: string, peerId: string, id: string) => {
+    await sendUp(room, peerId, { type: 'send', id, text: id });
+  };
+  const historyOf = async (client: FakeClient) =>
+    ((await client.request('chatHistory', { afterSeq: 0, limit: 10 })).data as { messages: ChatMessage[] }).messages.map((m) => m.id);
+
+  test('an open room’s is found again by the next meeting; one behind a password is not, whoever opens the next', async () => {
+    const ann = new FakeClient(services);
+    const annJoin = await ann.join('chat-open', 'Ann');
+    await say('chat-open', annJoin.peerId, 'open-message');
+    await ann.request('leave'); // the room empties
+    const bob = new FakeClient(services);
+    expect((await bob.join('chat-open', 'Bob')).chat.lastSeq).toBe(1);
+    expect(await historyOf(bob)).toEqual(['open-message']);
+    await bob.request('leave');
+
+    const password = 'correct horse battery';
+    const cat = new FakeClient(services);
+    const catJoin = await cat.join('chat-locked', 'Cat', { password });
+    await say('chat-locked', catJoin.peerId, 'locked-message');
+    const dan = new FakeClient(services);
+    expect((await dan.join('chat-locked', 'Dan', { password })).chat.lastSeq).toBe(1);
+    expect(await historyOf(dan)).toEqual(['locked-message']);
+    await cat.request('leave');
+    await dan.request('leave'); // the meeting is over
+    for (const extra of [{}, { password: 'another password' }, { password }]) {
+      const eve = new FakeClient(services);
+      expect((await eve.join('chat-locked', 'Eve', extra)).chat.lastSeq).toBe(0);
+      expect(await historyOf(eve)).toEqual([]);
+      await eve.request('leave');
+    }
+  });
+});
+
 describe('chatHistory', () => {
   test('pages through the room’s messages after a seq, oldest first; other rooms’ messages never show', async () => {
     const ann = await joinWithMedia('chat-history', 'Ann');

@@ -1,4 +1,5 @@
 import type { types } from 'mediasoup';
+import { chatHistoryKey } from '../../chat/roomEvents.ts';
 import { requireJoined, type HandlerTable } from '../context.ts';
 import { ownTransport } from './media.ts';
 
@@ -31,6 +32,6 @@ export const chatHandlers: ChatHandlers = {
 
   async chatHistory({ session, services }, { afterSeq, limit }) {
     const { room } = requireJoined(session);
-    return services.chat.history(room.id, afterSeq, limit);
+    return services.chat.history(chatHistoryKey(room), afterSeq, limit);
   },
 };
