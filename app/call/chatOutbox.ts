@@ -8,8 +8,8 @@ const log = createLogger('chat');
 /** Above this many bytes waiting in the data channel, the flush waits for it to drain. */
 const SEND_HIGH_WATER = 1_000_000;
 /** Messages handed to the channel and unacknowledged this long, with no ack at all meanwhile, are sent again. */
-const STALL_RESEND_MS = 15_000;
-const STALL_CHECK_MS = 3_000;
+const STALL_RESEND_MS = 5_000;
+const STALL_CHECK_MS = 1_000;
 
 /**
  * An outbox entry and where it stands: waiting for the channel, handed to it, or stored by the server but kept
