@@ -65,4 +65,25 @@ describe('chat outbox', () => {
     expect(outbox.entries.map((queued) => [queued.id, queued.state])).toEqual([['message-2', 'queued']]);
     outbox.close();
   });
+
+  test('messages left unacknowledged (the server dropped them over its rate) go again, in order, after 5 s without any ack', async () => {
+    vi.useFakeTimers();
+    try {
+      const outbox = new ChatOutbox(() => {});
+      const link = slowLink();
+      link.bufferedAmount = -10_000_000;
+      outbox.attach(link);
+      outbox.add(entry(1));
+      outbox.add(entry(2));
+      await vi.advanceTimersByTimeAsync(3_000);
+      outbox.progressed(); // an ack for something else: the channel is moving
+      await vi.advanceTimersByTimeAsync(3_000);
+      expect(link.sent).toEqual(['text 1', 'text 2']);
+      await vi.advanceTimersByTimeAsync(3_000);
+      expect(link.sent).toEqual(['text 1', 'text 2', 'text 1', 'text 2']);
+      outbox.close();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 });
