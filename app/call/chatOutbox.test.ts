@@ -86,4 +86,25 @@ describe('chat outbox', () => {
       vi.useRealTimers();
     }
   });
+
+  test('a flush stays under the server’s budget: 950 at once, then 19 a second, never skipping one', async () => {
+    vi.useFakeTimers();
+    try {
+      const outbox = new ChatOutbox(() => {});
+      const link = slowLink();
+      link.bufferedAmount = -Infinity;
+      for (let n = 1; n <= 1_000; n++) outbox.add(entry(n));
+      outbox.attach(link);
+      await vi.advanceTimersByTimeAsync(0);
+      expect(link.sent).toHaveLength(950);
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect(link.sent.length).toBeGreaterThanOrEqual(968);
+      expect(link.sent.length).toBeLessThanOrEqual(970);
+      await vi.advanceTimersByTimeAsync(2_000);
+      expect(link.sent).toEqual(Array.from({ length: 1_000 }, (_, index) => `text ${index + 1}`));
+      outbox.close();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 });

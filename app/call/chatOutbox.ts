@@ -10,6 +10,13 @@ const SEND_HIGH_WATER = 1_000_000;
 /** Messages handed to the channel and unacknowledged this long, with no ack at all meanwhile, are sent again. */
 const STALL_RESEND_MS = 5_000;
 const STALL_CHECK_MS = 1_000;
+/**
+ * The server takes a burst of 1 000 frames from a peer, then 20 a second, and drops what is over unacknowledged
+ * (docs/protocol.md). A dropped frame followed by one that got through would be stored out of order, so the flush
+ * keeps a little under that budget (resends count too).
+ */
+const BUDGET_BURST = 950;
+const BUDGET_PER_SECOND = 19;
 
 /**
  * An outbox entry and where it stands: waiting for the channel, handed to it, or stored by the server but kept
@@ -29,6 +36,8 @@ export class ChatOutbox {
   #flushing = false;
   #flushAgain = false;
   #lastProgressAt = 0;
+  #tokens = BUDGET_BURST;
+  #tokensAt = Date.now();
   #stallTimer: ReturnType<typeof setInterval> | undefined;
   #closed = false;
 
@@ -99,6 +108,14 @@ export class ChatOutbox {
     clearInterval(this.#stallTimer);
   }
 
+  /** How long until the budget allows another frame (0: now). */
+  #waitForBudget(): number {
+    const now = Date.now();
+    this.#tokens = Math.min(BUDGET_BURST, this.#tokens + ((now - this.#tokensAt) * BUDGET_PER_SECOND) / 1000);
+    this.#tokensAt = now;
+    return this.#tokens >= 1 ? 0 : Math.ceil(((1 - this.#tokens) * 1000) / BUDGET_PER_SECOND);
+  }
+
   #resendIfStalled(): void {
     const oldest = this.#entries.find((entry) => entry.state === 'sent');
     const now = Date.now();
@@ -124,11 +141,13 @@ export class ChatOutbox {
           const link = this.#link;
           if (this.#closed || !link?.isOpen) return;
           if (entry.state !== 'queued') continue;
-          if (link.bufferedAmount > SEND_HIGH_WATER) {
-            await link.drained();
+          const wait = this.#waitForBudget();
+          if (link.bufferedAmount > SEND_HIGH_WATER || wait > 0) {
+            await (wait > 0 ? new Promise((resolve) => setTimeout(resolve, wait)) : link.drained());
             this.#flushAgain = true; // things may have changed while waiting: look again from the start
             break;
           }
+          this.#tokens--;
           const frame: ChatUpFrame = { type: 'send', id: entry.id, text: entry.text };
           link.send(JSON.stringify(frame));
           entry.state = 'sent';
