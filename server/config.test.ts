@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { ConfigError, loadConfig } from './config.ts';
@@ -42,6 +44,18 @@ describe('configuration errors', () => {
     expect(loadConfig({ TRUST_PROXY: '2' }).trustedProxies).toBe(2);
     expect(problemsOf({ TRUST_PROXY: 'yes' })).toEqual(['TRUST_PROXY must be a whole number from 0 to 10, not "yes".']);
   });
+
+  test('DATA_DIR defaults under XDG_DATA_HOME, and one that cannot be a directory stops the start with one sentence', async () => {
+    expect(loadConfig({ XDG_DATA_HOME: '/srv/data' }).dataDir).toBe('/srv/data/huddle');
+    expect(loadConfig({ DATA_DIR: '/var/lib/huddle' }).dataDir).toBe('/var/lib/huddle');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'huddle-config-'));
+    writeFileSync(path.join(dir, 'file'), '');
+    const { code, stderr } = await startServer({ DATA_DIR: path.join(dir, 'file', 'huddle') });
+    expect(code).toBe(1);
+    expect(stderr.trim()).toBe(
+      `DATA_DIR "${path.join(dir, 'file', 'huddle')}" cannot be used for the chat history: a file is in the way. Set DATA_DIR to a writable directory.`,
+    );
+  }, 30_000);
 
   test('the server refuses to start with one sentence per problem, no stack trace, exit code 1', async () => {
     const { code, stderr, stdout } = await startServer({

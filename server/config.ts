@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { accessSync, constants, existsSync, mkdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as v from 'valibot';
@@ -77,6 +78,15 @@ const envSchema = v.object({
   TURN_CREDENTIAL_TTL_S: intFrom(3600, 60, 7 * 24 * 3600),
   /** `relay` makes browsers use TURN only (for testing TURN). */
   ICE_TRANSPORT_POLICY: oneOf(['all', 'relay'], 'all'),
+  /** Where the chat history lives (chat.sqlite); `${XDG_DATA_HOME:-~/.local/share}/huddle` when unset. */
+  DATA_DIR: v.optional(v.string()),
+  /** How long a room's chat history is kept after its last person left. */
+  CHAT_RETENTION_HOURS: intFrom(24, 0, 24 * 365),
+  /**
+   * mediasoup's SCTP send buffer toward each peer, in bytes. When it fills, mediasoup drops messages even on
+   * reliable channels; the app repairs that (acks, gap fetch), a bigger buffer makes it rarer.
+   */
+  SCTP_SEND_BUFFER_SIZE: intFrom(4 * 1024 * 1024, 64 * 1024, 256 * 1024 * 1024),
   /** Enables /__test/* endpoints that end-to-end tests use to cut connections. Never in production. */
   HUDDLE_TEST_HOOKS: oneOf(['0', '1'], '0'),
 });
@@ -103,6 +113,10 @@ export type Config = {
   staticDir: string;
   testHooks: boolean;
   ice: IceConfig;
+  /** Created at start by `prepareDataDir`. */
+  dataDir: string;
+  chatRetentionMs: number;
+  sctpSendBufferSize: number;
 };
 
 export type IceConfig = {
@@ -179,6 +193,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.output;
   const listenIsLoopback = e.RTC_LISTEN_IP.startsWith('127.');
   const configHome = env.XDG_CONFIG_HOME ?? path.join(os.homedir(), '.config');
+  const dataHome = env.XDG_DATA_HOME ?? path.join(os.homedir(), '.local', 'share');
   return {
     port: e.PORT,
     host: e.HOST,
@@ -214,5 +229,44 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
       turnCredentialTtlS: e.TURN_CREDENTIAL_TTL_S,
       transportPolicy: e.ICE_TRANSPORT_POLICY,
     },
+    dataDir: path.resolve(e.DATA_DIR ?? path.join(dataHome, 'huddle')),
+    chatRetentionMs: e.CHAT_RETENTION_HOURS * 3600 * 1000,
+    sctpSendBufferSize: e.SCTP_SEND_BUFFER_SIZE,
   };
+}
+
+/**
+ * Creates DATA_DIR if it is missing and checks the server can write there; a ConfigError with one sentence if not.
+ * Kept apart from `loadConfig`, which touches no files.
+ */
+export function prepareDataDir(dir: string): void {
+  try {
+    makeDirectories(dir);
+    if (!statSync(dir).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
+    accessSync(dir, constants.W_OK | constants.X_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    const hints: Record<string, string> = {
+      EACCES: 'this user may not write there',
+      EPERM: 'this user may not write there',
+      EROFS: 'it is on a read-only file system',
+      ENOTDIR: 'a file is in the way',
+      EEXIST: 'a file is in the way',
+    };
+    const hint = hints[code] ?? `the system says ${code}`;
+    throw new ConfigError([`DATA_DIR "${dir}" cannot be used for the chat history: ${hint}. Set DATA_DIR to a writable directory.`]);
+  }
+}
+
+/**
+ * `mkdir -p`, one level at a time from the deepest existing parent: Node's recursive mkdirSync spins forever on
+ * some pseudo file systems (e.g. under /proc) instead of failing.
+ */
+function makeDirectories(dir: string): void {
+  const missing: string[] = [];
+  for (let current = path.resolve(dir); !existsSync(current); current = path.dirname(current)) {
+    missing.unshift(current);
+    if (path.dirname(current) === current) break;
+  }
+  for (const level of missing) mkdirSync(level);
 }

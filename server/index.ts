@@ -1,7 +1,10 @@
 import { Hono } from 'hono';
 import { InviteSigner } from './access/invites.ts';
 import { PasswordGuard } from './access/passwordGuard.ts';
-import { ConfigError, loadConfig, type Config } from './config.ts';
+import { chatRoomEvents } from './chat/roomEvents.ts';
+import { ChatService } from './chat/service.ts';
+import { ChatStore } from './chat/store.ts';
+import { ConfigError, loadConfig, prepareDataDir, type Config } from './config.ts';
 import { mountClient, mountHealth } from './http/app.ts';
 import { mountGoodbye } from './http/goodbye.ts';
 import { listen } from './http/listen.ts';
@@ -21,6 +24,7 @@ const log = createLogger('server');
 let config: Config;
 try {
   config = loadConfig();
+  prepareDataDir(config.dataDir);
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   // For the operator: what to fix, one sentence each, without a stack trace.
@@ -28,18 +32,23 @@ try {
   process.exit(1);
 }
 
+// Chat history outlives rooms, workers and restarts; the service is a participant in every room's chat.
+const chatStore = ChatStore.open(config.dataDir);
+const chat = new ChatService(chatStore);
+chat.startRetention(config.chatRetentionMs);
+
 // A worker that dies is replaced and only its rooms are rebuilt (their people rejoin by themselves).
 const pool = await WorkerPool.create(config);
-const rooms = new RoomRegistry(pool);
+const rooms = new RoomRegistry(pool, { events: chatRoomEvents(chat), sctpSendBufferSize: config.sctpSendBufferSize });
 
 const app = new Hono();
 mountSecurityHeaders(app);
 mountHealth(app, rooms);
-mountMetrics(app, rooms, pool);
+mountMetrics(app, rooms, pool, chat.stats);
 const joinLimiter = new KeyedRateLimiter(config.joinRatePerMinute, config.joinRatePerMinute / 60);
 const invites = new InviteSigner(config.inviteSecret, config.inviteTtlS);
 const passwords = new PasswordGuard();
-const connections = mountSignaling(app, { config, rooms, joinLimiter, invites, passwords });
+const connections = mountSignaling(app, { config, rooms, joinLimiter, invites, passwords, chat });
 if (config.testHooks) mountTestHooks(app, connections, rooms);
 mountGoodbye(app, rooms);
 let lanUrl: string | undefined;
@@ -54,6 +63,7 @@ function shutdown(signal: string): void {
   for (const server of listening.servers) server.close();
   void rooms.closeAll().finally(() => {
     pool.close();
+    chatStore.close();
     process.exit(0);
   });
 }

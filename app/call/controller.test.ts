@@ -1,11 +1,20 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { PROTOCOL_VERSION } from '../../shared/protocol/index.ts';
+import { chatItems, chatSend } from '../models/chat.ts';
 import { joinError, phase } from '../models/session.ts';
 
 /* The media session is not under test here: a stand-in that builds instantly. */
 vi.mock('../net/sfu.ts', () => ({
   SfuSession: {
-    start: async () => ({ closed: false, close() {}, refreshIce: async () => {}, produce: async () => ({}) }),
+    start: async () => ({
+      closed: false,
+      close() {},
+      refreshIce: async () => {},
+      produce: async () => ({}),
+      // No SCTP here: the chat channel never opens, so chat stays queued unless acknowledged.
+      consumeData: () => new Promise(() => {}),
+      produceData: () => new Promise(() => {}),
+    }),
   },
 }));
 
@@ -61,6 +70,7 @@ const joined = (peerId: string) => ({
   iceTransportPolicy: 'all',
   peers: [],
   locked: false,
+  chat: { dataProducerId: 'chat-feed', lastSeq: 0 },
 });
 
 beforeEach(() => {
@@ -125,5 +135,29 @@ describe('CallController', () => {
     await vi.advanceTimersByTimeAsync(0);
     expect(phase.value).toBe('lobby');
     expect(joinError.value).toBe('Too many joins from your network just now.');
+  });
+
+  test('chat: a message written before the server answers shows as queued; its chatAck makes it delivered', async () => {
+    vi.spyOn(crypto, 'randomUUID').mockReturnValue('0000aaaa-0000-4000-8000-000000000001');
+    const call = new CallController('room', 'Ann', {});
+    await call.start({ mic: null, cam: null, micOn: false, camOn: false });
+    expect(chatSend.value?.('written while connecting')).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(50);
+    expect(chatItems.value.map((item) => [item.text, item.state])).toEqual([['written while connecting', 'queued']]);
+
+    const socket = FakeSocket.instances[0]!;
+    socket.reply(socket.joins()[0]!.id, joined('ann-1'));
+    await vi.advanceTimersByTimeAsync(0);
+    queueMicrotask(() =>
+      socket.onmessage?.({
+        data: JSON.stringify({ method: 'chatAck', data: { id: '0000aaaa-0000-4000-8000-000000000001', seq: 1 } }),
+      }),
+    );
+    await vi.advanceTimersByTimeAsync(50);
+    expect(chatItems.value.map((item) => [item.text, item.state])).toEqual([['written while connecting', 'delivered']]);
+    const leaving = call.leave();
+    await vi.advanceTimersByTimeAsync(2_000);
+    await leaving;
+    expect(chatItems.value).toEqual([]);
   });
 });

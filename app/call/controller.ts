@@ -2,13 +2,17 @@ import { roomPath } from '../../shared/links.ts';
 import { ProtocolError, type Notification, type ResponseData } from '../../shared/protocol/index.ts';
 import { createLogger } from '../log.ts';
 import type { InitialMedia } from '../media/constraints.ts';
+import { chatItems, chatOpen, chatSend, chatUnread, resetChat } from '../models/chat.ts';
 import { camOn, controls, micOn } from '../models/localMedia.ts';
 import { clearParticipants, participants, removeParticipant, upsertParticipant } from '../models/participants.ts';
 import { connection, joinError, notice, phase, roomLocked, roomName, type RoomAccess } from '../models/session.ts';
 import { backoffDelay } from '../net/backoff.ts';
+import { ChatChannel } from '../net/chatChannel.ts';
 import { SfuSession } from '../net/sfu.ts';
 import { SignalingClient, type SignalingState } from '../net/signaling.ts';
+import { chatStore } from '../storage/chatStore.ts';
 import { forgetCall, loadSavedCall, saveCall } from '../storage/savedCall.ts';
+import { ChatController } from './chat.ts';
 import { LocalMedia, SELF_ID } from './localMedia.ts';
 import { RemoteMedia } from './remoteMedia.ts';
 import { createSerialQueue } from './serialQueue.ts';
@@ -46,7 +50,9 @@ export class CallController {
   readonly #local: LocalMedia;
   readonly #remote = new RemoteMedia();
   readonly #enqueue = createSerialQueue();
+  readonly #chat: ChatController;
   #sfu: SfuSession | undefined;
+  #chatChannel: ChatChannel | undefined;
   #identity: { peerId: string; token: string } | undefined;
   /** What the person chose to join with, when a reload's resume goes ahead of asking for it. */
   #mediaAfterResume: { initial: InitialMedia | null } | undefined;
@@ -68,10 +74,22 @@ export class CallController {
         void this.#enqueue(() => this.#join());
       },
       state: (state) => this.#onSignalingState(state),
-      notification: (notification) => void this.#enqueue(async () => this.#onNotification(notification)),
+      notification: (notification) => {
+        // Acks need nothing from the media session: no waiting behind a join in the queue.
+        if (notification.method === 'chatAck') return this.#chat.acknowledged(notification.data.id, notification.data.seq);
+        void this.#enqueue(async () => this.#onNotification(notification));
+      },
       fatal: (error) => this.#fail(error.message),
     });
     this.#local = new LocalMedia(this.#signaling, this.#enqueue);
+    this.#chat = new ChatController({
+      room,
+      name,
+      store: chatStore(),
+      fetchHistory: (afterSeq, limit) => this.#signaling.request('chatHistory', { afterSeq, limit }),
+      show: (items) => void (chatItems.value = items),
+      received: (count) => void (chatOpen.value || (chatUnread.value += count)),
+    });
     // This tab was in this call before a reload: come back as the same peer.
     const saved = loadSavedCall();
     if (saved?.room === room && saved.name === name) this.#identity = { peerId: saved.peerId, token: saved.token };
@@ -91,6 +109,8 @@ export class CallController {
       leave: () => this.leave(),
       inviteLink: () => this.#inviteLink(),
     };
+    // The stored chat shows (and takes new messages) before the server answers, or when it never does.
+    chatSend.value = (text) => this.#chat.write(text);
     window.addEventListener('online', this.#onOnline);
     window.addEventListener('pagehide', this.#onPageHide);
     this.#releaseWakeLock = holdWakeLock();
@@ -148,6 +168,8 @@ export class CallController {
     this.#save();
     roomLocked.value = reply.locked;
     this.#syncPeers(reply.peers);
+    // History first (it needs only signaling); the outbox goes on the session's chat channel once it is open.
+    this.#chat.joined(reply.peerId, reply.chat);
     if (reply.resumed && this.#sfu && !this.#sfu.closed) {
       this.#remote.reconcile(reply.peers);
       await Promise.all([this.#sfu.refreshIce(reply.iceServers), this.#local.resync()]);
@@ -168,6 +190,8 @@ export class CallController {
 
   /** A new server-side peer: build transports, publish local tracks, receive everyone. */
   async #startSession(reply: ResponseData<'join'>): Promise<void> {
+    this.#chatChannel?.close();
+    this.#chatChannel = undefined;
     this.#sfu?.close();
     this.#remote.reset();
     this.#sfu = undefined;
@@ -183,9 +207,25 @@ export class CallController {
     }
     if (this.#signaling.closed) return sfu.close(); // left while it was being built
     this.#sfu = sfu;
+    this.#openChat(sfu, reply.chat.dataProducerId);
     this.#remote.attach(sfu);
     await this.#local.publishAll(sfu);
     this.#remote.reconcile(reply.peers);
+  }
+
+  /** The chat's data channel for this media session; without it chat waits (queued) for the next session. */
+  #openChat(sfu: SfuSession, feedId: string): void {
+    ChatChannel.open(sfu, feedId, {
+      opened: (link) => this.#chat.linkOpened(link),
+      feedOpened: () => this.#chat.feedOpened(),
+      closed: (link) => this.#chat.linkClosed(link),
+      message: (data) => this.#chat.receive(data),
+    })
+      .then((channel) => {
+        if (this.#sfu === sfu && !sfu.closed) this.#chatChannel = channel;
+        else channel.close(); // the session was replaced while the channel was being made
+      })
+      .catch((error: unknown) => log.warn('no chat channel in this media session', String(error)));
   }
 
   #syncPeers(peers: ResponseData<'join'>['peers']): void {
@@ -276,6 +316,10 @@ export class CallController {
 
   #teardown(): void {
     this.#signaling.close();
+    this.#chatChannel?.close();
+    this.#chatChannel = undefined;
+    this.#chat.close();
+    resetChat();
     this.#sfu?.close();
     this.#sfu = undefined;
     this.#remote.reset();

@@ -1,10 +1,20 @@
 import type { Device } from 'mediasoup-client';
-import type { Consumer, Producer, ProducerOptions, RtpCapabilities, Transport } from 'mediasoup-client/types';
-import type { MediaSource, ResponseData, TransportDirection } from '../../shared/protocol/index.ts';
+import type {
+  Consumer,
+  DataConsumer,
+  DataProducer,
+  Producer,
+  ProducerOptions,
+  RtpCapabilities,
+  SctpStreamParameters,
+  Transport,
+} from 'mediasoup-client/types';
+import type { DATA_LABELS, MediaSource, RequestData, ResponseData, TransportDirection } from '../../shared/protocol/index.ts';
 import { createDevice } from './device.ts';
 import type { SignalingClient } from './signaling.ts';
 
 type JoinReply = ResponseData<'join'>;
+type DataLabel = (typeof DATA_LABELS)[number];
 export type TransportState = RTCPeerConnectionState;
 
 /** How long a transport may sit in `disconnected` before we restart ICE rather than wait for it to heal. */
@@ -91,6 +101,22 @@ export class SfuSession {
     }
   }
 
+  /** Opens this peer's reliable, ordered data channel `label` (a DataProducer on the send transport). */
+  produceData(label: DataLabel): Promise<DataProducer> {
+    return this.#transport('send').produceData({ label, ordered: true });
+  }
+
+  /** Receives a DataProducer (the room's chat feed) on the receive transport. */
+  async consumeData(dataProducerId: string): Promise<DataConsumer> {
+    const reply = await this.#signaling.request('consumeData', { dataProducerId });
+    return this.#transport('recv').consumeData({
+      id: reply.dataConsumerId,
+      dataProducerId: reply.dataProducerId,
+      sctpStreamParameters: reply.sctpStreamParameters as SctpStreamParameters,
+      label: reply.label,
+    });
+  }
+
   /** Stops receiving a stream we no longer want: closes the consumer here and on the server. */
   dropConsumer(consumer: Consumer): void {
     consumer.close();
@@ -165,6 +191,15 @@ export class SfuSession {
             paused: appData.paused === true,
           })
           .then(({ producerId }) => callback({ id: producerId }), errback);
+      });
+      transport.on('producedata', ({ sctpStreamParameters, label }, callback, errback) => {
+        this.#signaling
+          .request('produceData', {
+            transportId: transport.id,
+            label: label as DataLabel,
+            sctpStreamParameters: sctpStreamParameters as RequestData<'produceData'>['sctpStreamParameters'],
+          })
+          .then(({ dataProducerId }) => callback({ id: dataProducerId }), errback);
       });
     }
     this.#watch(direction, transport);

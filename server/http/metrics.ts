@@ -1,5 +1,6 @@
 import type { Hono } from 'hono';
-import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import type { ChatStats } from '../chat/service.ts';
 import type { RoomRegistry } from '../sfu/rooms.ts';
 import type { WorkerPool } from '../sfu/workerPool.ts';
 
@@ -7,7 +8,7 @@ import type { WorkerPool } from '../sfu/workerPool.ts';
  * Prometheus metrics at /metrics: what the SFU carries now (rooms, peers, transports, producers, consumers) and
  * what each mediasoup worker costs (CPU seconds, peak memory). Values are read when scraped, never kept twice.
  */
-export function mountMetrics(app: Hono, rooms: RoomRegistry, pool: WorkerPool): void {
+export function mountMetrics(app: Hono, rooms: RoomRegistry, pool: WorkerPool, chat: ChatStats): void {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'huddle_process_' });
 
@@ -86,5 +87,60 @@ export function mountMetrics(app: Hono, rooms: RoomRegistry, pool: WorkerPool): 
     },
   });
 
+  mountChatMetrics(registry, rooms, chat);
+
   app.get('/metrics', async (c) => c.body(await registry.metrics(), 200, { 'Content-Type': registry.contentType }));
+}
+
+/** A counter whose total is kept elsewhere (a stats object) and read when scraped. */
+function totalCounter(registry: Registry, name: string, help: string, read: () => number): void {
+  new Counter({
+    name,
+    help,
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(read());
+    },
+  });
+}
+
+/** Chat messages and data-channel traffic since the start. */
+function mountChatMetrics(registry: Registry, rooms: RoomRegistry, chat: ChatStats): void {
+  totalCounter(registry, 'huddle_chat_messages_stored_total', 'Chat messages stored (each once)', () => chat.stored);
+  totalCounter(
+    registry,
+    'huddle_chat_messages_duplicate_total',
+    'Chat messages resent after they were stored: acknowledged again, not stored or fanned out again',
+    () => chat.duplicates,
+  );
+  new Counter({
+    name: 'huddle_chat_messages_rejected_total',
+    help: 'Chat frames dropped unstored, by reason (binary, oversize, invalid, rate_limited)',
+    labelNames: ['reason'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [reason, count] of Object.entries(chat.rejected)) this.inc({ reason }, count);
+    },
+  });
+  totalCounter(
+    registry,
+    'huddle_chat_messages_delivered_total',
+    'Chat messages sent out on room feeds, once per receiving peer',
+    () => chat.delivered,
+  );
+  totalCounter(registry, 'huddle_data_channel_received_bytes_total', 'Data-channel bytes received from peers', () => rooms.dataStats.bytesIn);
+  totalCounter(
+    registry,
+    'huddle_data_channel_sent_bytes_total',
+    'Data-channel bytes sent to peers (once per receiving peer)',
+    () => rooms.dataStats.bytesOut,
+  );
+  totalCounter(
+    registry,
+    'huddle_sctp_send_buffer_full_total',
+    "Times mediasoup's SCTP send buffer toward a peer was full (messages may have been dropped; the app repairs that)",
+    () => rooms.dataStats.sendBufferFull,
+  );
 }

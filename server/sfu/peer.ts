@@ -2,6 +2,7 @@ import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { types } from 'mediasoup';
 import type { Notification, PeerInfo, Publication, TransportDirection } from '../../shared/protocol/index.ts';
 import type { MediaSource, RequestData } from '../../shared/protocol/index.ts';
+import type { DataConsumerAppData, DataProducerAppData } from './dataChannels.ts';
 
 /** How the room reaches a peer's signaling connection; replaced when the peer resumes on a new socket. */
 export type PeerChannel = {
@@ -32,6 +33,8 @@ export class Peer {
   readonly transports = new Map<TransportDirection, types.WebRtcTransport<TransportAppData>>();
   readonly producers = new Map<string, types.Producer<ProducerAppData>>();
   readonly consumers = new Map<string, types.Consumer<ConsumerAppData>>();
+  readonly dataProducers = new Map<string, types.DataProducer<DataProducerAppData>>();
+  readonly dataConsumers = new Map<string, types.DataConsumer<DataConsumerAppData>>();
   #channel: PeerChannel | undefined;
   #work: Promise<unknown> = Promise.resolve();
   #graceTimer: NodeJS.Timeout | undefined;
@@ -139,7 +142,10 @@ export class Peer {
     return { id: this.id, name: this.name, connected: this.connected, publications: this.publications() };
   }
 
-  /** Closes all of this peer's media objects. Idempotent. Closing a transport closes its producers and consumers. */
+  /**
+   * Closes all of this peer's media objects. Idempotent. Closing a transport closes its producers and consumers,
+   * data ones included.
+   */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
@@ -149,5 +155,7 @@ export class Peer {
     this.transports.clear();
     this.producers.clear();
     this.consumers.clear();
+    this.dataProducers.clear();
+    this.dataConsumers.clear();
   }
 }

@@ -11,6 +11,7 @@ import {
 import type { PasswordHash } from '../access/password.ts';
 import { createLogger } from '../log.ts';
 import { mediaCodecs } from './codecs.ts';
+import { RoomDataChannels, type DataChannelStats, type DataMessage } from './dataChannels.ts';
 import type { ConsumerAppData, Peer, ProducerAppData, TransportAppData } from './peer.ts';
 import type { WorkerSlot } from './workerPool.ts';
 
@@ -18,6 +19,24 @@ const log = createLogger('room');
 
 /** Enough for a 1080p screen share plus simulcast camera from one peer. */
 const MAX_INCOMING_BITRATE = 5_000_000;
+
+/** What the rest of the server hears from rooms (the chat service: history retention and incoming messages). */
+export type RoomEvents = {
+  opened(room: Room): void;
+  closed(room: Room): void;
+  /** A peer's data-channel frame; called in arrival order, one at a time. */
+  dataMessage(room: Room, message: DataMessage): void;
+  /** The chat feed toward someone overflowed and drained again (see DataChannelEvents). */
+  feedDrained(room: Room): void;
+};
+
+/** What every room of a registry shares. */
+export type RoomSettings = {
+  events: RoomEvents;
+  dataStats: DataChannelStats;
+  /** mediasoup's SCTP send buffer per transport (SCTP_SEND_BUFFER_SIZE). */
+  sctpSendBufferSize: number;
+};
 
 /** A router and the peers in it. All media operations check that the object belongs to the asking peer. */
 export class Room {
@@ -29,25 +48,61 @@ export class Room {
   readonly instanceId: string;
   readonly slot: WorkerSlot;
   readonly router: types.Router;
+  /** Data channels: the room's chat feed and the server's listeners on each peer's DataProducers. */
+  readonly data: RoomDataChannels;
   readonly peers = new Map<string, Peer>();
   /** Set by the first person in, if they chose one; only its hash is kept (see access/admission.ts). */
   password: Promise<PasswordHash> | undefined;
   /** Joins being admitted right now: a refused join closes an empty room only when no other join is on its way in. */
   admitting = 0;
   #closed = false;
+  readonly #settings: RoomSettings;
   #onClose: () => void;
 
-  private constructor(id: string, instanceId: string, slot: WorkerSlot, router: types.Router, onClose: () => void) {
+  private constructor(
+    id: string,
+    instanceId: string,
+    slot: WorkerSlot,
+    router: types.Router,
+    data: RoomDataChannels,
+    settings: RoomSettings,
+    onClose: () => void,
+  ) {
     this.id = id;
     this.instanceId = instanceId;
     this.slot = slot;
     this.router = router;
+    this.data = data;
+    this.#settings = settings;
     this.#onClose = onClose;
   }
 
-  static async create(id: string, slot: WorkerSlot, onClose: () => void, instanceId = newInstanceId()): Promise<Room> {
+  static async create(
+    id: string,
+    slot: WorkerSlot,
+    settings: RoomSettings,
+    onClose: () => void,
+    instanceId = newInstanceId(),
+  ): Promise<Room> {
     const router = await slot.worker.createRouter({ mediaCodecs, appData: { roomId: id } });
-    return new Room(id, instanceId, slot, router, onClose);
+    let room: Room | undefined;
+    try {
+      // Messages only flow once a peer produced data, which needs the room: `room` is set by then.
+      const data = await RoomDataChannels.create(router, id, settings.dataStats, {
+        message(message) {
+          if (room && !room.closed) settings.events.dataMessage(room, message);
+        },
+        feedDrained() {
+          if (room && !room.closed) settings.events.feedDrained(room);
+        },
+      });
+      room = new Room(id, instanceId, slot, router, data, settings, onClose);
+    } catch (error) {
+      router.close();
+      throw error;
+    }
+    settings.events.opened(room);
+    return room;
   }
 
   get closed(): boolean {
@@ -83,8 +138,11 @@ export class Room {
       enableUdp: true,
       enableTcp: true,
       preferUdp: true,
-      // Data channels (chat, files) ride the same transports later; enabling SCTP now keeps that a small change.
+      // Data channels (chat) ride the same transports. A full send buffer toward a slow receiver drops messages
+      // (../shared/notes/datachannels.md): a bigger one absorbs bursts, the app's acks and gap repair do the rest.
       enableSctp: true,
+      sctpSendBufferSize: this.#settings.sctpSendBufferSize,
+      sctpPerStreamSendQueueLimit: this.#settings.sctpSendBufferSize,
       initialAvailableOutgoingBitrate: 1_000_000,
       appData: { direction },
     });
@@ -192,8 +250,10 @@ export class Room {
     this.#closed = true;
     for (const peer of this.peers.values()) peer.close();
     this.peers.clear();
+    this.data.close();
     this.router.close();
     this.#onClose();
+    this.#settings.events.closed(this);
     log.info('room closed', { room: this.id });
   }
 }

@@ -1,9 +1,12 @@
 import type { Meeting } from '../access/invites.ts';
 import { createLogger } from '../log.ts';
-import { Room } from './room.ts';
+import { DataChannelStats } from './dataChannels.ts';
+import { Room, type RoomEvents, type RoomSettings } from './room.ts';
 import type { WorkerPool, WorkerSlot } from './workerPool.ts';
 
 const log = createLogger('rooms');
+
+const NO_EVENTS: RoomEvents = { opened() {}, closed() {}, dataMessage() {}, feedDrained() {} };
 
 /**
  * How long a room lost with its worker lends its meeting (instance id, password) to a room made under its name, for
@@ -18,10 +21,22 @@ export class RoomRegistry {
   readonly #rooms = new Map<string, Promise<Room>>();
   /** Rooms closed because their worker died, by name: the room made next under that name inherits their access. */
   readonly #lost = new Map<string, Room>();
+  readonly #settings: RoomSettings;
 
-  constructor(pool: WorkerPool) {
+  /** `events`: what the chat service hears (rooms opening and closing, data-channel frames). */
+  constructor(pool: WorkerPool, options: { events?: RoomEvents; sctpSendBufferSize: number }) {
     this.#pool = pool;
+    this.#settings = {
+      events: options.events ?? NO_EVENTS,
+      dataStats: new DataChannelStats(),
+      sctpSendBufferSize: options.sctpSendBufferSize,
+    };
     pool.onWorkerDied((slot) => void this.#evacuate(slot));
+  }
+
+  /** Data-channel totals across every room (for /metrics). */
+  get dataStats(): DataChannelStats {
+    return this.#settings.dataStats;
   }
 
   get size(): number {
@@ -79,7 +94,7 @@ export class RoomRegistry {
         this.#pool.release(slot);
         onClose();
       };
-      room = await Room.create(id, slot, release, ...(lost ? [lost.instanceId] : []));
+      room = await Room.create(id, slot, this.#settings, release, ...(lost ? [lost.instanceId] : []));
     } catch (error) {
       this.#pool.release(slot);
       throw error;

@@ -2,6 +2,7 @@ import type { Method, RequestData, ResponseData } from '../../shared/protocol/in
 import { ProtocolError } from '../../shared/protocol/index.ts';
 import type { InviteSigner } from '../access/invites.ts';
 import type { PasswordGuard } from '../access/passwordGuard.ts';
+import type { ChatService } from '../chat/service.ts';
 import type { Config } from '../config.ts';
 import type { Peer, PeerChannel } from '../sfu/peer.ts';
 import type { Room } from '../sfu/room.ts';
@@ -26,6 +27,8 @@ export type Services = {
   invites: InviteSigner;
   /** Hashes and checks room passwords; limits failed guesses. */
   passwords: PasswordGuard;
+  /** Chat history and the server's part in each message. */
+  chat: ChatService;
 };
 
 export type HandlerContext = { session: Session; services: Services };

@@ -1,14 +1,24 @@
 import { InviteSigner } from '../access/invites.ts';
 import { PasswordGuard } from '../access/passwordGuard.ts';
+import { chatRoomEvents } from '../chat/roomEvents.ts';
+import { ChatService } from '../chat/service.ts';
+import { ChatStore } from '../chat/store.ts';
 import { loadConfig, type Config } from '../config.ts';
 import { Connection, type SocketLike } from '../signaling/connection.ts';
 import { KeyedRateLimiter } from '../signaling/rateLimit.ts';
 import type { Services } from '../signaling/context.ts';
+import { PROTOCOL_VERSION } from '../../shared/protocol/index.ts';
 import { RoomRegistry } from '../sfu/rooms.ts';
 import { WorkerPool } from '../sfu/workerPool.ts';
 
-/** A real worker pool and room registry on loopback, for tests of the server logic without a network. */
-export async function createTestServices(overrides: Partial<Config> = {}): Promise<Services & { pool: WorkerPool }> {
+/**
+ * A real worker pool and room registry on loopback, for tests of the server logic without a network. The chat
+ * history is in memory unless `store` is given (e.g. a file, to test a restart).
+ */
+export async function createTestServices(
+  overrides: Partial<Config> = {},
+  store: ChatStore = new ChatStore(':memory:'),
+): Promise<Services & { pool: WorkerPool; store: ChatStore }> {
   const config = {
     ...loadConfig({ RTC_LISTEN_IP: '127.0.0.1', RTC_PORT: '0', MEDIASOUP_WORKERS: '1' }),
     ...overrides,
@@ -16,7 +26,9 @@ export async function createTestServices(overrides: Partial<Config> = {}): Promi
   const pool = await WorkerPool.create(config);
   const joinLimiter = new KeyedRateLimiter(config.joinRatePerMinute, config.joinRatePerMinute / 60);
   const invites = new InviteSigner(config.inviteSecret, config.inviteTtlS);
-  return { config, rooms: new RoomRegistry(pool), pool, joinLimiter, invites, passwords: new PasswordGuard() };
+  const chat = new ChatService(store);
+  const rooms = new RoomRegistry(pool, { events: chatRoomEvents(chat), sctpSendBufferSize: config.sctpSendBufferSize });
+  return { config, rooms, pool, joinLimiter, invites, passwords: new PasswordGuard(), chat, store };
 }
 
 type Sent = { id?: number | null; ok?: boolean; data?: unknown; error?: { code: string }; method?: string };
@@ -71,9 +83,16 @@ export class FakeClient {
 
   /** Handshake and join in one go; returns the join reply's data. */
   async join(room: string, name: string, extra: Record<string, unknown> = {}) {
-    await this.request('hello', { protocolVersion: 1 });
+    await this.request('hello', { protocolVersion: PROTOCOL_VERSION });
     const reply = await this.request('join', { room, name, ...extra });
     if (!reply.ok) throw new Error(`join failed: ${JSON.stringify(reply.error)}`);
-    return reply.data as { peerId: string; resumeToken: string; resumed: boolean; routerRtpCapabilities: unknown; peers: { id: string }[] };
+    return reply.data as {
+      peerId: string;
+      resumeToken: string;
+      resumed: boolean;
+      routerRtpCapabilities: unknown;
+      peers: { id: string }[];
+      chat: { dataProducerId: string; lastSeq: number };
+    };
   }
 }

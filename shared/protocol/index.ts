@@ -1,3 +1,4 @@
+export * from './chat.ts';
 export * from './envelope.ts';
 export * from './errors.ts';
 export * from './methods.ts';

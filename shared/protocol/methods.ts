@@ -1,4 +1,5 @@
 import type * as v from 'valibot';
+import * as chat from './chat.ts';
 import * as media from './media.ts';
 import * as session from './session.ts';
 
@@ -21,6 +22,9 @@ export const methods = {
   consume: media.consume,
   resumeConsumer: media.resumeConsumer,
   closeConsumer: media.closeConsumer,
+  produceData: chat.produceData,
+  consumeData: chat.consumeData,
+  chatHistory: chat.chatHistory,
 } as const;
 
 export type Method = keyof typeof methods;

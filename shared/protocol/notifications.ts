@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { chatAckSchema } from './chat.ts';
 import { idSchema } from './primitives.ts';
 import { peerInfoSchema, publicationSchema } from './session.ts';
 
@@ -12,6 +13,8 @@ export const notifications = {
   producerClosed: v.object({ peerId: idSchema, producerId: idSchema }),
   producerPausedChanged: v.object({ peerId: idSchema, producerId: idSchema, paused: v.boolean() }),
   consumerClosed: v.object({ consumerId: idSchema }),
+  /** Your chat message is stored (see chat.ts). */
+  chatAck: chatAckSchema,
 } as const;
 
 export type NotificationMethod = keyof typeof notifications;

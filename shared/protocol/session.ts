@@ -71,6 +71,8 @@ export const join = {
     peers: v.array(peerInfoSchema),
     /** The room has a password: share invite links (`createInvite`) rather than the bare room link. */
     locked: v.boolean(),
+    /** The room's chat feed to `consumeData`, and the newest message's `seq` (0: none yet). */
+    chat: v.object({ dataProducerId: idSchema, lastSeq: v.pipe(v.number(), v.integer(), v.minValue(0)) }),
   }),
 };
 

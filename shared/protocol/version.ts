@@ -1,2 +1,2 @@
 /** Bumped on any incompatible change to a message; the `hello` handshake refuses a mismatch. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;

@@ -84,6 +84,7 @@ describe('docker/Dockerfile', () => {
       RTC_LISTEN_IP: '127.0.0.1',
       MEDIASOUP_WORKERS: '1',
       TLS_DIR: await mkdtemp(path.join(os.tmpdir(), 'huddle-docker-tls-')),
+      DATA_DIR: await mkdtemp(path.join(os.tmpdir(), 'huddle-docker-data-')),
       ...(existsSync(cachedWorkerBinPath()) ? { MEDIASOUP_WORKER_BIN: cachedWorkerBinPath() } : {}),
     };
     const server = spawn(process.execPath, cmd.slice(1), { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -108,6 +109,21 @@ describe('docker/Dockerfile', () => {
 });
 
 describe('docker/compose.yml', () => {
+  test('the chat history and TLS directory live in the image’s volume, which compose keeps in a named volume', () => {
+    const volume = JSON.parse(instruction('VOLUME')) as string[];
+    const { DATA_DIR, TLS_DIR } = runtimeEnv();
+    const inside = (dir: string | undefined) => volume.some((root) => dir === root || dir?.startsWith(`${root}/`));
+    expect(inside(DATA_DIR)).toBe(true);
+    expect(inside(TLS_DIR)).toBe(true);
+    // The server's user owns it (the chat database is written there).
+    expect(runtime).toMatch(new RegExp(`chown -R node:node ${volume[0]}`));
+    const mount = compose.services.app?.volumes?.find((entry) => entry.endsWith(`:${volume[0]}`));
+    const named = mount?.split(':')[0] ?? '';
+    expect(named).toMatch(/^[\w-]+$/); // a named volume, not a host path that may not exist
+    expect(Object.keys((parse(readFileSync(path.join(root, 'docker/compose.yml'), 'utf8')) as { volumes: object }).volumes)).toContain(named);
+  });
+
+
   test('runs the app and coturn on the host network, sharing one TURN secret and the same ports', () => {
     const { app, coturn } = compose.services;
     expect(app?.network_mode).toBe('host');

@@ -9,13 +9,14 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 
 /**
  * A home of the tests' own (one per test file): the server must not read or rewrite the developer's
- * ~/.config/huddle/tls (a phone accepted that certificate), nor pick up anything else from their home.
+ * ~/.config/huddle/tls (a phone accepted that certificate) or chat history, nor pick up anything else from their
+ * home. The data directory is the same for every server a test file starts, so a restarted server keeps its chat.
  */
-let ownHome: { home: string; tls: string } | undefined;
-function testHome(): { home: string; tls: string } {
+let ownHome: { home: string; tls: string; data: string } | undefined;
+function testHome(): { home: string; tls: string; data: string } {
   if (!ownHome) {
     const home = mkdtempSync(path.join(os.tmpdir(), 'huddle-e2e-home-'));
-    ownHome = { home, tls: path.join(home, 'tls') };
+    ownHome = { home, tls: path.join(home, 'tls'), data: path.join(home, 'data') };
     mkdirSync(ownHome.tls);
   }
   return ownHome;
@@ -26,12 +27,13 @@ function testHome(): { home: string; tls: string } {
  * tests' own, and the worker binary this machine built (found with the real home, which the server no longer sees).
  */
 export function cleanServerEnv(env: Record<string, string>, testHooks = true): Record<string, string> {
-  const { home, tls } = testHome();
+  const { home, tls, data } = testHome();
   const workerBin = process.env.MEDIASOUP_WORKER_BIN ?? cachedWorkerBinPath();
   return {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
     HOME: home,
     TLS_DIR: tls,
+    DATA_DIR: data,
     ...(existsSync(workerBin) ? { MEDIASOUP_WORKER_BIN: workerBin } : {}),
     PORT: '0',
     HOST: '127.0.0.1',

@@ -1,4 +1,5 @@
 import { camOn, canShareScreen, controls, micOn, screenOn } from '../../models/localMedia.ts';
+import { ChatButton } from '../chat/ChatButton.tsx';
 import { Toggle } from '../Toggle.tsx';
 import { CameraIcon, LeaveIcon, MicIcon, ScreenIcon } from './icons.tsx';
 
@@ -36,6 +37,7 @@ export function ControlBar() {
       >
         <ScreenIcon />
       </Toggle>
+      <ChatButton />
       <button type="button" class="round leave" aria-label="Leave" title="Leave the call" onClick={() => void actions?.leave()}>
         <LeaveIcon />
       </button>

@@ -1,4 +1,6 @@
+import { chatOpen } from '../../models/chat.ts';
 import { notice } from '../../models/session.ts';
+import { ChatPanel } from '../chat/ChatPanel.tsx';
 import { ControlBar } from './ControlBar.tsx';
 import { RemoteAudio } from './RemoteAudio.tsx';
 import { StatusBar } from './StatusBar.tsx';
@@ -7,7 +9,7 @@ import { TileGrid } from './TileGrid.tsx';
 
 export function RoomView() {
   return (
-    <main class="room">
+    <main class={chatOpen.value ? 'room chat-open' : 'room'}>
       <StatusBar />
       {notice.value && (
         <div class="notice" role="alert">
@@ -18,6 +20,7 @@ export function RoomView() {
         </div>
       )}
       <TileGrid />
+      <ChatPanel />
       <TapToHear />
       <ControlBar />
       <RemoteAudio />

@@ -9,7 +9,7 @@ const CONNECTION_TEXT: Record<ConnectionState, string> = {
   connecting: 'Connecting…',
   connected: 'Connected',
   reconnecting: 'Reconnecting…',
-  unreachable: "Can't reach the server — retrying",
+  unreachable: "Offline: can't reach the server — retrying",
 };
 
 /** The top line: room, who is here, and the connection state, always visible. */

@@ -21,7 +21,7 @@ type MediaHandlers = Pick<
 
 /* Lookups only search the asking peer's own maps: an id belonging to someone else is simply "not found". */
 
-function ownTransport(peer: Peer, transportId: string) {
+export function ownTransport(peer: Peer, transportId: string) {
   for (const transport of peer.transports.values()) if (transport.id === transportId) return transport;
   throw new ProtocolError('not_found', 'No such transport');
 }

@@ -2,6 +2,7 @@ import { PROTOCOL_VERSION, ProtocolError } from '../../../shared/protocol/index.
 import type { types } from 'mediasoup';
 import { admit } from '../../access/admission.ts';
 import type { Meeting } from '../../access/invites.ts';
+import { chatHistoryKey } from '../../chat/roomEvents.ts';
 import { iceServersFor } from '../../ice/iceServers.ts';
 import { createLogger } from '../../log.ts';
 import { Peer } from '../../sfu/peer.ts';
@@ -56,6 +57,7 @@ export const sessionHandlers: SessionHandlers = {
       iceTransportPolicy: services.config.ice.transportPolicy,
       peers: room.otherPeers(peer).map((other) => other.info()),
       locked: room.password !== undefined,
+      chat: { dataProducerId: room.data.chatFeedId, lastSeq: services.chat.lastSeq(chatHistoryKey(room)) },
     };
   },
 

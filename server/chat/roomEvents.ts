@@ -1,0 +1,53 @@
+import { createLogger } from '../log.ts';
+import { PPID_STRING, PPID_STRING_EMPTY } from '../sfu/dataChannels.ts';
+import type { Room, RoomEvents } from '../sfu/room.ts';
+import type { ChatFeed, ChatService } from './service.ts';
+
+const log = createLogger('chat');
+
+/**
+ * Where a room's chat history is kept. An open room keeps it under its name, so people coming back within the
+ * retention find it. A room with a password keeps it under its meeting (the instance id, which a room recreated
+ * after its worker died carries over): the next meeting under that name, whoever opens it and whatever password
+ * they choose, cannot read what was said behind the old one. '/' never occurs in room names.
+ */
+export function chatHistoryKey(room: Room): string {
+  return room.password ? `${room.id}/${room.instanceId}` : room.id;
+}
+
+/** A room's chat feed as the chat service sees it. */
+export function chatFeedOf(room: Room): ChatFeed {
+  return { historyKey: chatHistoryKey(room), send: (text) => room.data.sendChat(text) };
+}
+
+/** Connects rooms to the chat service: their `chat` frames, and when they open and empty (history retention). */
+export function chatRoomEvents(chat: ChatService): RoomEvents {
+  return {
+    // No password is set yet when a room opens: only an open room's history can be in use again.
+    opened: (room) => keepingCallsUp(room, () => chat.roomOpened(room.id)),
+    closed: (room) =>
+      keepingCallsUp(room, () => {
+        chat.roomClosed(room.id);
+        if (room.password) chat.roomClosed(chatHistoryKey(room));
+      }),
+    feedDrained: (room) => keepingCallsUp(room, () => chat.resendNewest(chatFeedOf(room))),
+    dataMessage(room, { peer, label, payload, ppid }) {
+      if (label !== 'chat') return;
+      try {
+        chat.receive(chatFeedOf(room), peer, payload, ppid === PPID_STRING || ppid === PPID_STRING_EMPTY);
+      } catch (error) {
+        // The store failed (a full disk): the message is not acknowledged, so its sender keeps it and sends it again.
+        log.error('chat message not stored', { room: room.id, peer: peer.id, error });
+      }
+    },
+  };
+}
+
+/** A failing store (a full or broken disk) costs history retention, never a room or a call. */
+function keepingCallsUp(room: Room, task: () => void): void {
+  try {
+    task();
+  } catch (error) {
+    log.error('chat history bookkeeping failed', { room: room.id, error });
+  }
+}

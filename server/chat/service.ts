@@ -1,0 +1,160 @@
+import * as v from 'valibot';
+import {
+  CHAT_TEXT_MAX_LENGTH,
+  chatUpFrameSchema,
+  type ChatDownFrame,
+  type ChatMessage,
+  type Notification,
+} from '../../shared/protocol/index.ts';
+import { createLogger } from '../log.ts';
+import { TokenBucket } from '../signaling/rateLimit.ts';
+import type { ChatStore } from './store.ts';
+
+const log = createLogger('chat');
+
+/**
+ * The longest text is 2 000 UTF-16 code units: at most 3 UTF-8 bytes each, or 6 when the client's JSON escapes them
+ * (\uXXXX); plus the frame around it. Anything bigger is dropped before it is parsed.
+ */
+export const MAX_CHAT_FRAME_BYTES = CHAT_TEXT_MAX_LENGTH * 6 + 512;
+
+/**
+ * Per peer: a burst as big as an outbox a reconnecting app flushes at once (1 000 queued messages), then a steady
+ * rate no person types at. Frames over it are dropped unacknowledged: the app sends them again later.
+ */
+export const CHAT_BURST = 1000;
+export const CHAT_RATE_PER_SECOND = 20;
+
+export type RejectReason = 'binary' | 'oversize' | 'invalid' | 'rate_limited';
+
+/** Counted for /metrics: totals since the start. */
+export class ChatStats {
+  /** Messages stored (and fanned out). */
+  stored = 0;
+  /** Resends of messages already stored: acknowledged again, not stored or fanned out twice. */
+  duplicates = 0;
+  readonly rejected: Record<RejectReason, number> = { binary: 0, oversize: 0, invalid: 0, rate_limited: 0 };
+  /** Messages delivered on room feeds, once per receiving peer. */
+  delivered = 0;
+}
+
+/** Who sent a frame: the peer as the room knows it. */
+export type ChatSender = { readonly id: string; readonly name: string; notify(notification: Notification): void };
+
+/**
+ * A room as chat sees it: the key its history is kept under (its name, or its meeting: see `chatHistoryKey`), and
+ * its chat feed, which sends a frame to everyone in it and says how many that reached.
+ */
+export type ChatFeed = { readonly historyKey: string; send(text: string): number };
+
+/**
+ * The server's part in chat: checks every frame a peer sends, numbers and stores each new message, acknowledges it
+ * to its sender and fans it out to the room. Synchronous from frame to fan-out, so each peer's order is kept.
+ */
+export class ChatService {
+  readonly stats = new ChatStats();
+  readonly #store: ChatStore;
+  readonly #buckets = new WeakMap<ChatSender, TokenBucket>();
+  /** When each sender's last dropped frame was logged: a flood is logged about once a second, not per frame. */
+  readonly #loggedAt = new WeakMap<ChatSender, number>();
+  readonly #now: () => number;
+
+  constructor(store: ChatStore, now: () => number = Date.now) {
+    this.#store = store;
+    this.#now = now;
+  }
+
+  /**
+   * One frame from `sender`'s chat channel (text when `isText`). Bad frames are dropped, logged and counted, and
+   * never stored; a good one is stored (once, however often it is resent), acknowledged, and fanned out (once).
+   */
+  receive(feed: ChatFeed, sender: ChatSender, payload: Buffer, isText: boolean): ChatMessage | undefined {
+    if (!this.#bucket(sender).take()) return this.#reject('rate_limited', feed, sender);
+    if (!isText) return this.#reject('binary', feed, sender);
+    if (payload.length > MAX_CHAT_FRAME_BYTES) return this.#reject('oversize', feed, sender, { bytes: payload.length });
+    let json: unknown;
+    try {
+      json = JSON.parse(payload.toString('utf8'));
+    } catch {
+      return this.#reject('invalid', feed, sender, { problem: 'not JSON' });
+    }
+    const parsed = v.safeParse(chatUpFrameSchema, json);
+    if (!parsed.success) {
+      const tooLong = parsed.issues.some((issue) => issue.type === 'max_length');
+      return this.#reject(tooLong ? 'oversize' : 'invalid', feed, sender, { problem: parsed.issues[0]?.message });
+    }
+    const { id, text } = parsed.output;
+    const { message, duplicate } = this.#store.append(feed.historyKey, { id, peerId: sender.id, name: sender.name, text });
+    sender.notify({ method: 'chatAck', data: { id, seq: message.seq } });
+    if (duplicate) {
+      this.stats.duplicates++;
+      return message;
+    }
+    this.stats.stored++;
+    const frame: ChatDownFrame = { type: 'message', message };
+    this.stats.delivered += feed.send(JSON.stringify(frame));
+    return message;
+  }
+
+  /**
+   * Sends the room's newest message on its feed again. After the feed toward someone overflowed, this lets them see
+   * the gap the dropped frames left even when nothing more is said; those who had it ignore it by its `seq`.
+   */
+  resendNewest(feed: ChatFeed): void {
+    const lastSeq = this.#store.lastSeq(feed.historyKey);
+    const [newest] = this.#store.history(feed.historyKey, lastSeq - 1, 1);
+    if (!newest) return;
+    const frame: ChatDownFrame = { type: 'message', message: newest };
+    this.stats.delivered += feed.send(JSON.stringify(frame));
+  }
+
+  /** The room's newest `seq` (0: none). */
+  lastSeq(historyKey: string): number {
+    return this.#store.lastSeq(historyKey);
+  }
+
+  /** Up to `limit` of the room's messages after `afterSeq`, oldest first, and its newest `seq`. */
+  history(historyKey: string, afterSeq: number, limit: number): { messages: ChatMessage[]; lastSeq: number } {
+    return { messages: this.#store.history(historyKey, afterSeq, limit), lastSeq: this.#store.lastSeq(historyKey) };
+  }
+
+  /**
+   * Deletes the history of rooms empty for `retentionMs` now and every `everyMs` after; returns a stop function.
+   */
+  startRetention(retentionMs: number, everyMs = 10 * 60_000): () => void {
+    const sweep = () => {
+      const deleted = this.#store.sweep(retentionMs);
+      if (deleted > 0) log.info('old chat history deleted', { messages: deleted });
+    };
+    sweep();
+    const timer = setInterval(sweep, everyMs).unref();
+    return () => clearInterval(timer);
+  }
+
+  roomOpened(historyKey: string): void {
+    this.#store.roomOccupied(historyKey);
+  }
+
+  roomClosed(historyKey: string): void {
+    this.#store.roomEmptied(historyKey);
+  }
+
+  #bucket(sender: ChatSender): TokenBucket {
+    let bucket = this.#buckets.get(sender);
+    if (!bucket) {
+      bucket = new TokenBucket(CHAT_BURST, CHAT_RATE_PER_SECOND, this.#now);
+      this.#buckets.set(sender, bucket);
+    }
+    return bucket;
+  }
+
+  #reject(reason: RejectReason, feed: ChatFeed, sender: ChatSender, context: Record<string, unknown> = {}): undefined {
+    this.stats.rejected[reason]++;
+    const now = this.#now();
+    if (now - (this.#loggedAt.get(sender) ?? -Infinity) >= 1000) {
+      this.#loggedAt.set(sender, now);
+      log.warn('chat frame dropped', { reason, room: feed.historyKey, peer: sender.id, ...context });
+    }
+    return undefined;
+  }
+}
