@@ -36,7 +36,7 @@ describe('frames that are not a valid message', () => {
     expect(store.lastSeq('room')).toBe(0);
     expect(out).toEqual([]);
     expect(acks).toEqual([]);
-    expect(chat.stats.rejected).toEqual({ binary: 1, oversize: 2, invalid: 6, rate_limited: 0 });
+    expect(chat.stats.rejected).toEqual({ binary: 1, oversize: 2, invalid: 6, rate_limited: 0, out_of_order: 0 });
     expect(chat.stats.stored).toBe(0);
   });
 
@@ -96,8 +96,26 @@ describe('a peer flooding the chat', () => {
     for (let index = 0; index < 100; index++) send({ type: 'send', id: `flood-${String(index).padStart(4, '0')}`, text: 'spam' });
     expect(store.lastSeq('room')).toBe(CHAT_BURST);
     expect(chat.stats.rejected.rate_limited).toBe(100);
-    clock.now += 1000; // a second later, a second's worth gets through
-    for (let index = 0; index < 100; index++) send({ type: 'send', id: `later-${String(index).padStart(4, '0')}`, text: 'spam' });
+    clock.now += 1000; // a second later, a second's worth gets through: the dropped ones, sent again in order
+    for (let index = 0; index < 100; index++) send({ type: 'send', id: `flood-${String(index).padStart(4, '0')}`, text: 'spam' });
     expect(store.lastSeq('room')).toBe(CHAT_BURST + CHAT_RATE_PER_SECOND);
+    expect(store.history('room', CHAT_BURST, 100).map((message) => message.id)).toEqual(
+      Array.from({ length: CHAT_RATE_PER_SECOND }, (_, index) => `flood-${String(index).padStart(4, '0')}`),
+    );
+  });
+
+  test('a message over the budget is never overtaken: later ones wait until it is sent again', () => {
+    const { chat, store, send, acks, clock } = setUp();
+    for (let index = 0; index < CHAT_BURST; index++) send({ type: 'send', id: `burst-${String(index).padStart(4, '0')}`, text: 'queued' });
+    send({ type: 'send', id: 'dropped-first', text: 'over the budget' });
+    clock.now += 1000; // tokens again: the next message would fit, but the dropped one must come first
+    send({ type: 'send', id: 'written-after', text: 'later' });
+    expect(store.find('room', 'written-after')).toBeUndefined();
+    expect(chat.stats.rejected.out_of_order).toBe(1);
+    send({ type: 'send', id: 'burst-0000', text: 'queued' }); // an old resend is still acknowledged meanwhile
+    expect(acks.at(-1)).toEqual({ id: 'burst-0000', seq: 1 });
+    send({ type: 'send', id: 'dropped-first', text: 'over the budget' });
+    send({ type: 'send', id: 'written-after', text: 'later' });
+    expect(store.history('room', CHAT_BURST, 10).map((message) => message.id)).toEqual(['dropped-first', 'written-after']);
   });
 });

@@ -25,7 +25,7 @@ export const MAX_CHAT_FRAME_BYTES = CHAT_TEXT_MAX_LENGTH * 6 + 512;
 export const CHAT_BURST = 1000;
 export const CHAT_RATE_PER_SECOND = 20;
 
-export type RejectReason = 'binary' | 'oversize' | 'invalid' | 'rate_limited';
+export type RejectReason = 'binary' | 'oversize' | 'invalid' | 'rate_limited' | 'out_of_order';
 
 /** Counted for /metrics: totals since the start. */
 export class ChatStats {
@@ -33,7 +33,7 @@ export class ChatStats {
   stored = 0;
   /** Resends of messages already stored: acknowledged again, not stored or fanned out twice. */
   duplicates = 0;
-  readonly rejected: Record<RejectReason, number> = { binary: 0, oversize: 0, invalid: 0, rate_limited: 0 };
+  readonly rejected: Record<RejectReason, number> = { binary: 0, oversize: 0, invalid: 0, rate_limited: 0, out_of_order: 0 };
   /** Messages delivered on room feeds, once per receiving peer. */
   delivered = 0;
 }
@@ -57,6 +57,11 @@ export class ChatService {
   readonly #buckets = new WeakMap<ChatSender, TokenBucket>();
   /** When each sender's last dropped frame was logged: a flood is logged about once a second, not per frame. */
   readonly #loggedAt = new WeakMap<ChatSender, number>();
+  /**
+   * The first message id a sender's rate limit dropped. Its later messages wait (dropped, unacknowledged) until that
+   * one is sent again, so a message over the budget cannot be overtaken by the next one that fits: order is kept.
+   */
+  readonly #awaitingResend = new WeakMap<ChatSender, string>();
   readonly #now: () => number;
 
   constructor(store: ChatStore, now: () => number = Date.now) {
@@ -69,7 +74,13 @@ export class ChatService {
    * never stored; a good one is stored (once, however often it is resent), acknowledged, and fanned out (once).
    */
   receive(feed: ChatFeed, sender: ChatSender, payload: Buffer, isText: boolean): ChatMessage | undefined {
-    if (!this.#bucket(sender).take()) return this.#reject('rate_limited', feed, sender);
+    if (!this.#bucket(sender).take()) {
+      if (!this.#awaitingResend.has(sender)) {
+        const id = isText && payload.length <= MAX_CHAT_FRAME_BYTES ? idOf(payload) : undefined;
+        if (id) this.#awaitingResend.set(sender, id);
+      }
+      return this.#reject('rate_limited', feed, sender);
+    }
     if (!isText) return this.#reject('binary', feed, sender);
     if (payload.length > MAX_CHAT_FRAME_BYTES) return this.#reject('oversize', feed, sender, { bytes: payload.length });
     let json: unknown;
@@ -84,6 +95,11 @@ export class ChatService {
       return this.#reject(tooLong ? 'oversize' : 'invalid', feed, sender, { problem: parsed.issues[0]?.message });
     }
     const { id, text } = parsed.output;
+    const awaited = this.#awaitingResend.get(sender);
+    if (awaited !== undefined) {
+      if (id !== awaited && !this.#store.find(feed.historyKey, id)) return this.#reject('out_of_order', feed, sender, { awaiting: awaited });
+      if (id === awaited) this.#awaitingResend.delete(sender);
+    }
     const { message, duplicate } = this.#store.append(feed.historyKey, { id, peerId: sender.id, name: sender.name, text });
     sender.notify({ method: 'chatAck', data: { id, seq: message.seq } });
     if (duplicate) {
@@ -155,6 +171,16 @@ export class ChatService {
       this.#loggedAt.set(sender, now);
       log.warn('chat frame dropped', { reason, room: feed.historyKey, peer: sender.id, ...context });
     }
+    return undefined;
+  }
+}
+
+/** The id of an up frame, if it has one worth waiting for (a dropped frame that is not a message needs no resend). */
+function idOf(payload: Buffer): string | undefined {
+  try {
+    const parsed = v.safeParse(chatUpFrameSchema, JSON.parse(payload.toString('utf8')));
+    return parsed.success ? parsed.output.id : undefined;
+  } catch {
     return undefined;
   }
 }

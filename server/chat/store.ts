@@ -113,6 +113,12 @@ export class ChatStore {
     }
   }
 
+  /** The stored message with this id in the room, if any. */
+  find(room: string, id: string): ChatMessage | undefined {
+    const row = this.#statements.byId.get(room, id) as MessageRow | undefined;
+    return row ? fromRow(row) : undefined;
+  }
+
   /** Up to `limit` messages with `seq > afterSeq`, oldest first. */
   history(room: string, afterSeq: number, limit: number): ChatMessage[] {
     return (this.#statements.history.all(room, afterSeq, limit) as MessageRow[]).map(fromRow);

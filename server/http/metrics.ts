@@ -116,7 +116,7 @@ function mountChatMetrics(registry: Registry, rooms: RoomRegistry, chat: ChatSta
   );
   new Counter({
     name: 'huddle_chat_messages_rejected_total',
-    help: 'Chat frames dropped unstored, by reason (binary, oversize, invalid, rate_limited)',
+    help: 'Chat frames dropped unstored, by reason (binary, oversize, invalid, rate_limited, out_of_order)',
     labelNames: ['reason'],
     registers: [registry],
     collect() {
