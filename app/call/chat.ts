@@ -49,6 +49,8 @@ export class ChatController {
   /** Ask the server for newer messages even without a known gap (the feed just opened). */
   #askAgain = false;
   #showTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When the chat was last shown (ms), for coalescing bursts. */
+  #shownAt = 0;
   #itemCache = new Map<string, ChatItem>();
   #pending = noWrites();
   #writeScheduled = false;
@@ -255,19 +257,26 @@ export class ChatController {
     }).catch((error: unknown) => log.warn('could not store the chat', String(error)));
   }
 
-  /** Shows the current chat, coalescing bursts of changes into one update. */
+  /**
+   * Shows the current chat: at once when nothing was shown within the last `showDelayMs` (a single message appears
+   * without delay), else coalescing the burst into one update at the end of that interval.
+   */
   #show(now = false): void {
     if (this.#closed) return;
-    if (now) {
+    const delay = this.#deps.showDelayMs ?? 30;
+    const wait = this.#shownAt + delay - Date.now();
+    if (now || (wait <= 0 && this.#showTimer === undefined)) {
       clearTimeout(this.#showTimer);
       this.#showTimer = undefined;
+      this.#shownAt = Date.now();
       this.#deps.show(this.#items());
       return;
     }
     this.#showTimer ??= setTimeout(() => {
       this.#showTimer = undefined;
+      this.#shownAt = Date.now();
       if (!this.#closed) this.#deps.show(this.#items());
-    }, this.#deps.showDelayMs ?? 30);
+    }, Math.max(wait, 0));
   }
 
   #items(): ChatItem[] {
