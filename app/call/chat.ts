@@ -53,7 +53,8 @@ export class ChatController {
   #shownAt = 0;
   #itemCache = new Map<string, ChatItem>();
   #pending = noWrites();
-  #writeScheduled = false;
+  /** The store write that will take the pending changes (it picks them up when it starts). */
+  #scheduledWrite: Promise<void> | undefined;
   #closed = false;
 
   constructor(deps: ChatDeps) {
@@ -75,13 +76,18 @@ export class ChatController {
     if (!checked.success) return checked.issues[0].message;
     const { room, name } = this.#deps;
     const entry: OutboxEntry = { id: crypto.randomUUID(), room, name, text: checked.output, writtenAt: Date.now() };
-    void this.#ready.then(() => {
-      if (this.#closed) return;
-      // Stored before it can be acknowledged: the delivery's delete always comes after this add.
-      this.#saveLater((pending) => pending.adds.push(entry));
-      this.#outbox.add(entry);
-      this.#show();
-    });
+    void this.#ready
+      .then(() => {
+        if (this.#closed) return;
+        // Stored before it is shown or sent (a few ms; writes in a burst share one transaction): what shows as
+        // queued survives a reload at once, and the delivery's delete always comes after this add.
+        return this.#saveLater((pending) => pending.adds.push(entry));
+      })
+      .then(() => {
+        if (this.#closed) return;
+        this.#outbox.add(entry);
+        this.#show();
+      });
     return undefined;
   }
 
@@ -241,20 +247,21 @@ export class ChatController {
    * (a burst of a thousand messages is a few transactions, not a thousand), in the order that keeps the store
    * right: a message enters the outbox before its delivery takes it out.
    */
-  #saveLater(change: (pending: PendingWrites) => void): void {
+  #saveLater(change: (pending: PendingWrites) => void): Promise<void> {
     change(this.#pending);
-    if (this.#writeScheduled) return;
-    this.#writeScheduled = true;
+    if (this.#scheduledWrite) return this.#scheduledWrite;
     const room = this.#deps.room;
-    void this.#persist(async () => {
+    const write = this.#persist(async () => {
       const batch = this.#pending;
       this.#pending = noWrites();
-      this.#writeScheduled = false;
+      this.#scheduledWrite = undefined;
       if (batch.clear) await this.#store.clearHistory(room);
       if (batch.adds.length) await this.#store.addToOutbox(batch.adds);
       if (batch.puts.length) await this.#store.putMessages(room, batch.puts);
       if (batch.settled !== undefined) await this.#store.setSettledSeq(room, batch.settled);
     }).catch((error: unknown) => log.warn('could not store the chat', String(error)));
+    this.#scheduledWrite = write;
+    return write;
   }
 
   /**
