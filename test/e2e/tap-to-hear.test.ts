@@ -62,6 +62,8 @@ describe('listening without camera or microphone', () => {
     const tap = page.getByRole('button', { name: 'Tap to hear' });
     await tap.waitFor({ timeout: 10_000 });
     await page.screenshot({ path: 'test-results/tap-to-hear.png' });
+    // Held back means silent: no <audio> plays until the tap.
+    expect(await page.locator('audio').evaluateAll((elements) => elements.some((element) => !(element as HTMLAudioElement).paused))).toBe(false);
     await tap.click();
     await expectAudioHeard(page, 'Sam camera');
     await expectVideoPlaying(page, 'Sam camera'); // held back too, and played by the same tap
