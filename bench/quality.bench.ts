@@ -5,8 +5,8 @@
  * With BASELINE_WORKER_BIN=<another mediasoup-worker> it measures that worker too, in the same run, and prints ratios.
  * Run: npm run bench:quality [-- <seconds>]
  */
-import { expectVideoPlaying, launchBrowser } from '../test/support/browser.ts';
-import { joinAs, openLaptop } from '../test/support/laptop.ts';
+import { expectVideoPlaying, joinRoom, launchBrowser } from '../test/support/browser.ts';
+import { openLaptop } from '../test/support/laptop.ts';
 import { receiveRate, videoFlow } from '../test/support/rtcStats.ts';
 import { startServer } from '../test/support/server.ts';
 
@@ -24,9 +24,9 @@ async function measure(label: string, workerBin: string | undefined): Promise<Se
   try {
     const sender = await openLaptop(browser);
     const viewer = await openLaptop(browser);
-    await joinAs(sender, server.url, 'bench-quality', 'Sender');
+    await joinRoom(sender, server.url, 'bench-quality', 'Sender');
     const start = Date.now();
-    await joinAs(viewer, server.url, 'bench-quality', 'Viewer', { watchOnly: true });
+    await joinRoom(viewer, server.url, 'bench-quality', 'Viewer', { watchOnly: true });
     await expectVideoPlaying(viewer, 'Sender camera');
     const rows: (Settled & { t: number })[] = [];
     let before = await videoFlow(viewer);

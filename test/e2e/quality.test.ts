@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { expectVideoPlaying } from '../support/browser.ts';
+import { expectVideoPlaying, joinRoom } from '../support/browser.ts';
 import { useServerAndBrowser } from '../support/environment.ts';
-import { joinAs, openLaptop } from '../support/laptop.ts';
+import { openLaptop } from '../support/laptop.ts';
 import { receiveRate, videoFlow } from '../support/rtcStats.ts';
 
 /*
@@ -16,9 +16,9 @@ describe('call quality over time', () => {
   test('20 s in, a large tile still gets ≥ 640 px at ≥ 15 fps and the sender estimates > 1 Mbit/s', async () => {
     const sender = await openLaptop(env.browser);
     const viewer = await openLaptop(env.browser);
-    await joinAs(sender, env.server.url, 'quality', 'Sam');
+    await joinRoom(sender, env.server.url, 'quality', 'Sam');
     const joinedAt = Date.now();
-    await joinAs(viewer, env.server.url, 'quality', 'Vic', { watchOnly: true });
+    await joinRoom(viewer, env.server.url, 'quality', 'Vic', { watchOnly: true });
     await expectVideoPlaying(viewer, 'Sam camera');
 
     // The sender's estimate, once a second from 10 s to 25 s after its join: it must hold, not just peak.

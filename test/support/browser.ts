@@ -42,10 +42,25 @@ export async function openPhone(browser: Browser, options: { media?: MediaChoice
 }
 
 /** Joins through the labelled form, as a person would, and waits until the call says it is connected. */
-export async function joinRoom(page: Page, baseUrl: string, room: string, name: string): Promise<void> {
+export async function joinRoom(
+  page: Page,
+  baseUrl: string,
+  room: string,
+  name: string,
+  options: { watchOnly?: boolean } = {},
+): Promise<void> {
   await page.goto(`${baseUrl}/r/${room}`);
   await page.getByRole('textbox', { name: 'Name' }).fill(name);
   await waitUntil(async () => (await page.getByRole('textbox', { name: 'Room' }).inputValue()) === room, `room ${room} prefilled`);
+  if (options.watchOnly) {
+    // Camera and microphone off in the preview: a pure viewer or listener.
+    await page.getByRole('button', { name: 'Video' }).click();
+    await page.getByRole('button', { name: 'Mic' }).click();
+    await waitUntil(
+      async () => (await page.getByRole('button', { name: 'Video' }).getAttribute('aria-pressed')) === 'false',
+      'the preview camera to be off',
+    );
+  }
   await page.getByRole('button', { name: 'Join' }).click();
   await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor({ timeout: 20_000 });
 }

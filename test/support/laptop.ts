@@ -1,5 +1,4 @@
 import type { Browser, Page } from 'playwright-core';
-import { waitUntil } from './poll.ts';
 import { recordPeerConnections } from './rtcStats.ts';
 
 /**
@@ -11,20 +10,4 @@ export async function openLaptop(browser: Browser): Promise<Page> {
   const page = await context.newPage();
   await recordPeerConnections(page);
   return page;
-}
-
-/** Joins through the form; `watchOnly` turns camera and microphone off in the preview first (a pure viewer). */
-export async function joinAs(page: Page, baseUrl: string, room: string, name: string, options: { watchOnly?: boolean } = {}) {
-  await page.goto(`${baseUrl}/r/${room}`);
-  await page.getByRole('textbox', { name: 'Name' }).fill(name);
-  if (options.watchOnly) {
-    await page.getByRole('button', { name: 'Video' }).click();
-    await page.getByRole('button', { name: 'Mic' }).click();
-    await waitUntil(
-      async () => (await page.getByRole('button', { name: 'Video' }).getAttribute('aria-pressed')) === 'false',
-      'the preview camera to be off',
-    );
-  }
-  await page.getByRole('button', { name: 'Join' }).click();
-  await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor({ timeout: 20_000 });
 }
