@@ -2,19 +2,16 @@ import { roomPath } from '../../shared/links.ts';
 import { ProtocolError, type Notification, type ResponseData } from '../../shared/protocol/index.ts';
 import { createLogger } from '../log.ts';
 import type { InitialMedia } from '../media/constraints.ts';
-import { chatItems, chatOpen, chatSend, chatUnread, resetChat } from '../models/chat.ts';
 import { camOn, controls, micOn } from '../models/localMedia.ts';
 import { clearParticipants, participants, removeParticipant, upsertParticipant } from '../models/participants.ts';
 import { connection, joinError, notice, phase, roomLocked, roomName, type RoomAccess } from '../models/session.ts';
 import { backoffDelay } from '../net/backoff.ts';
-import { ChatChannel } from '../net/chatChannel.ts';
 import { SfuSession } from '../net/sfu.ts';
 import { SignalingClient, type SignalingState } from '../net/signaling.ts';
-import { chatStore } from '../storage/chatStore.ts';
 import { forgetCall, loadSavedCall, saveCall } from '../storage/savedCall.ts';
-import { ChatController } from './chat.ts';
 import { LocalMedia, SELF_ID } from './localMedia.ts';
 import { RemoteMedia } from './remoteMedia.ts';
+import { RoomChat } from './roomChat.ts';
 import { createSerialQueue } from './serialQueue.ts';
 import { holdWakeLock } from './wakeLock.ts';
 
@@ -50,9 +47,8 @@ export class CallController {
   readonly #local: LocalMedia;
   readonly #remote = new RemoteMedia();
   readonly #enqueue = createSerialQueue();
-  readonly #chat: ChatController;
+  readonly #chat: RoomChat;
   #sfu: SfuSession | undefined;
-  #chatChannel: ChatChannel | undefined;
   #identity: { peerId: string; token: string } | undefined;
   /** What the person chose to join with, when a reload's resume goes ahead of asking for it. */
   #mediaAfterResume: { initial: InitialMedia | null } | undefined;
@@ -82,14 +78,7 @@ export class CallController {
       fatal: (error) => this.#fail(error.message),
     });
     this.#local = new LocalMedia(this.#signaling, this.#enqueue);
-    this.#chat = new ChatController({
-      room,
-      name,
-      store: chatStore(),
-      fetchHistory: (afterSeq, limit) => this.#signaling.request('chatHistory', { afterSeq, limit }),
-      show: (items) => void (chatItems.value = items),
-      received: (count) => void (chatOpen.value || (chatUnread.value += count)),
-    });
+    this.#chat = new RoomChat(room, name, this.#signaling);
     // This tab was in this call before a reload: come back as the same peer.
     const saved = loadSavedCall();
     if (saved?.room === room && saved.name === name) this.#identity = { peerId: saved.peerId, token: saved.token };
@@ -109,8 +98,6 @@ export class CallController {
       leave: () => this.leave(),
       inviteLink: () => this.#inviteLink(),
     };
-    // The stored chat shows (and takes new messages) before the server answers, or when it never does.
-    chatSend.value = (text) => this.#chat.write(text);
     window.addEventListener('online', this.#onOnline);
     window.addEventListener('pagehide', this.#onPageHide);
     this.#releaseWakeLock = holdWakeLock();
@@ -190,8 +177,7 @@ export class CallController {
 
   /** A new server-side peer: build transports, publish local tracks, receive everyone. */
   async #startSession(reply: ResponseData<'join'>): Promise<void> {
-    this.#chatChannel?.close();
-    this.#chatChannel = undefined;
+    this.#chat.sessionEnded();
     this.#sfu?.close();
     this.#remote.reset();
     this.#sfu = undefined;
@@ -207,25 +193,10 @@ export class CallController {
     }
     if (this.#signaling.closed) return sfu.close(); // left while it was being built
     this.#sfu = sfu;
-    this.#openChat(sfu, reply.chat.dataProducerId);
+    this.#chat.sessionStarted(sfu, reply.chat.dataProducerId);
     this.#remote.attach(sfu);
     await this.#local.publishAll(sfu);
     this.#remote.reconcile(reply.peers);
-  }
-
-  /** The chat's data channel for this media session; without it chat waits (queued) for the next session. */
-  #openChat(sfu: SfuSession, feedId: string): void {
-    ChatChannel.open(sfu, feedId, {
-      opened: (link) => this.#chat.linkOpened(link),
-      feedOpened: () => this.#chat.feedOpened(),
-      closed: (link) => this.#chat.linkClosed(link),
-      message: (data) => this.#chat.receive(data),
-    })
-      .then((channel) => {
-        if (this.#sfu === sfu && !sfu.closed) this.#chatChannel = channel;
-        else channel.close(); // the session was replaced while the channel was being made
-      })
-      .catch((error: unknown) => log.warn('no chat channel in this media session', String(error)));
   }
 
   #syncPeers(peers: ResponseData<'join'>['peers']): void {
@@ -316,10 +287,7 @@ export class CallController {
 
   #teardown(): void {
     this.#signaling.close();
-    this.#chatChannel?.close();
-    this.#chatChannel = undefined;
     this.#chat.close();
-    resetChat();
     this.#sfu?.close();
     this.#sfu = undefined;
     this.#remote.reset();

@@ -1,0 +1,74 @@
+import type { ResponseData } from '../../shared/protocol/index.ts';
+import { createLogger } from '../log.ts';
+import { chatItems, chatOpen, chatSend, chatUnread, resetChat } from '../models/chat.ts';
+import { ChatChannel } from '../net/chatChannel.ts';
+import type { SfuSession } from '../net/sfu.ts';
+import type { SignalingClient } from '../net/signaling.ts';
+import { chatStore } from '../storage/chatStore.ts';
+import { ChatController } from './chat.ts';
+
+const log = createLogger('room-chat');
+
+/**
+ * A call's chat, wired: the chat controller (outbox, history, delivery) bound to the chat model the UI reads, to
+ * signaling (history, acks) and to each media session's data channel.
+ */
+export class RoomChat {
+  readonly #chat: ChatController;
+  #channel: ChatChannel | undefined;
+  /** The media session whose channel is wanted; a channel made for an older one is closed on arrival. */
+  #session: SfuSession | undefined;
+
+  constructor(room: string, name: string, signaling: SignalingClient) {
+    this.#chat = new ChatController({
+      room,
+      name,
+      store: chatStore(),
+      fetchHistory: (afterSeq, limit) => signaling.request('chatHistory', { afterSeq, limit }),
+      show: (items) => void (chatItems.value = items),
+      received: (count) => void (chatOpen.value || (chatUnread.value += count)),
+    });
+    // The stored chat shows (and takes new messages) before the server answers, or when it never does.
+    chatSend.value = (text) => this.#chat.write(text);
+  }
+
+  /** The server stored our message `id` as `seq`. */
+  acknowledged(id: string, seq: number): void {
+    this.#chat.acknowledged(id, seq);
+  }
+
+  /** Joined or resumed: fetch the history we miss; resend what is unacknowledged. */
+  joined(peerId: string, chat: ResponseData<'join'>['chat']): void {
+    this.#chat.joined(peerId, chat);
+  }
+
+  /** A media session is going away: its data channel with it. */
+  sessionEnded(): void {
+    this.#session = undefined;
+    this.#channel?.close();
+    this.#channel = undefined;
+  }
+
+  /** The chat's data channel for this media session; without it chat waits (queued) for the next session. */
+  sessionStarted(sfu: SfuSession, feedId: string): void {
+    this.sessionEnded();
+    this.#session = sfu;
+    ChatChannel.open(sfu, feedId, {
+      opened: (link) => this.#chat.linkOpened(link),
+      feedOpened: () => this.#chat.feedOpened(),
+      closed: (link) => this.#chat.linkClosed(link),
+      message: (data) => this.#chat.receive(data),
+    })
+      .then((channel) => {
+        if (this.#session === sfu && !sfu.closed) this.#channel = channel;
+        else channel.close(); // the session was replaced while the channel was being made
+      })
+      .catch((error: unknown) => log.warn('no chat channel in this media session', String(error)));
+  }
+
+  close(): void {
+    this.sessionEnded();
+    this.#chat.close();
+    resetChat();
+  }
+}
