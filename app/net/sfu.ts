@@ -9,12 +9,11 @@ import type {
   SctpStreamParameters,
   Transport,
 } from 'mediasoup-client/types';
-import type { DATA_LABELS, MediaSource, RequestData, ResponseData, TransportDirection } from '../../shared/protocol/index.ts';
+import type { DataLabel, MediaSource, RequestData, ResponseData, TransportDirection } from '../../shared/protocol/index.ts';
 import { createDevice } from './device.ts';
 import type { SignalingClient } from './signaling.ts';
 
 type JoinReply = ResponseData<'join'>;
-type DataLabel = (typeof DATA_LABELS)[number];
 export type TransportState = RTCPeerConnectionState;
 
 /** How long a transport may sit in `disconnected` before we restart ICE rather than wait for it to heal. */

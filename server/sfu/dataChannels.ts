@@ -1,11 +1,10 @@
 import type { types } from 'mediasoup';
-import { ProtocolError, type DATA_LABELS } from '../../shared/protocol/index.ts';
+import { ProtocolError, type DataLabel } from '../../shared/protocol/index.ts';
 import { createLogger } from '../log.ts';
 import type { Peer, TransportAppData } from './peer.ts';
 
 const log = createLogger('data');
 
-export type DataLabel = (typeof DATA_LABELS)[number];
 export type DataProducerAppData = { peerId: string; label: DataLabel };
 export type DataConsumerAppData = { label: string };
 

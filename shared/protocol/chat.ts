@@ -46,6 +46,7 @@ export type ChatDownFrame = v.InferOutput<typeof chatDownFrameSchema>;
 /** The labels a peer may give its DataProducers (files and annotations will add theirs). */
 export const DATA_LABELS = ['chat'] as const;
 export const dataLabelSchema = v.picklist(DATA_LABELS);
+export type DataLabel = v.InferOutput<typeof dataLabelSchema>;
 
 const sctpStreamParametersSchema = v.object({
   streamId: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(65534)),
