@@ -94,7 +94,7 @@ export class RoomRegistry {
         this.#pool.release(slot);
         onClose();
       };
-      room = await Room.create(id, slot, this.#settings, release, ...(lost ? [lost.instanceId] : []));
+      room = await Room.create(id, slot, this.#settings, release, lost?.instanceId);
     } catch (error) {
       this.#pool.release(slot);
       throw error;
