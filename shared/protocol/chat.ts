@@ -43,8 +43,8 @@ export type ChatUpFrame = v.InferOutput<typeof chatUpFrameSchema>;
 export const chatDownFrameSchema = v.object({ type: v.literal('message'), message: chatMessageSchema });
 export type ChatDownFrame = v.InferOutput<typeof chatDownFrameSchema>;
 
-/** The labels a peer may give its DataProducers (files and annotations will add theirs). */
-export const DATA_LABELS = ['chat'] as const;
+/** The labels a peer may give its DataProducers: its chat, and file links (see files.ts); annotations will add theirs. */
+export const DATA_LABELS = ['chat', 'file'] as const;
 export const dataLabelSchema = v.picklist(DATA_LABELS);
 export type DataLabel = v.InferOutput<typeof dataLabelSchema>;
 
@@ -55,13 +55,18 @@ const sctpStreamParametersSchema = v.object({
   maxRetransmits: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
 });
 
-/** A peer's DataProducer on its send transport (SCTP). Reply: its id. */
+/** A peer's DataProducer on its send transport (SCTP); a `file` one names the link it carries (`openFileLink`). Reply: its id. */
 export const produceData = {
-  request: v.object({ transportId: idSchema, label: dataLabelSchema, sctpStreamParameters: sctpStreamParametersSchema }),
+  request: v.object({
+    transportId: idSchema,
+    label: dataLabelSchema,
+    sctpStreamParameters: sctpStreamParametersSchema,
+    linkId: v.optional(idSchema),
+  }),
   response: v.object({ dataProducerId: idSchema }),
 };
 
-/** Consumes a DataProducer (for now the room's chat feed, named in the join reply) on the recv transport. */
+/** Consumes a DataProducer (the room's chat feed named in the join reply, or a file link made for us) on the recv transport. */
 export const consumeData = {
   request: v.object({ dataProducerId: idSchema }),
   response: v.object({

@@ -1,6 +1,7 @@
 export * from './chat.ts';
 export * from './envelope.ts';
 export * from './errors.ts';
+export * from './files.ts';
 export * from './methods.ts';
 export * from './notifications.ts';
 export * from './primitives.ts';

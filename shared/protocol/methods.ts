@@ -1,5 +1,6 @@
 import type * as v from 'valibot';
 import * as chat from './chat.ts';
+import * as files from './files.ts';
 import * as media from './media.ts';
 import * as session from './session.ts';
 
@@ -25,6 +26,14 @@ export const methods = {
   produceData: chat.produceData,
   consumeData: chat.consumeData,
   chatHistory: chat.chatHistory,
+  fileOffer: files.fileOffer,
+  fileAnswer: files.fileAnswer,
+  fileAck: files.fileAck,
+  fileResume: files.fileResume,
+  fileCancel: files.fileCancel,
+  fileDone: files.fileDone,
+  fileVerified: files.fileVerified,
+  openFileLink: files.openFileLink,
 } as const;
 
 export type Method = keyof typeof methods;

@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import { chatAckSchema } from './chat.ts';
+import * as files from './files.ts';
 import { idSchema } from './primitives.ts';
 import { peerInfoSchema, publicationSchema } from './session.ts';
 
@@ -15,6 +16,15 @@ export const notifications = {
   consumerClosed: v.object({ consumerId: idSchema }),
   /** Your chat message is stored (see chat.ts). */
   chatAck: chatAckSchema,
+  /** File transfer (see files.ts). */
+  fileOffered: files.fileOfferedSchema,
+  fileAnswered: files.fileAnsweredSchema,
+  fileAcked: files.fileAckedSchema,
+  fileResumeFrom: files.fileResumeFromSchema,
+  fileCancelled: files.fileCancelledSchema,
+  fileDone: files.fileDoneSchema,
+  fileVerified: files.fileVerifiedSchema,
+  fileLinkOpened: files.fileLinkOpenedSchema,
 } as const;
 
 export type NotificationMethod = keyof typeof notifications;
