@@ -94,7 +94,7 @@ export interface TransferView {
   readonly error?: string;
 }
 
-/** Counters for tests and benches (exposed on window.__huddleFiles in test builds). */
+/** Counters for tests and benches (exposed on window.__huddleFiles). */
 export interface TransferCounters {
   /** Payload bytes put on links, resends included. */
   bytesSent: number;
