@@ -12,6 +12,7 @@ import { forgetCall, loadSavedCall, saveCall } from '../storage/savedCall.ts';
 import { LocalMedia, SELF_ID } from './localMedia.ts';
 import { RemoteMedia } from './remoteMedia.ts';
 import { RoomChat } from './roomChat.ts';
+import { RoomFiles } from './roomFiles.ts';
 import { createSerialQueue } from './serialQueue.ts';
 import { holdWakeLock } from './wakeLock.ts';
 
@@ -48,6 +49,7 @@ export class CallController {
   readonly #remote = new RemoteMedia();
   readonly #enqueue = createSerialQueue();
   readonly #chat: RoomChat;
+  readonly #files: RoomFiles;
   #sfu: SfuSession | undefined;
   #identity: { peerId: string; token: string } | undefined;
   /** What the person chose to join with, when a reload's resume goes ahead of asking for it. */
@@ -73,12 +75,14 @@ export class CallController {
       notification: (notification) => {
         // Acks need nothing from the media session: no waiting behind a join in the queue.
         if (notification.method === 'chatAck') return this.#chat.acknowledged(notification.data.id, notification.data.seq);
+        if (this.#files.notification(notification)) return; // file acks flow many a second: never behind a join
         void this.#enqueue(async () => this.#onNotification(notification));
       },
       fatal: (error) => this.#fail(error.message),
     });
     this.#local = new LocalMedia(this.#signaling, this.#enqueue);
     this.#chat = new RoomChat(room, name, this.#signaling);
+    this.#files = new RoomFiles(room, this.#signaling);
     // This tab was in this call before a reload: come back as the same peer.
     const saved = loadSavedCall();
     if (saved?.room === room && saved.name === name) this.#identity = { peerId: saved.peerId, token: saved.token };
@@ -157,6 +161,7 @@ export class CallController {
     this.#syncPeers(reply.peers);
     // History first (it needs only signaling); the outbox goes on the session's chat channel once it is open.
     this.#chat.joined(reply.peerId, reply.chat);
+    this.#files.joined();
     if (reply.resumed && this.#sfu && !this.#sfu.closed) {
       this.#remote.reconcile(reply.peers);
       await Promise.all([this.#sfu.refreshIce(reply.iceServers), this.#local.resync()]);
@@ -178,6 +183,7 @@ export class CallController {
   /** A new server-side peer: build transports, publish local tracks, receive everyone. */
   async #startSession(reply: ResponseData<'join'>): Promise<void> {
     this.#chat.sessionEnded();
+    this.#files.sessionEnded();
     this.#sfu?.close();
     this.#remote.reset();
     this.#sfu = undefined;
@@ -194,6 +200,7 @@ export class CallController {
     if (this.#signaling.closed) return sfu.close(); // left while it was being built
     this.#sfu = sfu;
     this.#chat.sessionStarted(sfu, reply.chat.dataProducerId);
+    this.#files.sessionStarted(sfu, reply.peerId);
     this.#remote.attach(sfu);
     await this.#local.publishAll(sfu);
     this.#remote.reconcile(reply.peers);
@@ -288,6 +295,7 @@ export class CallController {
   #teardown(): void {
     this.#signaling.close();
     this.#chat.close();
+    this.#files.close();
     this.#sfu?.close();
     this.#sfu = undefined;
     this.#remote.reset();

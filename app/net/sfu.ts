@@ -100,20 +100,25 @@ export class SfuSession {
     }
   }
 
-  /** Opens this peer's reliable, ordered data channel `label` (a DataProducer on the send transport). */
-  produceData(label: DataLabel): Promise<DataProducer> {
-    return this.#transport('send').produceData({ label, ordered: true });
+  /**
+   * Opens this peer's reliable, ordered data channel `label` (a DataProducer on the send transport); a `file` one
+   * carries the link `linkId` (see openFileLink).
+   */
+  produceData(label: DataLabel, linkId?: string): Promise<DataProducer> {
+    return this.#transport('send').produceData({ label, ordered: true, appData: linkId ? { linkId } : {} });
   }
 
-  /** Receives a DataProducer (the room's chat feed) on the receive transport. */
+  /** Receives a DataProducer (the room's chat feed, a file link made for us) on the receive transport. */
   async consumeData(dataProducerId: string): Promise<DataConsumer> {
     const reply = await this.#signaling.request('consumeData', { dataProducerId });
-    return this.#transport('recv').consumeData({
+    const dataConsumer = await this.#transport('recv').consumeData({
       id: reply.dataConsumerId,
       dataProducerId: reply.dataProducerId,
       sctpStreamParameters: reply.sctpStreamParameters as SctpStreamParameters,
       label: reply.label,
     });
+    dataConsumer.binaryType = 'arraybuffer'; // file chunks are read at once, never as Blobs
+    return dataConsumer;
   }
 
   /** Stops receiving a stream we no longer want: closes the consumer here and on the server. */
@@ -191,12 +196,13 @@ export class SfuSession {
           })
           .then(({ producerId }) => callback({ id: producerId }), errback);
       });
-      transport.on('producedata', ({ sctpStreamParameters, label }, callback, errback) => {
+      transport.on('producedata', ({ sctpStreamParameters, label, appData }, callback, errback) => {
         this.#signaling
           .request('produceData', {
             transportId: transport.id,
             label: label as DataLabel,
             sctpStreamParameters: sctpStreamParameters as RequestData<'produceData'>['sctpStreamParameters'],
+            ...(typeof appData.linkId === 'string' ? { linkId: appData.linkId } : {}),
           })
           .then(({ dataProducerId }) => callback({ id: dataProducerId }), errback);
       });

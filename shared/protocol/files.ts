@@ -152,6 +152,12 @@ export const fileVerifiedSchema = v.object({ transferId: transferIdSchema, peerI
 /** To each audience peer of a link: consume this DataProducer (with `consumeData`) to get the sender's chunks. */
 export const fileLinkOpenedSchema = v.object({ linkId: idSchema, dataProducerId: idSchema, from: idSchema });
 
+/**
+ * To a link's owner: this audience peer consumes the link now. Frames sent before it does are lost (the SFU has no
+ * consumer to give them to), so the sender waits for every audience peer (or a timeout) before sending.
+ */
+export const fileLinkReadySchema = v.object({ linkId: idSchema, peerId: idSchema });
+
 /* Chunk frames: binary messages on a file link. */
 
 /** Frame layout: kind (1 byte) · transfer id (16 bytes, the UUID's) · offset (8 bytes, unsigned big-endian) · payload. */

@@ -25,6 +25,7 @@ export const notifications = {
   fileDone: files.fileDoneSchema,
   fileVerified: files.fileVerifiedSchema,
   fileLinkOpened: files.fileLinkOpenedSchema,
+  fileLinkReady: files.fileLinkReadySchema,
 } as const;
 
 export type NotificationMethod = keyof typeof notifications;

@@ -3,6 +3,7 @@ import { Component } from 'preact';
 import { useLayoutEffect, useRef } from 'preact/hooks';
 import { CHAT_TEXT_MAX_LENGTH } from '../../../shared/protocol/index.ts';
 import { chatItems, chatOpen, chatSend, setChatOpen, type ChatItem } from '../../models/chat.ts';
+import { FilesSection } from '../files/FilesSection.tsx';
 import { MessageText } from './MessageText.tsx';
 
 /** Show the character count once a message gets this close to the limit. */
@@ -19,13 +20,15 @@ const STATE_TEXT: Record<ChatItem['state'], string> = {
 };
 
 /**
- * The chat: a sheet over the call on a phone, a column beside the tiles on a wide screen. The list is a live log
- * (named "Chat"); each message shows its author, its text, and for one's own, where it stands.
+ * The chat: a sheet over the call on a phone, a column beside the tiles on a wide screen. Files come first (Send
+ * file and the Transfers list), then the live log (named "Chat"); each message shows its author, its text, and for
+ * one's own, where it stands.
  */
 export function ChatPanel() {
   if (!chatOpen.value) return null;
   return (
     <section id="chat-panel" class="chat" onKeyDown={(event) => event.key === 'Escape' && setChatOpen(false)}>
+      <FilesSection />
       <ChatLog />
       <Composer />
     </section>

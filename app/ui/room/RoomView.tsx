@@ -1,6 +1,7 @@
 import { chatOpen } from '../../models/chat.ts';
 import { notice } from '../../models/session.ts';
 import { ChatPanel } from '../chat/ChatPanel.tsx';
+import { OfferToast } from '../files/OfferToast.tsx';
 import { ControlBar } from './ControlBar.tsx';
 import { RemoteAudio } from './RemoteAudio.tsx';
 import { StatusBar } from './StatusBar.tsx';
@@ -19,6 +20,7 @@ export function RoomView() {
           </button>
         </div>
       )}
+      <OfferToast />
       <TileGrid />
       <ChatPanel />
       <TapToHear />
