@@ -1,0 +1,141 @@
+/**
+ * File transfer through the SFU, real Chromium and server on loopback, in one run:
+ * 1. Throughput: Alice sends Bob a file with the app (Send file → Accept → the service worker's download, acks,
+ *    IndexedDB, SHA-256), timed on Bob's page from the first byte to "verified"; then the raw path between the
+ *    same two pages through the same SFU (a bare file link: DataProducer → mediasoup → DataConsumer, 64 KiB
+ *    frames, bufferedAmount backpressure, nothing else). Ratio app ÷ raw (goal ≥ 0.8).
+ * 2. Memory: Bob's page JS heap (CDP Runtime.getHeapUsage, every 500 ms) while he receives 1 GiB: growth over the
+ *    heap before the transfer (goal ≤ 64 MiB), and the service worker's heap the same way.
+ * 3. Chat while a file flows: Alice writes a message every 200 ms during the transfer; keystroke → shown on Bob.
+ * Run: npm run bench:files [-- <MiB for 1> <MiB for 2>]
+ */
+import { rmSync } from 'node:fs';
+import type { CDPSession, Page } from 'playwright-core';
+import { joinRoom, launchBrowser, openPhone } from '../test/support/browser.ts';
+import { sendChat } from '../test/support/chat.ts';
+import { chatProbeScript } from '../test/support/chatProbe/bundle.ts';
+import type { FileProbe } from '../test/support/chatProbe/page.ts';
+import { acceptFile, expectTransferDone, makeFile, progressOf, sendFile, testDir } from '../test/support/files.ts';
+import { waitUntil } from '../test/support/poll.ts';
+import { startServer } from '../test/support/server.ts';
+
+const MiB = 1024 * 1024;
+const throughputMiB = Number(process.argv[2] ?? 256);
+const heapMiB = Number(process.argv[3] ?? 1024);
+
+const server = await startServer({ LOG_LEVEL: 'warn' });
+const browser = await launchBrowser();
+const dir = testDir();
+
+async function pair(room: string): Promise<[Page, Page]> {
+  const alice = (await openPhone(browser)).page;
+  const bob = (await openPhone(browser)).page;
+  await joinRoom(alice, server.url, room, 'Alice');
+  await joinRoom(bob, server.url, room, 'Bob');
+  await bob.waitForFunction(() => navigator.serviceWorker.controller !== null);
+  return [alice, bob];
+}
+
+/** Sends a file Alice → Bob with the app; returns MiB/s from Bob's first byte to his "verified". */
+async function appTransfer(alice: Page, bob: Page, name: string, size: number, during?: () => Promise<void>): Promise<number> {
+  const file = makeFile(dir, name, size);
+  await sendFile(alice, file.path, 'Bob');
+  await acceptFile(bob, name);
+  await waitUntil(async () => (await progressOf(bob, name)) > 0, 'the first bytes', 30_000);
+  const started = performance.now();
+  await Promise.all([expectTransferDone(bob, name, 600_000), during?.()]);
+  const seconds = (performance.now() - started) / 1000;
+  rmSync(file.path);
+  return size / MiB / seconds;
+}
+
+/** The raw path between the same two pages: a bare file link each, through the same SFU. */
+async function rawTransfer(alice: Page, bob: Page, room: string, size: number): Promise<{ rate: number; lost: number }> {
+  const script = await chatProbeScript();
+  type ProbeWindow = { openFileProbe(url: string, room: string, name: string): Promise<FileProbe>; probe: FileProbe };
+  const wsUrl = server.url.replace(/^http/, 'ws') + '/ws';
+  for (const [page, name] of [[alice, 'raw-a'], [bob, 'raw-b']] as const) {
+    await page.addScriptTag({ content: script });
+    await page.evaluate(
+      async ({ url, room, name }) => {
+        const probe = globalThis as unknown as ProbeWindow;
+        probe.probe = await probe.openFileProbe(url, room, name);
+      },
+      { url: wsUrl, room, name },
+    );
+  }
+  const target = await bob.evaluate(() => (globalThis as unknown as ProbeWindow).probe.peerId);
+  await alice.evaluate(({ target, size }) => (globalThis as unknown as ProbeWindow).probe.push(target, size, 64 * 1024), { target, size });
+  let last = -1;
+  await waitUntil(
+    async () => {
+      const now = await bob.evaluate(() => (globalThis as unknown as ProbeWindow).probe.received.bytes);
+      const settled = now === last || now >= size;
+      last = now;
+      return settled;
+    },
+    'the raw transfer to finish',
+    120_000,
+  );
+  const received = await bob.evaluate(() => ({ ...(globalThis as unknown as ProbeWindow).probe.received }));
+  return { rate: received.bytes / MiB / ((received.lastAt - received.firstAt) / 1000), lost: size - received.bytes };
+}
+
+async function heapUsed(session: CDPSession): Promise<number> {
+  const { usedSize } = (await session.send('Runtime.getHeapUsage')) as { usedSize: number };
+  return usedSize;
+}
+
+/** The service worker's CDP session (its heap is not the page's). */
+async function serviceWorkerSession(page: Page): Promise<CDPSession | undefined> {
+  const worker = page.context().serviceWorkers()[0];
+  return worker ? page.context().newCDPSession(worker) : undefined;
+}
+
+// 1. Throughput, app vs raw, same pages, same SFU.
+const [alice, bob] = await pair('bench-files');
+const app = await appTransfer(alice, bob, 'throughput.bin', throughputMiB * MiB);
+const raw = await rawTransfer(alice, bob, 'bench-files', throughputMiB * MiB);
+process.stdout.write(
+  `throughput (${throughputMiB} MiB): app ${app.toFixed(1)} MiB/s, raw ${raw.rate.toFixed(1)} MiB/s (${raw.lost} bytes lost), ratio ${(app / raw.rate).toFixed(2)}\n`,
+);
+
+// 2 + 3. Heap while receiving, and chat latency meanwhile (fresh pages: no probe in them).
+const [sender, receiver] = await pair('bench-files-heap');
+const pageSession = await receiver.context().newCDPSession(receiver);
+const workerSession = await serviceWorkerSession(receiver);
+await pageSession.send('HeapProfiler.collectGarbage');
+const pageBase = await heapUsed(pageSession);
+const workerBase = workerSession ? await heapUsed(workerSession) : 0;
+let pageMax = pageBase;
+let workerMax = workerBase;
+const sampler = setInterval(() => {
+  void heapUsed(pageSession).then((used) => (pageMax = Math.max(pageMax, used)));
+  if (workerSession) void heapUsed(workerSession).then((used) => (workerMax = Math.max(workerMax, used)));
+}, 500);
+const latencies: number[] = [];
+const writeWhileSending = async () => {
+  for (let index = 0; index < 20; index++) {
+    const text = `during transfer ${index}`;
+    const sentAt = Date.now();
+    await sendChat(sender, text);
+    await receiver.getByRole('log', { name: 'Chat' }).getByText(text, { exact: true }).waitFor({ timeout: 10_000 });
+    latencies.push(Date.now() - sentAt);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+};
+const heapRate = await appTransfer(sender, receiver, 'heap.bin', heapMiB * MiB, writeWhileSending);
+clearInterval(sampler);
+latencies.sort((a, b) => a - b);
+process.stdout.write(
+  `heap (${heapMiB} MiB at ${heapRate.toFixed(1)} MiB/s): page ${(pageBase / MiB).toFixed(1)} → max ${(pageMax / MiB).toFixed(1)} MiB ` +
+    `(+${((pageMax - pageBase) / MiB).toFixed(1)}), service worker ${(workerBase / MiB).toFixed(1)} → max ${(workerMax / MiB).toFixed(1)} MiB ` +
+    `(+${((workerMax - workerBase) / MiB).toFixed(1)})\n`,
+);
+process.stdout.write(
+  `chat during the transfer: p50 ${latencies[Math.floor(latencies.length / 2)]} ms, max ${latencies.at(-1)} ms (send → shown, incl. typing)\n`,
+);
+
+await browser.close();
+await server.stop();
+rmSync(dir, { recursive: true, force: true });
