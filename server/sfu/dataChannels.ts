@@ -77,7 +77,7 @@ export class RoomDataChannels {
     return this.#chatFeed.id;
   }
 
-  /** A peer's DataProducer on its send transport; one per label: a newer one replaces the older (a reconnect). */
+  /** A peer's `chat` DataProducer on its send transport; a newer one replaces the older (a reconnect). */
   async produce(
     peer: Peer,
     transport: types.WebRtcTransport<TransportAppData>,
@@ -85,6 +85,8 @@ export class RoomDataChannels {
   ): Promise<types.DataProducer<DataProducerAppData>> {
     if (transport.appData.direction !== 'send') throw new ProtocolError('bad_request', 'Produce data on the send transport');
     if (!transport.sctpParameters) throw new ProtocolError('bad_state', 'This transport has no SCTP association');
+    // File links (server/files/links.ts) are forwarded by mediasoup alone: the server must never listen to them.
+    if (options.label !== 'chat') throw new ProtocolError('bad_request', `A ${options.label} data producer is not the server's to listen to`);
     for (const existing of peer.dataProducers.values()) if (existing.appData.label === options.label) existing.close();
     const dataProducer = await transport.produceData<DataProducerAppData>({
       label: options.label,
