@@ -1,0 +1,159 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { waitUntil } from '../../../test/support/poll.ts';
+import { MAX_FILE_LINKS_PER_PEER } from '../../files/links.ts';
+import { keyOf } from '../../files/transfer.ts';
+import { setUpMedia } from '../../testing/fakeMedia.ts';
+import { createTestServices, FakeClient } from '../../testing/fakes.ts';
+
+let services: Awaited<ReturnType<typeof createTestServices>>;
+
+beforeAll(async () => {
+  services = await createTestServices();
+});
+afterAll(() => services.pool.close());
+
+const TRANSFER = '0f8fad5b-d9cb-469f-a165-70867728950e';
+const META = { name: 'Überweisung März.pdf', size: 300_000, type: 'application/pdf', firstChunkSha256: 'c'.repeat(64) };
+const secret = (who: string) => `${who}-secret-`.padEnd(32, 'x');
+const FILE_STREAM = { streamId: 3, ordered: true };
+
+async function joinWithMedia(room: string, name: string) {
+  const client = new FakeClient(services);
+  const joined = await client.join(room, name);
+  const media = await setUpMedia(client, joined.routerRtpCapabilities);
+  return { client, peerId: joined.peerId, resumeToken: joined.resumeToken, ...media };
+}
+
+async function people(room: string, ...names: string[]) {
+  const joined = [];
+  for (const name of names) joined.push(await joinWithMedia(room, name));
+  return joined;
+}
+
+const leaveAll = async (...clients: { client: FakeClient }[]) => {
+  for (const { client } of clients) await client.request('leave');
+};
+
+describe('a transfer’s messages', () => {
+  test('reach its parties only; a peer who is not one is told the transfer does not exist', async () => {
+    const [ann, bob, cat] = await people('files-parties', 'Ann', 'Bob', 'Cat');
+    const offered = await ann!.client.request('fileOffer', { transferId: TRANSFER, secret: secret('ann'), meta: META, to: [{ peerId: bob!.peerId }] });
+    expect(offered).toMatchObject({ ok: true, data: { recipients: [{ peerId: bob!.peerId, connected: true }] } });
+    expect(bob!.client.notifications('fileOffered').map((n) => n.data)).toEqual([
+      { transferId: TRANSFER, from: { peerId: ann!.peerId, name: 'Ann', key: keyOf(secret('ann')) }, meta: META },
+    ]);
+    expect(cat!.client.notifications('fileOffered')).toEqual([]);
+
+    // Cat tries everything a party could do, with well-formed data.
+    const attempts: [string, unknown][] = [
+      ['fileAnswer', { transferId: TRANSFER, accept: true, secret: secret('cat') }],
+      ['fileAck', { transferId: TRANSFER, offset: 1 }],
+      ['fileResume', { transferId: TRANSFER, secret: secret('cat'), offset: 0 }],
+      ['fileCancel', { transferId: TRANSFER, secret: secret('cat') }],
+      ['fileDone', { transferId: TRANSFER, key: keyOf(secret('cat')), sha256: 'd'.repeat(64) }],
+      ['fileVerified', { transferId: TRANSFER, ok: true }],
+      ['fileOffer', { transferId: TRANSFER, secret: secret('cat'), meta: META, to: [{ peerId: bob!.peerId }] }],
+    ];
+    for (const [method, data] of attempts) {
+      expect.soft(await cat!.client.request(method, data), method).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    }
+    expect(ann!.client.sent.filter((message) => message.method?.startsWith('file'))).toEqual([]);
+
+    expect(await bob!.client.request('fileAnswer', { transferId: TRANSFER, accept: true, secret: secret('bob') })).toMatchObject({ ok: true });
+    expect(await bob!.client.request('fileAck', { transferId: TRANSFER, offset: 65536 })).toMatchObject({ ok: true });
+    expect(ann!.client.notifications('fileAnswered').map((n) => n.data)).toEqual([
+      { transferId: TRANSFER, peerId: bob!.peerId, accept: true, key: keyOf(secret('bob')) },
+    ]);
+    expect(ann!.client.notifications('fileAcked')).toHaveLength(1);
+    expect(cat!.client.sent.filter((message) => message.method?.startsWith('file'))).toEqual([]);
+
+    // The same transfer id in another room is another room's business.
+    const [olga] = await people('files-parties-elsewhere', 'Olga');
+    expect(await olga!.client.request('fileCancel', { transferId: TRANSFER, secret: secret('ann') })).toMatchObject({
+      ok: false,
+      error: { code: 'not_found' },
+    });
+    expect(bob!.client.notifications('fileCancelled')).toEqual([]);
+    await leaveAll(ann!, bob!, cat!, olga!);
+  });
+
+  test('a recipient whose socket dropped gets the offer it missed when it resumes, after the join reply', async () => {
+    const [ann, bob] = await people('files-resume', 'Ann', 'Bob');
+    bob!.client.connection.closed();
+    await waitUntil(() => ann!.client.notifications('peerConnectionChanged').length > 0, 'Bob seen as away');
+    await ann!.client.request('fileOffer', { transferId: TRANSFER, secret: secret('ann'), meta: META, to: [{ peerId: bob!.peerId }] });
+
+    const back = new FakeClient(services);
+    await back.join('files-resume', 'Bob', { resume: { peerId: bob!.peerId, token: bob!.resumeToken } });
+    await waitUntil(() => back.notifications('fileOffered').length === 1, 'the offer again');
+    const joinReply = back.sent.findIndex((message) => 'ok' in message && (message.data as { resumed?: boolean } | undefined)?.resumed);
+    expect(back.sent.findIndex((message) => message.method === 'fileOffered')).toBeGreaterThan(joinReply);
+    await back.request('leave');
+    await ann!.client.request('leave');
+  });
+});
+
+describe('file links', () => {
+  test('only their audience is told and can consume; the server does not consume them', async () => {
+    const [ann, bob, cat] = await people('files-links', 'Ann', 'Bob', 'Cat');
+    const opened = await ann!.client.request('openFileLink', { audience: [bob!.peerId] });
+    const { linkId } = opened.data as { linkId: string };
+    const produce = (client: FakeClient, transportId: string, extra: Record<string, unknown>) =>
+      client.request('produceData', { transportId, label: 'file', sctpStreamParameters: FILE_STREAM, ...extra });
+
+    expect(await produce(ann!.client, ann!.sendTransportId, {})).toMatchObject({ ok: false, error: { code: 'bad_request' } });
+    expect(await produce(cat!.client, cat!.sendTransportId, { linkId })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    const produced = await produce(ann!.client, ann!.sendTransportId, { linkId });
+    const { dataProducerId } = produced.data as { dataProducerId: string };
+    expect(await produce(ann!.client, ann!.sendTransportId, { linkId })).toMatchObject({ ok: false, error: { code: 'bad_state' } });
+
+    expect(bob!.client.notifications('fileLinkOpened').map((n) => n.data)).toEqual([{ linkId, dataProducerId, from: ann!.peerId }]);
+    expect(cat!.client.notifications('fileLinkOpened')).toEqual([]);
+    expect(await cat!.client.request('consumeData', { dataProducerId })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    expect(await bob!.client.request('consumeData', { dataProducerId })).toMatchObject({
+      ok: true,
+      data: { dataProducerId, label: 'file', sctpStreamParameters: { streamId: expect.any(Number) } },
+    });
+
+    // In the worker, Bob's consumer is the only one: the room's DirectTransport does not listen to file links.
+    const room = (await services.rooms.find('files-links'))!;
+    const bobPeer = room.peers.get(bob!.peerId)!;
+    const dump = await room.router.dump();
+    const consumersOfLink = dump.mapDataProducerIdDataConsumerIds.find((entry) => entry.key === dataProducerId)?.values;
+    expect(consumersOfLink).toEqual([...bobPeer.dataConsumers.keys()]);
+
+    // Its audience or owner only: Cat's id is unknown to her, Ann's to close is Ann's.
+    expect(await cat!.client.request('closeFileLink', { linkId })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    expect(await ann!.client.request('closeFileLink', { linkId })).toMatchObject({ ok: true });
+    await waitUntil(() => bobPeer.dataConsumers.size === 0, "Bob's consumer closed with the link");
+    await leaveAll(ann!, bob!, cat!);
+  });
+
+  test('an audience of yourself or of someone not here is refused, and a peer holds a bounded number of links', async () => {
+    const [ann, bob] = await people('files-link-limits', 'Ann', 'Bob');
+    expect(await ann!.client.request('openFileLink', { audience: [ann!.peerId] })).toMatchObject({ ok: false, error: { code: 'bad_request' } });
+    expect(await ann!.client.request('openFileLink', { audience: ['not-a-peer'] })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    for (let index = 0; index < MAX_FILE_LINKS_PER_PEER; index++) {
+      expect(await ann!.client.request('openFileLink', { audience: [bob!.peerId] })).toMatchObject({ ok: true });
+    }
+    expect(await ann!.client.request('openFileLink', { audience: [bob!.peerId] })).toMatchObject({
+      ok: false,
+      error: { code: 'bad_state', message: expect.stringContaining('closeFileLink') },
+    });
+    // Bob's own allowance is his.
+    expect(await bob!.client.request('openFileLink', { audience: [ann!.peerId] })).toMatchObject({ ok: true });
+    await leaveAll(ann!, bob!);
+  });
+
+  test('a receiver that makes a new receive transport (a reload) is told again about links toward it', async () => {
+    const [ann, bob] = await people('files-link-again', 'Ann', 'Bob');
+    const { linkId } = (await ann!.client.request('openFileLink', { audience: [bob!.peerId] })).data as { linkId: string };
+    await ann!.client.request('produceData', { transportId: ann!.sendTransportId, label: 'file', sctpStreamParameters: FILE_STREAM, linkId });
+    const { dataProducerId } = bob!.client.notifications('fileLinkOpened')[0]!.data as { dataProducerId: string };
+    await bob!.client.request('consumeData', { dataProducerId });
+    expect(await bob!.client.request('createTransport', { direction: 'recv' })).toMatchObject({ ok: true });
+    await waitUntil(() => bob!.client.notifications('fileLinkOpened').length === 2, 'the link named again');
+    expect(await bob!.client.request('consumeData', { dataProducerId })).toMatchObject({ ok: true, data: { label: 'file' } });
+    await leaveAll(ann!, bob!);
+  });
+});
