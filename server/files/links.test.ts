@@ -30,7 +30,7 @@ const TRANSFER = '0f8fad5b-d9cb-469f-a165-70867728950e';
  * browsers, and the link's audience rules and byte counts are the server's own.
  */
 describe('a file link through mediasoup', () => {
-  test('carries the sender’s frames to exactly its audience, counts bytes once in and once per receiver, and the server never listens', async () => {
+  test('carries the sender’s frames to exactly its audience, counts bytes once in and once per receiver, never through Node', async () => {
     const clients = await Promise.all(['Ann', 'Bob', 'Cat', 'Dan'].map(async (name) => {
       const client = new FakeClient(services);
       return { client, peerId: (await client.join('file-link', name)).peerId };

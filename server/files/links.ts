@@ -59,7 +59,14 @@ export class FileLinks {
     if (held >= MAX_FILE_LINKS_PER_PEER) {
       throw new ProtocolError('bad_state', `You have ${MAX_FILE_LINKS_PER_PEER} file links open; close one (closeFileLink) first`);
     }
-    const link: FileLink = { id: randomUUID(), ownerId: owner.id, audience: ids, openedAt: this.#now(), producer: undefined, consumers: new Map() };
+    const link: FileLink = {
+      id: randomUUID(),
+      ownerId: owner.id,
+      audience: ids,
+      openedAt: this.#now(),
+      producer: undefined,
+      consumers: new Map(),
+    };
     this.#links.set(link.id, link);
     return link.id;
   }
@@ -126,6 +133,8 @@ export class FileLinks {
     link.consumers.set(peer.id, consumer);
     peer.dataConsumers.set(consumer.id, consumer);
     this.#relayed.set(consumer, 0);
+    // Frames are dropped when this fills (../shared/notes/datachannels.md); the receiver's acks and resumes repair it.
+    consumer.on('sctpsendbufferfull', () => this.#stats.sendBufferFull++);
     consumer.observer.once('close', () => {
       peer.dataConsumers.delete(consumer.id);
       if (link.consumers.get(peer.id) === consumer) link.consumers.delete(peer.id);

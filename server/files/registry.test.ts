@@ -49,7 +49,7 @@ function roomWithOffer() {
   const [ann, bob, cat] = [join('ann-1', 'Ann'), join('bob-1', 'Bob'), join('cat-1', 'Cat')];
   const clock = { now: 1_000_000 };
   const stats = new FileStats();
-  const files = new FileTransfers(peers, stats, () => clock.now);
+  const files = new FileTransfers('test-room', peers, stats, () => clock.now);
   registries.push(files);
   const offer = (from: FileParty, extra: Partial<RequestData<'fileOffer'>> = {}) =>
     files.offer(from, { transferId: TRANSFER, secret: SENDER_SECRET, meta: META, to: [{ peerId: 'bob-1' }, { peerId: 'cat-1' }], ...extra });
@@ -130,10 +130,11 @@ describe('rebinding by secret', () => {
     const ann = new FakeParty('ann-9', 'Ann');
     const bob = new FakeParty('bob-9', 'Bob');
     peers.set(ann.id, ann).set(bob.id, bob);
-    const files = new FileTransfers(peers, new FileStats());
+    const files = new FileTransfers('test-room', peers, new FileStats());
     registries.push(files);
     // Bob's old peer id is gone with the old server; his key is what the sender remembers.
-    const reply = files.offer(ann, { transferId: TRANSFER, secret: SENDER_SECRET, meta: META, to: [{ peerId: 'bob-1', key: keyOf(BOB_SECRET) }] });
+    const to = [{ peerId: 'bob-1', key: keyOf(BOB_SECRET) }];
+    const reply = files.offer(ann, { transferId: TRANSFER, secret: SENDER_SECRET, meta: META, to });
     expect(reply.recipients).toEqual([{ peerId: 'bob-1', key: keyOf(BOB_SECRET), connected: false }]);
     expect(codeOf(() => files.ack(bob, { transferId: TRANSFER, offset: 10 }))).toBe('not_found'); // not bound to him yet
     files.resume(bob, { transferId: TRANSFER, secret: BOB_SECRET, offset: 300_000 });

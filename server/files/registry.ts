@@ -1,4 +1,5 @@
 import { ProtocolError, type Notification, type RequestData, type ResponseData } from '../../shared/protocol/index.ts';
+import { createLogger } from '../log.ts';
 import type { FileStats } from './stats.ts';
 import { keyOf, RecipientSlot, Transfer } from './transfer.ts';
 
@@ -14,6 +15,8 @@ export const IDLE_EXPIRY_MS = 15 * 60_000;
 export const FINISHED_LINGER_MS = 60_000;
 const SWEEP_MS = 30_000;
 
+const log = createLogger('files');
+
 /** A peer as the registry sees it: Peer fits. */
 export type FileParty = { readonly id: string; readonly name: string; readonly connected: boolean; notify(notification: Notification): void };
 
@@ -28,13 +31,15 @@ const noSuchTransfer = () => new ProtocolError('not_found', 'No such transfer');
  * Any other peer is told the transfer does not exist.
  */
 export class FileTransfers {
+  readonly #roomId: string;
   readonly #parties: FileParties;
   readonly #stats: FileStats;
   readonly #now: () => number;
   readonly #transfers = new Map<string, Transfer>();
   readonly #sweeper: NodeJS.Timeout;
 
-  constructor(parties: FileParties, stats: FileStats, now: () => number = Date.now) {
+  constructor(roomId: string, parties: FileParties, stats: FileStats, now: () => number = Date.now) {
+    this.#roomId = roomId;
     this.#parties = parties;
     this.#stats = stats;
     this.#now = now;
@@ -68,6 +73,9 @@ export class FileTransfers {
     transfer.bindSender(sender);
     this.#touch(transfer);
     this.#transfers.set(transferId, transfer);
+    if (!existing) {
+      log.info('file offered', { room: this.#roomId, transfer: transferId, size: meta.size, recipients: transfer.recipients.length });
+    }
     for (const slot of transfer.recipients) if (slot.state === 'offered') this.#offerTo(transfer, slot);
     return {
       recipients: transfer.recipients
@@ -199,6 +207,7 @@ export class FileTransfers {
       }
       if (idle <= IDLE_EXPIRY_MS) continue;
       this.#transfers.delete(transfer.id);
+      log.info('idle file transfer dropped', { room: this.#roomId, transfer: transfer.id });
       const cancelled: Notification = { method: 'fileCancelled', data: { transferId: transfer.id, by: 'server' } };
       this.#parties.get(transfer.senderPeerId)?.notify(cancelled);
       for (const slot of transfer.recipients) if (!slot.final) this.#parties.get(slot.peerId)?.notify(cancelled);
@@ -265,5 +274,7 @@ export class FileTransfers {
 }
 
 function checkOffset(transfer: Transfer, offset: number): void {
-  if (offset > transfer.meta.size) throw new ProtocolError('bad_request', `The file has ${transfer.meta.size} bytes; that offset is past its end`);
+  if (offset > transfer.meta.size) {
+    throw new ProtocolError('bad_request', `The file has ${transfer.meta.size} bytes; that offset is past its end`);
+  }
 }

@@ -9,4 +9,6 @@ export class FileStats {
   closedBytesRelayed = 0;
   /** Recipients that verified a transfer's SHA-256 (each counted once). */
   completed = 0;
+  /** mediasoup's SCTP send buffer toward a receiver of a file link was full: frames may have been dropped. */
+  sendBufferFull = 0;
 }

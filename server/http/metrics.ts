@@ -142,7 +142,7 @@ function mountChatMetrics(registry: Registry, rooms: RoomRegistry, chat: ChatSta
     registry,
     'huddle_sctp_send_buffer_full_total',
     "Times mediasoup's SCTP send buffer toward a peer was full (messages may have been dropped; the app repairs that)",
-    () => rooms.dataStats.sendBufferFull,
+    () => rooms.dataStats.sendBufferFull + rooms.fileStats.sendBufferFull,
   );
 }
 
@@ -150,7 +150,12 @@ function mountChatMetrics(registry: Registry, rooms: RoomRegistry, chat: ChatSta
 function mountFileMetrics(registry: Registry, rooms: RoomRegistry): void {
   const openBytes = async () => {
     const counts = await Promise.all((await rooms.all()).map((room) => room.fileLinks.openBytes()));
-    return counts.reduce((sum, count) => ({ received: sum.received + count.received, relayed: sum.relayed + count.relayed }), { received: 0, relayed: 0 });
+    const total = { received: 0, relayed: 0 };
+    for (const count of counts) {
+      total.received += count.received;
+      total.relayed += count.relayed;
+    }
+    return total;
   };
   new Counter({
     name: 'huddle_file_bytes_received_total',

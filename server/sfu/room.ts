@@ -83,7 +83,7 @@ export class Room {
     this.data = data;
     this.#settings = settings;
     this.#onClose = onClose;
-    this.files = new FileTransfers(this.peers, settings.fileStats);
+    this.files = new FileTransfers(id, this.peers, settings.fileStats);
     this.fileLinks = new FileLinks(this.peers, settings.fileStats);
   }
 

@@ -37,7 +37,8 @@ const leaveAll = async (...clients: { client: FakeClient }[]) => {
 describe('a transfer’s messages', () => {
   test('reach its parties only; a peer who is not one is told the transfer does not exist', async () => {
     const [ann, bob, cat] = await people('files-parties', 'Ann', 'Bob', 'Cat');
-    const offered = await ann!.client.request('fileOffer', { transferId: TRANSFER, secret: secret('ann'), meta: META, to: [{ peerId: bob!.peerId }] });
+    const offer = { transferId: TRANSFER, secret: secret('ann'), meta: META, to: [{ peerId: bob!.peerId }] };
+    const offered = await ann!.client.request('fileOffer', offer);
     expect(offered).toMatchObject({ ok: true, data: { recipients: [{ peerId: bob!.peerId, connected: true }] } });
     expect(bob!.client.notifications('fileOffered').map((n) => n.data)).toEqual([
       { transferId: TRANSFER, from: { peerId: ann!.peerId, name: 'Ann', key: keyOf(secret('ann')) }, meta: META },
