@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { types } from 'mediasoup';
 import { ProtocolError, type Notification } from '../../shared/protocol/index.ts';
 import { createLogger } from '../log.ts';
-import type { DataConsumerAppData, DataProducerAppData } from '../sfu/dataChannels.ts';
+import { refused, type DataConsumerAppData, type DataProducerAppData } from '../sfu/dataChannels.ts';
 import type { Peer } from '../sfu/peer.ts';
 import type { FileStats } from './stats.ts';
 
@@ -90,11 +90,13 @@ export class FileLinks {
     const link = this.#links.get(linkId);
     if (!link || link.ownerId !== owner.id) throw new ProtocolError('not_found', 'No such file link');
     if (link.producer) throw new ProtocolError('bad_state', 'This file link already has its data producer; open another link');
-    const producer = await transport.produceData<DataProducerAppData>({
-      label: 'file',
-      ...(sctpStreamParameters ? { sctpStreamParameters } : {}),
-      appData: { peerId: owner.id, label: 'file' },
-    });
+    const producer = await transport
+      .produceData<DataProducerAppData>({
+        label: 'file',
+        ...(sctpStreamParameters ? { sctpStreamParameters } : {}),
+        appData: { peerId: owner.id, label: 'file' },
+      })
+      .catch(refused);
     if (owner.closed || producer.closed || this.#links.get(linkId) !== link) {
       producer.close();
       throw new ProtocolError('bad_state', 'The link closed while its data producer was being made');

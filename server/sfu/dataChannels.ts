@@ -24,6 +24,12 @@ export type DataChannelEvents = {
   feedDrained(): void;
 };
 
+/** mediasoup refused the parameters the peer gave (e.g. a stream id it already uses): the peer's mistake, said so. */
+export function refused(error: unknown): never {
+  const reason = error instanceof Error ? error.message.slice(0, 200) : String(error);
+  throw new ProtocolError('media_error', `The data producer was refused: ${reason}`, { cause: error });
+}
+
 /** Counted for /metrics: totals since the start, across every room. */
 export class DataChannelStats {
   /** Bytes of frames the server received from peers. */
@@ -88,11 +94,13 @@ export class RoomDataChannels {
     // File links (server/files/links.ts) are forwarded by mediasoup alone: the server must never listen to them.
     if (options.label !== 'chat') throw new ProtocolError('bad_request', `A ${options.label} data producer is not the server's to listen to`);
     for (const existing of peer.dataProducers.values()) if (existing.appData.label === options.label) existing.close();
-    const dataProducer = await transport.produceData<DataProducerAppData>({
-      label: options.label,
-      sctpStreamParameters: options.sctpStreamParameters,
-      appData: { peerId: peer.id, label: options.label },
-    });
+    const dataProducer = await transport
+      .produceData<DataProducerAppData>({
+        label: options.label,
+        sctpStreamParameters: options.sctpStreamParameters,
+        appData: { peerId: peer.id, label: options.label },
+      })
+      .catch(refused);
     if (peer.closed || dataProducer.closed) {
       dataProducer.close();
       throw new ProtocolError('bad_state', 'Peer left while producing data');

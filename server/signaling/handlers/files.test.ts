@@ -130,6 +130,20 @@ describe('file links', () => {
     await leaveAll(ann!, bob!, cat!);
   });
 
+  test('a stream id the sender already uses is its mistake, said so, and the link stays usable', async () => {
+    const [ann, bob] = await people('files-link-stream', 'Ann', 'Bob');
+    const chat = { transportId: ann!.sendTransportId, label: 'chat', sctpStreamParameters: { streamId: 0 } };
+    expect(await ann!.client.request('produceData', chat)).toMatchObject({ ok: true });
+    const { linkId } = (await ann!.client.request('openFileLink', { audience: [bob!.peerId] })).data as { linkId: string };
+    const file = (streamId: number) => ({ transportId: ann!.sendTransportId, label: 'file', sctpStreamParameters: { streamId }, linkId });
+    expect(await ann!.client.request('produceData', file(0))).toMatchObject({
+      ok: false,
+      error: { code: 'media_error', message: expect.stringContaining('streamId already exists') },
+    });
+    expect(await ann!.client.request('produceData', file(1))).toMatchObject({ ok: true });
+    await leaveAll(ann!, bob!);
+  });
+
   test('an audience of yourself or of someone not here is refused, and a peer holds a bounded number of links', async () => {
     const [ann, bob] = await people('files-link-limits', 'Ann', 'Bob');
     expect(await ann!.client.request('openFileLink', { audience: [ann!.peerId] })).toMatchObject({ ok: false, error: { code: 'bad_request' } });
