@@ -158,6 +158,41 @@ describe('rebinding by secret', () => {
   });
 });
 
+describe('what a party missed while away', () => {
+  test('a sender offering again, or resuming its socket, is told how far each running recipient got', () => {
+    const { ann, bob, cat, join, files, offer } = roomWithOffer();
+    files.answer(bob, { transferId: TRANSFER, accept: true, secret: BOB_SECRET });
+    files.answer(cat, { transferId: TRANSFER, accept: true, secret: CAT_SECRET });
+    ann.connected = false; // these acks are lost on the way
+    files.ack(bob, { transferId: TRANSFER, offset: 400_000 });
+    files.ack(cat, { transferId: TRANSFER, offset: 200_000 });
+    files.cancel(cat, { transferId: TRANSFER, secret: CAT_SECRET });
+    ann.connected = true;
+    files.peerResumed(ann);
+    const bobAt400k = { transferId: TRANSFER, peerId: 'bob-1', key: keyOf(BOB_SECRET), offset: 400_000 };
+    expect(ann.heard('fileAcked')).toEqual([bobAt400k]); // Cat's part is over
+    const annReloaded = join('ann-2', 'Ann');
+    offer(annReloaded, { to: [{ peerId: 'bob-1', key: keyOf(BOB_SECRET) }] });
+    files.remindSender(TRANSFER);
+    expect(annReloaded.heard('fileAcked')).toEqual([bobAt400k]);
+  });
+
+  test('a recipient resuming its socket is told again of an offer it has not answered and of the digest it missed', () => {
+    const { ann, bob, cat, files } = roomWithOffer();
+    files.answer(bob, { transferId: TRANSFER, accept: true, secret: BOB_SECRET });
+    bob.connected = false;
+    cat.connected = false;
+    files.done(ann, { transferId: TRANSFER, key: keyOf(BOB_SECRET), sha256: 'e'.repeat(64) });
+    bob.connected = true;
+    cat.connected = true;
+    files.peerResumed(bob);
+    files.peerResumed(cat);
+    expect(bob.heard('fileDone')).toEqual([{ transferId: TRANSFER, sha256: 'e'.repeat(64) }]);
+    expect(bob.heard('fileOffered')).toHaveLength(1);
+    expect(cat.heard('fileOffered')).toHaveLength(2);
+  });
+});
+
 describe('acknowledged offsets', () => {
   test('only the bound recipient acknowledges, never backwards, never past the end', () => {
     const { ann, bob, cat, files } = roomWithOffer();

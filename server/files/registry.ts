@@ -170,6 +170,7 @@ export class FileTransfers {
     if (slot.state === 'verified' || slot.state === 'failed') return; // its verdict is in already
     if (slot.state !== 'accepted' && slot.state !== 'done') throw new ProtocolError('bad_state', 'That recipient is not receiving this file');
     slot.state = 'done';
+    slot.sha256 = sha256;
     this.#touch(transfer);
     this.#parties.get(slot.peerId)?.notify({ method: 'fileDone', data: { transferId, sha256 } });
   }
@@ -192,7 +193,26 @@ export class FileTransfers {
   /** A peer came back on a new socket: offers it missed while away are made again. */
   peerResumed(peer: FileParty): void {
     for (const transfer of this.#transfers.values()) {
-      for (const slot of transfer.recipients) if (slot.peerId === peer.id && slot.state === 'offered') this.#offerTo(transfer, slot);
+      if (transfer.senderPeerId === peer.id) this.remindSender(transfer.id);
+      for (const slot of transfer.recipients) {
+        if (slot.peerId !== peer.id) continue;
+        if (slot.state === 'offered') this.#offerTo(transfer, slot);
+        if (slot.state === 'done' && slot.sha256) peer.notify({ method: 'fileDone', data: { transferId: transfer.id, sha256: slot.sha256 } });
+      }
+    }
+  }
+
+  /**
+   * Tells the sender each running recipient's acknowledged offset again: the acks relayed while its socket was down
+   * (or before its page reloaded) were lost, and without them it would wait for a window that never drains.
+   */
+  remindSender(transferId: string): void {
+    const transfer = this.#transfers.get(transferId);
+    if (!transfer) return;
+    for (const slot of transfer.recipients) {
+      if (!slot.key || slot.acked === 0 || (slot.state !== 'accepted' && slot.state !== 'done')) continue;
+      const data = { transferId, peerId: slot.peerId, key: slot.key, offset: slot.acked };
+      this.#toSender(transfer, { method: 'fileAcked', data });
     }
   }
 

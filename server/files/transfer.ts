@@ -18,6 +18,8 @@ export class RecipientSlot {
   state: RecipientState;
   /** Bytes [0, acked) are persisted at the receiver. */
   acked = 0;
+  /** The file's digest as the sender gave it with fileDone, told again to a receiver that missed it. */
+  sha256: string | undefined;
 
   constructor(peerId: string, key: string | undefined, state: RecipientState) {
     this.peerId = peerId;

@@ -92,6 +92,30 @@ describe('a transfer’s messages', () => {
     await back.request('leave');
     await ann!.client.request('leave');
   });
+
+  test('a sender whose page reloaded offers again as a new peer: it takes the transfer over and hears how far Bob got', async () => {
+    const [ann, bob] = await people('files-reload', 'Ann', 'Bob');
+    const offer = { transferId: TRANSFER, secret: secret('ann'), meta: META, to: [{ peerId: bob!.peerId }] };
+    await ann!.client.request('fileOffer', offer);
+    await bob!.client.request('fileAnswer', { transferId: TRANSFER, accept: true, secret: secret('bob') });
+    await ann!.client.request('leave'); // her page reloaded: the old peer is gone
+    await bob!.client.request('fileAck', { transferId: TRANSFER, offset: 131072 });
+
+    const [annAgain] = await people('files-reload', 'Ann');
+    const bobKey = keyOf(secret('bob'));
+    const again = await annAgain!.client.request('fileOffer', { ...offer, to: [{ peerId: bob!.peerId, key: bobKey }] });
+    expect(again).toMatchObject({ ok: true, data: { recipients: [{ peerId: bob!.peerId, key: bobKey, connected: true }] } });
+    await waitUntil(() => annAgain!.client.notifications('fileAcked').length === 1, 'how far Bob got');
+    const acked = annAgain!.client.notifications('fileAcked')[0]!.data;
+    expect(acked).toEqual({ transferId: TRANSFER, peerId: bob!.peerId, key: bobKey, offset: 131072 });
+    const reply = annAgain!.client.sent.findIndex((message) => (message.data as { recipients?: unknown } | undefined)?.recipients);
+    expect(annAgain!.client.sent.findIndex((message) => message.method === 'fileAcked')).toBeGreaterThan(reply);
+    // Messages for the sender reach her new peer now.
+    await bob!.client.request('fileCancel', { transferId: TRANSFER, secret: secret('bob') });
+    const cancelled = annAgain!.client.notifications('fileCancelled').map((n) => n.data);
+    expect(cancelled).toEqual([{ transferId: TRANSFER, by: 'receiver', key: bobKey }]);
+    await leaveAll(annAgain!, bob!);
+  });
 });
 
 describe('file links', () => {

@@ -13,7 +13,10 @@ type FileHandlers = Pick<
 export const fileHandlers: FileHandlers = {
   async fileOffer({ session }, data) {
     const { room, peer } = requireJoined(session);
-    return room.files.offer(peer, data);
+    const reply = room.files.offer(peer, data);
+    // After the reply: a sender offering again (back from a drop or a reload) learns how far each recipient got.
+    setImmediate(() => room.files.remindSender(data.transferId));
+    return reply;
   },
 
   async fileAnswer({ session }, data) {
