@@ -83,6 +83,11 @@ describe('offer and answer', () => {
     files.answer(bob, { transferId: TRANSFER, accept: true, secret: BOB_SECRET });
     expect(ann.heard('fileAnswered')).toHaveLength(3);
     expect(files.activeCount).toBe(1);
+    // Once he cancelled, accepting again does not bring his part back.
+    files.cancel(bob, { transferId: TRANSFER, secret: BOB_SECRET });
+    expect(codeOf(() => files.answer(bob, { transferId: TRANSFER, accept: true, secret: BOB_SECRET }))).toBe('bad_state');
+    expect(ann.heard('fileAnswered')).toHaveLength(3);
+    expect(files.activeCount).toBe(0);
   });
 
   test('an offer to yourself, to nobody here, or the same id with another secret or another file is refused', () => {

@@ -95,7 +95,8 @@ export class FileTransfers {
     }
     if (slot.state !== 'offered') {
       // The same answer again (its reply was lost in a drop) is fine; a change of mind is a cancel.
-      const same = slot.key === key && (slot.state === 'declined') === !accept;
+      const accepted = slot.state !== 'declined' && slot.state !== 'cancelled';
+      const same = slot.key === key && slot.state !== 'cancelled' && accepted === accept;
       if (!same) throw new ProtocolError('bad_state', 'You already answered this offer');
     } else {
       slot.key = key;
