@@ -127,7 +127,11 @@ export class FileLinks {
     transport ??= dataRecvTransport(peer);
     const older = link.consumers.get(peer.id);
     if (older) await this.#closeCounted(older);
-    const consumer = await transport.consumeData<DataConsumerAppData>({ dataProducerId, appData: { label: 'file' } });
+    const consumer = await transport.consumeData<DataConsumerAppData>({ dataProducerId, appData: { label: 'file' } }).catch((error: unknown) => {
+      // Its owner closed it meanwhile: as gone as if it never was.
+      if (link.producer?.closed !== false) throw new ProtocolError('not_found', 'That file link has closed', { cause: error });
+      throw error;
+    });
     if (peer.closed || consumer.closed) {
       consumer.close();
       throw new ProtocolError('bad_state', 'Peer or link went away while consuming');
