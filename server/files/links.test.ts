@@ -23,6 +23,7 @@ async function metric(series: string): Promise<number> {
 }
 
 const TRANSFER = '0f8fad5b-d9cb-469f-a165-70867728950e';
+const secret = (who: string) => `${who}-secret-`.padEnd(32, 'x');
 
 /*
  * A browser's SCTP association cannot be made in Node, so each peer's transport here is a DirectTransport on the
@@ -78,5 +79,27 @@ describe('a file link through mediasoup', () => {
     expect(await metric('huddle_file_bytes_received_total')).toBe(frameBytes);
     expect(await metric('huddle_file_bytes_relayed_total')).toBe(2 * frameBytes);
     for (const { client } of clients) await client.request('leave');
+  });
+});
+
+describe('/metrics for transfers', () => {
+  test('a transfer is active until its recipient’s verdict, and a matching digest counts as completed', async () => {
+    const ann = new FakeClient(services);
+    const bob = new FakeClient(services);
+    await ann.join('file-metrics', 'Ann');
+    const bobId = (await bob.join('file-metrics', 'Bob')).peerId;
+    const completedBefore = await metric('huddle_file_transfers_completed_total');
+    const meta = { name: 'notes.txt', size: 0, type: 'text/plain', firstChunkSha256: 'f'.repeat(64) };
+    await ann.request('fileOffer', { transferId: TRANSFER, secret: secret('ann'), meta, to: [{ peerId: bobId }] });
+    expect(await metric('huddle_file_transfers_active')).toBe(1);
+    await bob.request('fileAnswer', { transferId: TRANSFER, accept: true, secret: secret('bob') });
+    const bobKey = (ann.notifications('fileAnswered')[0]!.data as { key: string }).key;
+    expect(await ann.request('fileDone', { transferId: TRANSFER, key: bobKey, sha256: 'f'.repeat(64) })).toMatchObject({ ok: true });
+    expect(await metric('huddle_file_transfers_active')).toBe(1);
+    expect(await bob.request('fileVerified', { transferId: TRANSFER, ok: true })).toMatchObject({ ok: true });
+    expect(await metric('huddle_file_transfers_active')).toBe(0);
+    expect(await metric('huddle_file_transfers_completed_total')).toBe(completedBefore + 1);
+    await ann.request('leave');
+    await bob.request('leave');
   });
 });

@@ -190,8 +190,8 @@ export class FileLinks {
   /** Forgets links never given a DataProducer in time, and closes those whose whole audience has left the room. */
   #prune(): void {
     for (const link of this.#links.values()) {
-      if (!link.producer && this.#now() - link.openedAt > LINK_CLAIM_MS) this.#links.delete(link.id);
-      else if (link.producer && ![...link.audience].some((id) => this.#peers.has(id))) void this.#closeLink(link);
+      const unclaimed = !link.producer && this.#now() - link.openedAt > LINK_CLAIM_MS;
+      if (unclaimed || ![...link.audience].some((id) => this.#peers.has(id))) void this.#closeLink(link);
     }
   }
 
