@@ -4,7 +4,9 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { decodeChunkFrame, encodeChunkFrame, FILE_CHUNK_SIZE } from '../../shared/protocol/index.ts';
 import { waitUntil } from '../../test/support/poll.ts';
 import { mountMetrics } from '../http/metrics.ts';
-import type { Peer } from '../sfu/peer.ts';
+import { FileLinks, LINK_CLAIM_MS, MAX_FILE_LINKS_PER_PEER } from './links.ts';
+import { FileStats } from './stats.ts';
+import { Peer } from '../sfu/peer.ts';
 import { createTestServices, FakeClient } from '../testing/fakes.ts';
 
 let services: Awaited<ReturnType<typeof createTestServices>>;
@@ -103,3 +105,19 @@ describe('/metrics for transfers', () => {
     await bob.request('leave');
   });
 });
+
+describe('links never given a data producer', () => {
+  test('stop counting against their owner once their time to be claimed is over', () => {
+    const channel = { notify() {}, drop() {}, fence() {} };
+    const [ann, bob] = [new Peer('Ann', channel), new Peer('Bob', channel)];
+    const clock = { now: 0 };
+    const links = new FileLinks(new Map([ann, bob].map((peer) => [peer.id, peer])), new FileStats(), () => clock.now);
+    for (let index = 0; index < MAX_FILE_LINKS_PER_PEER; index++) links.open(ann, [bob.id]);
+    expect(() => links.open(ann, [bob.id])).toThrow(expect.objectContaining({ code: 'bad_state' }));
+    clock.now += LINK_CLAIM_MS + 1;
+    expect(links.open(ann, [bob.id])).toEqual(expect.any(String));
+    expect(links.size).toBe(1);
+    links.dispose();
+  });
+});
+
