@@ -197,6 +197,12 @@ describe('file links', () => {
     expect(await bob!.client.request('createTransport', { direction: 'recv' })).toMatchObject({ ok: true });
     await waitUntil(() => bob!.client.notifications('fileLinkOpened').length === 2, 'the link named again');
     expect(await bob!.client.request('consumeData', { dataProducerId })).toMatchObject({ ok: true, data: { label: 'file' } });
-    await leaveAll(ann!, bob!);
+    // The link goes with its owner: Bob's consumer closes, and the room forgets the link.
+    const room = (await services.rooms.find('files-link-again'))!;
+    const bobPeer = room.peers.get(bob!.peerId)!;
+    expect(bobPeer.dataConsumers.size).toBe(1);
+    await ann!.client.request('leave');
+    await waitUntil(() => bobPeer.dataConsumers.size === 0 && room.fileLinks.size === 0, 'the link gone with Ann');
+    await bob!.client.request('leave');
   });
 });
