@@ -92,7 +92,7 @@ export class RoomDataChannels {
     if (transport.appData.direction !== 'send') throw new ProtocolError('bad_request', 'Produce data on the send transport');
     if (!transport.sctpParameters) throw new ProtocolError('bad_state', 'This transport has no SCTP association');
     // File links (server/files/links.ts) are forwarded by mediasoup alone: the server must never listen to them.
-    if (options.label !== 'chat') throw new ProtocolError('bad_request', `A ${options.label} data producer is not the server's to listen to`);
+    if (options.label !== 'chat') throw new ProtocolError('bad_request', 'The server listens to chat data producers only');
     for (const existing of peer.dataProducers.values()) if (existing.appData.label === options.label) existing.close();
     const dataProducer = await transport
       .produceData<DataProducerAppData>({

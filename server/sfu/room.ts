@@ -52,7 +52,7 @@ export class Room {
   readonly instanceId: string;
   readonly slot: WorkerSlot;
   readonly router: types.Router;
-  /** Data channels: the room's chat feed and the server's listeners on each peer's DataProducers. */
+  /** Data channels: the room's chat feed and the server's listeners on each peer's chat DataProducer. */
   readonly data: RoomDataChannels;
   readonly peers = new Map<string, Peer>();
   /** File transfers in progress: their parties and how far each got (the bytes go over `fileLinks`). */
