@@ -148,7 +148,7 @@ function mountChatMetrics(registry: Registry, rooms: RoomRegistry, chat: ChatSta
 
 /** File transfers: bytes on file links (read from mediasoup when scraped), transfers running and completed. */
 function mountFileMetrics(registry: Registry, rooms: RoomRegistry): void {
-  const openBytes = async () => {
+  const readOpenBytes = async () => {
     const counts = await Promise.all((await rooms.all()).map((room) => room.fileLinks.openBytes()));
     const total = { received: 0, relayed: 0 };
     for (const count of counts) {
@@ -157,6 +157,9 @@ function mountFileMetrics(registry: Registry, rooms: RoomRegistry): void {
     }
     return total;
   };
+  // Both byte counters are collected in one scrape: they share one read of every link's stats.
+  let reading: ReturnType<typeof readOpenBytes> | undefined;
+  const openBytes = () => (reading ??= readOpenBytes().finally(() => (reading = undefined)));
   new Counter({
     name: 'huddle_file_bytes_received_total',
     help: 'Bytes the SFU received from senders on file links (a file sent to everyone is counted once)',
