@@ -88,6 +88,7 @@ export function mountMetrics(app: Hono, rooms: RoomRegistry, pool: WorkerPool, c
   });
 
   mountChatMetrics(registry, rooms, chat);
+  mountFileMetrics(registry, rooms);
 
   app.get('/metrics', async (c) => c.body(await registry.metrics(), 200, { 'Content-Type': registry.contentType }));
 }
@@ -141,6 +142,57 @@ function mountChatMetrics(registry: Registry, rooms: RoomRegistry, chat: ChatSta
     registry,
     'huddle_sctp_send_buffer_full_total',
     "Times mediasoup's SCTP send buffer toward a peer was full (messages may have been dropped; the app repairs that)",
-    () => rooms.dataStats.sendBufferFull,
+    () => rooms.dataStats.sendBufferFull + rooms.fileStats.sendBufferFull,
+  );
+}
+
+/** File transfers: bytes on file links (read from mediasoup when scraped), transfers running and completed. */
+function mountFileMetrics(registry: Registry, rooms: RoomRegistry): void {
+  const readOpenBytes = async () => {
+    const counts = await Promise.all((await rooms.all()).map((room) => room.fileLinks.openBytes()));
+    const total = { received: 0, relayed: 0 };
+    for (const count of counts) {
+      total.received += count.received;
+      total.relayed += count.relayed;
+    }
+    return total;
+  };
+  // Both byte counters are collected in one scrape: they share one read of every link's stats.
+  let reading: ReturnType<typeof readOpenBytes> | undefined;
+  const openBytes = () => (reading ??= readOpenBytes().finally(() => (reading = undefined)));
+  new Counter({
+    name: 'huddle_file_bytes_received_total',
+    help: 'Bytes the SFU received from senders on file links (a file sent to everyone is counted once)',
+    registers: [registry],
+    async collect() {
+      this.reset();
+      // Open links first: one that closes meanwhile moves its count to the closed total, read after.
+      const open = (await openBytes()).received;
+      this.inc(open + rooms.fileStats.closedBytesReceived);
+    },
+  });
+  new Counter({
+    name: 'huddle_file_bytes_relayed_total',
+    help: 'Bytes the SFU sent to receivers on file links (once per receiver)',
+    registers: [registry],
+    async collect() {
+      this.reset();
+      const open = (await openBytes()).relayed;
+      this.inc(open + rooms.fileStats.closedBytesRelayed);
+    },
+  });
+  new Gauge({
+    name: 'huddle_file_transfers_active',
+    help: 'File transfers with a recipient whose part is not over',
+    registers: [registry],
+    async collect() {
+      this.set((await rooms.all()).reduce((sum, room) => sum + room.files.activeCount, 0));
+    },
+  });
+  totalCounter(
+    registry,
+    'huddle_file_transfers_completed_total',
+    "Recipients that received a file and found its SHA-256 matching the sender's",
+    () => rooms.fileStats.completed,
   );
 }

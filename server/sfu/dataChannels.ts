@@ -24,6 +24,12 @@ export type DataChannelEvents = {
   feedDrained(): void;
 };
 
+/** mediasoup refused the parameters the peer gave (e.g. a stream id it already uses): the peer's mistake, said so. */
+export function refused(error: unknown): never {
+  const reason = error instanceof Error ? error.message.slice(0, 200) : String(error);
+  throw new ProtocolError('media_error', `The data producer was refused: ${reason}`, { cause: error });
+}
+
 /** Counted for /metrics: totals since the start, across every room. */
 export class DataChannelStats {
   /** Bytes of frames the server received from peers. */
@@ -77,7 +83,7 @@ export class RoomDataChannels {
     return this.#chatFeed.id;
   }
 
-  /** A peer's DataProducer on its send transport; one per label: a newer one replaces the older (a reconnect). */
+  /** A peer's `chat` DataProducer on its send transport; a newer one replaces the older (a reconnect). */
   async produce(
     peer: Peer,
     transport: types.WebRtcTransport<TransportAppData>,
@@ -85,12 +91,16 @@ export class RoomDataChannels {
   ): Promise<types.DataProducer<DataProducerAppData>> {
     if (transport.appData.direction !== 'send') throw new ProtocolError('bad_request', 'Produce data on the send transport');
     if (!transport.sctpParameters) throw new ProtocolError('bad_state', 'This transport has no SCTP association');
+    // File links (server/files/links.ts) are forwarded by mediasoup alone: the server must never listen to them.
+    if (options.label !== 'chat') throw new ProtocolError('bad_request', 'The server listens to chat data producers only');
     for (const existing of peer.dataProducers.values()) if (existing.appData.label === options.label) existing.close();
-    const dataProducer = await transport.produceData<DataProducerAppData>({
-      label: options.label,
-      sctpStreamParameters: options.sctpStreamParameters,
-      appData: { peerId: peer.id, label: options.label },
-    });
+    const dataProducer = await transport
+      .produceData<DataProducerAppData>({
+        label: options.label,
+        sctpStreamParameters: options.sctpStreamParameters,
+        appData: { peerId: peer.id, label: options.label },
+      })
+      .catch(refused);
     if (peer.closed || dataProducer.closed) {
       dataProducer.close();
       throw new ProtocolError('bad_state', 'Peer left while producing data');

@@ -9,6 +9,9 @@ import {
   type TransportDirection,
 } from '../../shared/protocol/index.ts';
 import type { PasswordHash } from '../access/password.ts';
+import { FileLinks } from '../files/links.ts';
+import { FileTransfers } from '../files/registry.ts';
+import type { FileStats } from '../files/stats.ts';
 import { createLogger } from '../log.ts';
 import { mediaCodecs } from './codecs.ts';
 import { RoomDataChannels, type DataChannelStats, type DataMessage } from './dataChannels.ts';
@@ -34,6 +37,7 @@ export type RoomEvents = {
 export type RoomSettings = {
   events: RoomEvents;
   dataStats: DataChannelStats;
+  fileStats: FileStats;
   /** mediasoup's SCTP send buffer per transport (SCTP_SEND_BUFFER_SIZE). */
   sctpSendBufferSize: number;
 };
@@ -48,9 +52,13 @@ export class Room {
   readonly instanceId: string;
   readonly slot: WorkerSlot;
   readonly router: types.Router;
-  /** Data channels: the room's chat feed and the server's listeners on each peer's DataProducers. */
+  /** Data channels: the room's chat feed and the server's listeners on each peer's chat DataProducer. */
   readonly data: RoomDataChannels;
   readonly peers = new Map<string, Peer>();
+  /** File transfers in progress: their parties and how far each got (the bytes go over `fileLinks`). */
+  readonly files: FileTransfers;
+  /** `file` DataProducers toward exact sets of peers, forwarded by mediasoup alone. */
+  readonly fileLinks: FileLinks;
   /** Set by the first person in, if they chose one; only its hash is kept (see access/admission.ts). */
   password: Promise<PasswordHash> | undefined;
   /** Joins being admitted right now: a refused join closes an empty room only when no other join is on its way in. */
@@ -75,6 +83,8 @@ export class Room {
     this.data = data;
     this.#settings = settings;
     this.#onClose = onClose;
+    this.files = new FileTransfers(id, this.peers, settings.fileStats);
+    this.fileLinks = new FileLinks(this.peers, settings.fileStats);
   }
 
   static async create(
@@ -250,6 +260,8 @@ export class Room {
     this.#closed = true;
     for (const peer of this.peers.values()) peer.close();
     this.peers.clear();
+    this.files.dispose();
+    this.fileLinks.dispose();
     this.data.close();
     this.router.close();
     this.#onClose();

@@ -1,4 +1,5 @@
 import type { Meeting } from '../access/invites.ts';
+import { FileStats } from '../files/stats.ts';
 import { createLogger } from '../log.ts';
 import { DataChannelStats } from './dataChannels.ts';
 import { Room, type RoomEvents, type RoomSettings } from './room.ts';
@@ -29,6 +30,7 @@ export class RoomRegistry {
     this.#settings = {
       events: options.events ?? NO_EVENTS,
       dataStats: new DataChannelStats(),
+      fileStats: new FileStats(),
       sctpSendBufferSize: options.sctpSendBufferSize,
     };
     pool.onWorkerDied((slot) => void this.#evacuate(slot));
@@ -37,6 +39,11 @@ export class RoomRegistry {
   /** Data-channel totals across every room (for /metrics). */
   get dataStats(): DataChannelStats {
     return this.#settings.dataStats;
+  }
+
+  /** File-transfer totals across every room (for /metrics; open links are read from each room's FileLinks). */
+  get fileStats(): FileStats {
+    return this.#settings.fileStats;
   }
 
   get size(): number {

@@ -122,6 +122,15 @@ export const openFileLink = {
   response: v.object({ linkId: idSchema }),
 };
 
+/**
+ * Sender → server: this link is no longer needed (its audience changed, or its transfers ended). Its DataProducer
+ * closes, and with it each audience peer's DataConsumer. A peer holds at most 16 links at once.
+ */
+export const closeFileLink = {
+  request: v.object({ linkId: idSchema }),
+  response: ok,
+};
+
 /* Server → client notifications. */
 
 /** To each recipient: someone offers you a file (also sent again when the sender offers it again). */

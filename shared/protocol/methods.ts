@@ -34,6 +34,7 @@ export const methods = {
   fileDone: files.fileDone,
   fileVerified: files.fileVerified,
   openFileLink: files.openFileLink,
+  closeFileLink: files.closeFileLink,
 } as const;
 
 export type Method = keyof typeof methods;

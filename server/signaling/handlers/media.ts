@@ -42,6 +42,8 @@ export const mediaHandlers: MediaHandlers = {
   async createTransport({ session }, { direction }) {
     const { room, peer } = requireJoined(session);
     const transport = await room.createTransport(peer, direction);
+    // A new receive transport has no file-link consumers yet: name the links toward this peer again, after the reply.
+    if (direction === 'recv') setImmediate(() => room.fileLinks.announceTo(peer));
     return {
       transportId: transport.id,
       iceParameters: transport.iceParameters,

@@ -48,6 +48,13 @@ export const sessionHandlers: SessionHandlers = {
     }
     session.joined = { room, peer };
     log.info(resumed ? 'peer resumed' : 'peer joined', { room: room.id, peer: peer.id, peers: room.peers.size });
+    // File offers and links it missed while away, told after this reply (setImmediate runs once it is sent).
+    if (resumed) {
+      setImmediate(() => {
+        room.files.peerResumed(peer);
+        room.fileLinks.announceTo(peer);
+      });
+    }
     return {
       peerId: peer.id,
       resumeToken: peer.resumeToken,

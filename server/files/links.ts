@@ -1,0 +1,242 @@
+import { randomUUID } from 'node:crypto';
+import type { types } from 'mediasoup';
+import { ProtocolError, type Notification } from '../../shared/protocol/index.ts';
+import { createLogger } from '../log.ts';
+import { refused, type DataConsumerAppData, type DataProducerAppData } from '../sfu/dataChannels.ts';
+import type { Peer } from '../sfu/peer.ts';
+import type { FileStats } from './stats.ts';
+
+const log = createLogger('files');
+
+/** Links a peer may hold at once (open, or opened and not yet given their DataProducer). */
+export const MAX_FILE_LINKS_PER_PEER = 16;
+/** A link whose DataProducer was not made within this time is forgotten (the app gave up on it). */
+export const LINK_CLAIM_MS = 30_000;
+/** How often open links' byte counts are read, so a link that closes by itself loses at most this much counting. */
+const STATS_POLL_MS = 2_000;
+
+/** A `file` DataProducer toward an exact set of peers, and the DataConsumers those peers made of it. */
+type FileLink = {
+  readonly id: string;
+  readonly ownerId: string;
+  readonly audience: ReadonlySet<string>;
+  readonly openedAt: number;
+  producer: types.DataProducer<DataProducerAppData> | undefined;
+  /** By audience peer id: consuming again replaces that peer's older consumer. */
+  readonly consumers: Map<string, types.DataConsumer<DataConsumerAppData>>;
+};
+
+/**
+ * A room's file links. The bytes never pass through Node: mediasoup forwards each frame of a link's DataProducer
+ * to the DataConsumers of its audience alone. The server's own DirectTransport never consumes a file DataProducer.
+ */
+export class FileLinks {
+  readonly #peers: ReadonlyMap<string, Peer>;
+  readonly #stats: FileStats;
+  readonly #now: () => number;
+  readonly #links = new Map<string, FileLink>();
+  readonly #byProducer = new Map<string, FileLink>();
+  /** Bytes last read from each open DataProducer (received) and DataConsumer (sent). */
+  readonly #received = new Map<types.DataProducer, number>();
+  readonly #relayed = new Map<types.DataConsumer, number>();
+  readonly #poller: NodeJS.Timeout;
+
+  constructor(peers: ReadonlyMap<string, Peer>, stats: FileStats, now: () => number = Date.now) {
+    this.#peers = peers;
+    this.#stats = stats;
+    this.#now = now;
+    this.#poller = setInterval(() => void this.#poll(), STATS_POLL_MS);
+    this.#poller.unref();
+  }
+
+  /** Registers a link owned by `owner` toward `audience` (other peers in this room); returns its id. */
+  open(owner: Peer, audience: readonly string[]): string {
+    this.#prune();
+    const ids = new Set(audience);
+    if (ids.has(owner.id)) throw new ProtocolError('bad_request', 'A file link goes to other people, not to yourself');
+    for (const id of ids) if (!this.#peers.has(id)) throw new ProtocolError('not_found', 'Someone in this audience is not in the room');
+    const held = [...this.#links.values()].filter((link) => link.ownerId === owner.id).length;
+    if (held >= MAX_FILE_LINKS_PER_PEER) {
+      throw new ProtocolError('bad_state', `You have ${MAX_FILE_LINKS_PER_PEER} file links open; close one (closeFileLink) first`);
+    }
+    const link: FileLink = {
+      id: randomUUID(),
+      ownerId: owner.id,
+      audience: ids,
+      openedAt: this.#now(),
+      producer: undefined,
+      consumers: new Map(),
+    };
+    this.#links.set(link.id, link);
+    return link.id;
+  }
+
+  /** Whether this DataProducer is a file link's (else it is a chat one, or nobody's). */
+  has(dataProducerId: string): boolean {
+    return this.#byProducer.has(dataProducerId);
+  }
+
+  /**
+   * Makes the DataProducer of one of `owner`'s links, unused so far, on its send transport (any transport in tests),
+   * and tells each audience peer `fileLinkOpened`.
+   */
+  async produce(
+    owner: Peer,
+    transport: types.Transport,
+    linkId: string | undefined,
+    sctpStreamParameters?: types.SctpStreamParameters,
+  ): Promise<types.DataProducer<DataProducerAppData>> {
+    if (linkId === undefined) throw new ProtocolError('bad_request', 'A file data producer needs the linkId that openFileLink gave');
+    const link = this.#links.get(linkId);
+    if (!link || link.ownerId !== owner.id) throw new ProtocolError('not_found', 'No such file link');
+    if (link.producer) throw new ProtocolError('bad_state', 'This file link already has its data producer; open another link');
+    const producer = await transport
+      .produceData<DataProducerAppData>({
+        label: 'file',
+        ...(sctpStreamParameters ? { sctpStreamParameters } : {}),
+        appData: { peerId: owner.id, label: 'file' },
+      })
+      .catch(refused);
+    if (owner.closed || producer.closed || this.#links.get(linkId) !== link) {
+      producer.close();
+      throw new ProtocolError('bad_state', 'The link closed while its data producer was being made');
+    }
+    link.producer = producer;
+    this.#byProducer.set(producer.id, link);
+    owner.dataProducers.set(producer.id, producer);
+    this.#received.set(producer, 0);
+    // Closes with the owner's transport, its peer, or the room's router; its consumers close with it.
+    producer.observer.once('close', () => {
+      owner.dataProducers.delete(producer.id);
+      this.#byProducer.delete(producer.id);
+      this.#links.delete(link.id);
+      this.#stats.closedBytesReceived += this.#received.get(producer) ?? 0;
+      this.#received.delete(producer);
+    });
+    for (const id of link.audience) this.#peers.get(id)?.notify(opened(link, producer));
+    return producer;
+  }
+
+  /**
+   * A DataConsumer of a link's DataProducer for one of its audience peers, on its receive transport (`transport` in
+   * tests); anyone else is told it does not exist.
+   */
+  async consume(peer: Peer, dataProducerId: string, transport?: types.Transport): Promise<types.DataConsumer<DataConsumerAppData>> {
+    const link = this.#byProducer.get(dataProducerId);
+    if (!link || !link.audience.has(peer.id)) throw new ProtocolError('not_found', 'No such data producer in this room');
+    transport ??= dataRecvTransport(peer);
+    const older = link.consumers.get(peer.id);
+    if (older) await this.#closeCounted(older);
+    const consumer = await transport.consumeData<DataConsumerAppData>({ dataProducerId, appData: { label: 'file' } }).catch((error: unknown) => {
+      // Its owner closed it meanwhile: as gone as if it never was.
+      if (link.producer?.closed !== false) throw new ProtocolError('not_found', 'That file link has closed', { cause: error });
+      throw error;
+    });
+    if (peer.closed || consumer.closed) {
+      consumer.close();
+      throw new ProtocolError('bad_state', 'Peer or link went away while consuming');
+    }
+    link.consumers.set(peer.id, consumer);
+    peer.dataConsumers.set(consumer.id, consumer);
+    this.#relayed.set(consumer, 0);
+    // Frames are dropped when this fills (../shared/notes/datachannels.md); the receiver's acks and resumes repair it.
+    consumer.on('sctpsendbufferfull', () => this.#stats.sendBufferFull++);
+    consumer.observer.once('close', () => {
+      peer.dataConsumers.delete(consumer.id);
+      if (link.consumers.get(peer.id) === consumer) link.consumers.delete(peer.id);
+      this.#stats.closedBytesRelayed += this.#relayed.get(consumer) ?? 0;
+      this.#relayed.delete(consumer);
+    });
+    return consumer;
+  }
+
+  /** The owner is done with a link: its DataProducer closes, and with it every audience peer's DataConsumer. */
+  async close(owner: Peer, linkId: string): Promise<void> {
+    const link = this.#links.get(linkId);
+    if (!link || link.ownerId !== owner.id) throw new ProtocolError('not_found', 'No such file link');
+    await this.#closeLink(link);
+  }
+
+  /**
+   * Tells `peer` again about every open link toward it that it does not consume: it missed the notification while
+   * its socket was down, or it lost its consumers with a new media session.
+   */
+  announceTo(peer: Peer): void {
+    for (const link of this.#links.values()) {
+      if (!link.producer || !link.audience.has(peer.id) || link.consumers.has(peer.id)) continue;
+      peer.notify(opened(link, link.producer));
+    }
+  }
+
+  /** Bytes received and relayed by the links open now, read from mediasoup (closed links are in FileStats). */
+  async openBytes(): Promise<{ received: number; relayed: number }> {
+    await this.#poll();
+    let received = 0;
+    let relayed = 0;
+    for (const bytes of this.#received.values()) received += bytes;
+    for (const bytes of this.#relayed.values()) relayed += bytes;
+    return { received, relayed };
+  }
+
+  get size(): number {
+    return this.#links.size;
+  }
+
+  /** The room closes; its router takes every DataProducer and DataConsumer with it (their counts go to FileStats). */
+  dispose(): void {
+    clearInterval(this.#poller);
+  }
+
+  /** Forgets links never given a DataProducer in time, and closes those whose whole audience has left the room. */
+  #prune(): void {
+    for (const link of this.#links.values()) {
+      const unclaimed = !link.producer && this.#now() - link.openedAt > LINK_CLAIM_MS;
+      if (unclaimed || ![...link.audience].some((id) => this.#peers.has(id))) void this.#closeLink(link);
+    }
+  }
+
+  async #closeLink(link: FileLink): Promise<void> {
+    this.#links.delete(link.id);
+    if (!link.producer) return;
+    // Read the counts first: once closed, mediasoup can no longer say what they carried.
+    await Promise.all([...link.consumers.values()].map((consumer) => this.#read(consumer)));
+    await this.#read(link.producer);
+    link.producer.close();
+  }
+
+  async #closeCounted(consumer: types.DataConsumer): Promise<void> {
+    await this.#read(consumer);
+    consumer.close();
+  }
+
+  async #poll(): Promise<void> {
+    await Promise.all([...this.#received.keys(), ...this.#relayed.keys()].map((item) => this.#read(item)));
+  }
+
+  async #read(item: types.DataProducer | types.DataConsumer): Promise<void> {
+    try {
+      if ('dataProducerId' in item) {
+        const [stat] = await item.getStats();
+        if (stat && this.#relayed.has(item)) this.#relayed.set(item, stat.bytesSent);
+      } else {
+        const [stat] = await item.getStats();
+        if (stat && this.#received.has(item)) this.#received.set(item, stat.bytesReceived);
+      }
+    } catch (error) {
+      // It closed while being read: its last count stands.
+      if (!item.closed) log.warn('could not read file link stats', { error });
+    }
+  }
+}
+
+/** The peer's receive transport, ready for data channels. */
+function dataRecvTransport(peer: Peer): types.Transport {
+  const transport = peer.transports.get('recv');
+  if (!transport) throw new ProtocolError('bad_state', 'Create a recv transport before consuming data');
+  if (!transport.sctpParameters) throw new ProtocolError('bad_state', 'This transport has no SCTP association');
+  return transport;
+}
+
+function opened(link: FileLink, producer: types.DataProducer): Notification {
+  return { method: 'fileLinkOpened', data: { linkId: link.id, dataProducerId: producer.id, from: link.ownerId } };
+}

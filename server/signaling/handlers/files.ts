@@ -1,0 +1,68 @@
+import { requireJoined, type HandlerTable } from '../context.ts';
+
+type FileHandlers = Pick<
+  HandlerTable,
+  'fileOffer' | 'fileAnswer' | 'fileAck' | 'fileResume' | 'fileCancel' | 'fileDone' | 'fileVerified' | 'openFileLink' | 'closeFileLink'
+>;
+
+/*
+ * File transfers: the room's registry checks that each message comes from a party of the transfer and relays it to
+ * the other side. A transfer or link of someone else is "not found". The bytes never come here (see files/links.ts).
+ */
+
+export const fileHandlers: FileHandlers = {
+  async fileOffer({ session }, data) {
+    const { room, peer } = requireJoined(session);
+    const reply = room.files.offer(peer, data);
+    // After the reply: a sender offering again (back from a drop or a reload) learns how far each recipient got.
+    setImmediate(() => room.files.remindSender(data.transferId));
+    return reply;
+  },
+
+  async fileAnswer({ session }, data) {
+    const { room, peer } = requireJoined(session);
+    room.files.answer(peer, data);
+    return {};
+  },
+
+  async fileAck({ session }, data) {
+    const { room, peer } = requireJoined(session);
+    room.files.ack(peer, data);
+    return {};
+  },
+
+  async fileResume({ session }, data) {
+    const { room, peer } = requireJoined(session);
+    room.files.resume(peer, data);
+    return {};
+  },
+
+  async fileCancel({ session }, data) {
+    const { room, peer } = requireJoined(session);
+    room.files.cancel(peer, data);
+    return {};
+  },
+
+  async fileDone({ session }, data) {
+    const { room, peer } = requireJoined(session);
+    room.files.done(peer, data);
+    return {};
+  },
+
+  async fileVerified({ session }, data) {
+    const { room, peer } = requireJoined(session);
+    room.files.verified(peer, data);
+    return {};
+  },
+
+  async openFileLink({ session }, { audience }) {
+    const { room, peer } = requireJoined(session);
+    return { linkId: room.fileLinks.open(peer, audience) };
+  },
+
+  async closeFileLink({ session }, { linkId }) {
+    const { room, peer } = requireJoined(session);
+    await room.fileLinks.close(peer, linkId);
+    return {};
+  },
+};
