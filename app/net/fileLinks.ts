@@ -15,6 +15,8 @@ const LOW_WATER = 256 * 1024;
  * covers a peer that never got ready.
  */
 const READY_TIMEOUT_MS = 5_000;
+/** A link nothing was sent on for this long is closed (a peer holds at most 16, and "everyone" changes). */
+const IDLE_CLOSE_MS = 30_000;
 
 /** Stable key of an audience: its peer ids, sorted. */
 function audienceKey(peerIds: readonly string[]): string {
@@ -37,12 +39,14 @@ export class SessionFileLinks implements FileLinks {
   readonly #making = new Map<string, Promise<FileLink>>();
   readonly #pendingReady = new Map<string, PendingReady>();
   readonly #incoming = new Set<DataConsumer>();
+  readonly #idleSweep: ReturnType<typeof setInterval>;
   #closed = false;
 
   constructor(sfu: SfuSession, signaling: SignalingClient, onFrame: (data: ArrayBuffer) => void) {
     this.#sfu = sfu;
     this.#signaling = signaling;
     this.#onFrame = onFrame;
+    this.#idleSweep = setInterval(() => this.#closeIdle(), IDLE_CLOSE_MS / 3);
   }
 
   to(peerIds: readonly string[]): Promise<FileLink> {
@@ -92,6 +96,7 @@ export class SessionFileLinks implements FileLinks {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    clearInterval(this.#idleSweep);
     for (const pending of this.#pendingReady.values()) pending.done();
     for (const consumer of this.#incoming) consumer.close();
     this.#incoming.clear();
@@ -106,7 +111,7 @@ export class SessionFileLinks implements FileLinks {
     const producer = await this.#sfu.produceData('file', linkId);
     producer.bufferedAmountLowThreshold = LOW_WATER;
     await Promise.all([opened(producer), ready]);
-    const link = new OutgoingLink(audience, producer);
+    const link = new OutgoingLink(linkId, audience, producer);
     if (this.#closed) {
       link.close();
       throw new Error('The media session has ended');
@@ -116,6 +121,16 @@ export class SessionFileLinks implements FileLinks {
       if (this.#open.get(key) === link) this.#open.delete(key);
     });
     return link;
+  }
+
+  #closeIdle(): void {
+    const now = performance.now();
+    for (const [key, link] of this.#open) {
+      if (now - link.lastSendAt < IDLE_CLOSE_MS) continue;
+      this.#open.delete(key);
+      link.close();
+      void this.#signaling.request('closeFileLink', { linkId: link.id }).catch(() => {});
+    }
   }
 
   #awaitReady(linkId: string, audience: string[]): Promise<void> {
@@ -143,10 +158,13 @@ function opened(producer: DataProducer): Promise<void> {
 
 /** One `file` DataProducer toward a fixed audience. */
 class OutgoingLink implements FileLink {
+  readonly id: string;
   readonly audience: readonly string[];
   readonly #producer: DataProducer;
+  lastSendAt = performance.now();
 
-  constructor(audience: string[], producer: DataProducer) {
+  constructor(id: string, audience: string[], producer: DataProducer) {
+    this.id = id;
     this.audience = audience;
     this.#producer = producer;
   }
@@ -161,6 +179,7 @@ class OutgoingLink implements FileLink {
 
   send(frame: ArrayBuffer): void {
     if (!this.isOpen) throw new Error('The file link is closed');
+    this.lastSendAt = performance.now();
     this.#producer.send(frame);
   }
 

@@ -141,6 +141,11 @@ export class FileLinks {
     this.#relayed.set(consumer, 0);
     // Frames are dropped when this fills (../shared/notes/datachannels.md); the receiver's acks and resumes repair it.
     consumer.on('sctpsendbufferfull', () => this.#stats.sendBufferFull++);
+    // The owner sends nothing before its audience consumes the link (frames would reach nobody): tell it, once the
+    // consumer's reply is on its way, so the receiver's channel exists before the first frame.
+    setImmediate(() => {
+      if (!consumer.closed) this.#peers.get(link.ownerId)?.notify({ method: 'fileLinkReady', data: { linkId: link.id, peerId: peer.id } });
+    });
     consumer.observer.once('close', () => {
       peer.dataConsumers.delete(consumer.id);
       if (link.consumers.get(peer.id) === consumer) link.consumers.delete(peer.id);

@@ -135,10 +135,14 @@ describe('file links', () => {
     expect(bob!.client.notifications('fileLinkOpened').map((n) => n.data)).toEqual([{ linkId, dataProducerId, from: ann!.peerId }]);
     expect(cat!.client.notifications('fileLinkOpened')).toEqual([]);
     expect(await cat!.client.request('consumeData', { dataProducerId })).toMatchObject({ ok: false, error: { code: 'not_found' } });
+    expect(ann!.client.notifications('fileLinkReady')).toEqual([]);
     expect(await bob!.client.request('consumeData', { dataProducerId })).toMatchObject({
       ok: true,
       data: { dataProducerId, label: 'file', sctpStreamParameters: { streamId: expect.any(Number) } },
     });
+    // Ann may send now: Bob consumes the link.
+    await waitUntil(() => ann!.client.notifications('fileLinkReady').length === 1, 'Ann told the link is ready');
+    expect(ann!.client.notifications('fileLinkReady')[0]!.data).toEqual({ linkId, peerId: bob!.peerId });
 
     // In the worker, Bob's consumer is the only one: the room's DirectTransport does not listen to file links.
     const room = (await services.rooms.find('files-links'))!;
