@@ -1,0 +1,233 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import type { BrowserContext, CDPSession, Download, Page } from 'playwright-core';
+import { beforeAll, describe, expect, test } from 'vitest';
+import type { FileMeta } from '../../shared/protocol/index.ts';
+import { PHONE } from '../support/browser.ts';
+import { downloadsProbeScript } from '../support/downloadsProbe/bundle.ts';
+import type { DownloadsProbe } from '../support/downloadsProbe/page.ts';
+import { useServerAndBrowser } from '../support/environment.ts';
+import { patternBytes } from '../support/patternBytes.ts';
+
+/*
+ * Received files stream to disk through the service worker: the app's own page-side module (app/files/download.ts,
+ * bundled into support/downloadsProbe) gives the built app's worker the bytes, and Chromium saves the download.
+ */
+const env = useServerAndBrowser();
+let probeScript: string;
+beforeAll(async () => {
+  probeScript = await downloadsProbeScript();
+});
+
+const MiB = 1024 * 1024;
+
+type ProbeWindow = { downloadsProbe: DownloadsProbe };
+
+/** A phone page of the built app, controlled by its service worker, with the probe loaded. */
+async function controlledPage(): Promise<{ context: BrowserContext; page: Page }> {
+  // The probe is an inline script: the app's CSP would refuse it.
+  const context = await env.browser.newContext({ viewport: PHONE, acceptDownloads: true, bypassCSP: true });
+  const page = await context.newPage();
+  await page.goto(env.server.url);
+  await loadProbe(page);
+  return { context, page };
+}
+
+async function loadProbe(page: Page): Promise<void> {
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, { timeout: 15_000 });
+  await page.addScriptTag({ content: probeScript });
+}
+
+function meta(name: string, size: number, type = ''): FileMeta {
+  return { name, size, type, firstChunkSha256: createHash('sha256').update(patternBytes(0, Math.min(size, 64 * 1024))).digest('hex') };
+}
+
+/** The SHA-256 of the test pattern's first `size` bytes. */
+function patternSha256(size: number): string {
+  const hash = createHash('sha256');
+  for (let offset = 0; offset < size; offset += 4 * MiB) hash.update(patternBytes(offset, Math.min(4 * MiB, size - offset)));
+  return hash.digest('hex');
+}
+
+async function savedFile(download: Download): Promise<{ size: number; sha256: string }> {
+  const path = await download.path();
+  const bytes = await readFile(path);
+  return { size: (await stat(path)).size, sha256: createHash('sha256').update(bytes).digest('hex') };
+}
+
+const open = (page: Page, id: string, file: FileMeta) =>
+  page.evaluate(([transferId, m]) => (globalThis as unknown as ProbeWindow).downloadsProbe.open(transferId, m), [id, file] as const);
+const write = (page: Page, id: string, from: number, to: number) =>
+  page.evaluate(([transferId, a, b]) => (globalThis as unknown as ProbeWindow).downloadsProbe.write(transferId, a, b), [id, from, to] as const);
+const close = (page: Page, id: string) => page.evaluate((transferId) => (globalThis as unknown as ProbeWindow).downloadsProbe.close(transferId), id);
+const abort = (page: Page, id: string, reason: string) =>
+  page.evaluate(([transferId, why]) => (globalThis as unknown as ProbeWindow).downloadsProbe.abort(transferId, why), [id, reason] as const);
+
+const written = (page: Page, id: string) => page.evaluate((transferId) => (globalThis as unknown as ProbeWindow).downloadsProbe.written(transferId), id);
+const reattach = (page: Page, id: string) =>
+  page.evaluate((transferId) => (globalThis as unknown as ProbeWindow).downloadsProbe.reattach(transferId), id);
+
+/** Samples the page's JS heap (CDP) every 100 ms until stopped; resolves with the highest figure. */
+function sampleHeap(cdp: CDPSession): { stop(): Promise<number> } {
+  let running = true;
+  let highest = 0;
+  const sampling = (async () => {
+    while (running) {
+      const { usedSize } = await cdp.send('Runtime.getHeapUsage');
+      highest = Math.max(highest, usedSize);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await sampling;
+      return highest;
+    },
+  };
+}
+
+describe('a received file streamed through the service worker', () => {
+  test('64 MiB given in 64 KiB pieces is saved under its non-ASCII name, whole and exact, with the page heap flat', async () => {
+    const { context, page } = await controlledPage();
+    const id = randomUUID();
+    const size = 64 * MiB;
+    const file = meta('Résumé – 報告 🎉.bin', size);
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('HeapProfiler.collectGarbage');
+    const { usedSize: before } = await cdp.send('Runtime.getHeapUsage');
+
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 15_000 }), open(page, id, file)]);
+    expect(download.suggestedFilename()).toBe('Résumé – 報告 🎉.bin');
+    const heap = sampleHeap(cdp);
+    const started = Date.now();
+    await write(page, id, 0, size);
+    await close(page, id);
+    const seconds = (Date.now() - started) / 1000;
+    const highest = await heap.stop();
+
+    expect(await download.failure()).toBeNull();
+    expect(await savedFile(download)).toEqual({ size, sha256: patternSha256(size) });
+    const growth = (highest - before) / MiB;
+    console.info(`[downloads] 64 MiB in ${seconds.toFixed(1)} s (${(64 / seconds).toFixed(0)} MiB/s); page heap ${(before / MiB).toFixed(1)} MiB before, highest ${(highest / MiB).toFixed(1)} MiB while streaming (+${growth.toFixed(1)} MiB)`);
+    // The file is never held whole in the page: growth stays far below its 64 MiB.
+    expect(growth).toBeLessThan(16);
+    await context.close();
+  });
+
+  test('an abort mid-stream fails the download in the browser', async () => {
+    const { context, page } = await controlledPage();
+    const id = randomUUID();
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 15_000 }), open(page, id, meta('half.bin', 8 * MiB))]);
+    await write(page, id, 0, 4 * MiB);
+    await abort(page, id, 'The sender cancelled');
+    expect(await download.failure()).not.toBeNull();
+    await context.close();
+  });
+
+  test('an abort after every byte arrived (a SHA-256 mismatch) still fails the download: nothing is saved unverified', async () => {
+    const { context, page } = await controlledPage();
+    const id = randomUUID();
+    const size = 2 * MiB + 123;
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 15_000 }), open(page, id, meta('mismatch.bin', size))]);
+    expect(await write(page, id, 0, size)).toBe(size);
+    await abort(page, id, 'SHA-256 mismatch');
+    expect(await download.failure()).not.toBeNull();
+    await context.close();
+  });
+
+  test('the page reloads mid-stream: the new page reattaches and finishes one correct file', async () => {
+    const { context, page } = await controlledPage();
+    const id = randomUUID();
+    const size = 32 * MiB;
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 15_000 }), open(page, id, meta('across a reload.bin', size))]);
+    // Streaming, as the engine would, when the person reloads.
+    const streaming = write(page, id, 0, size).catch(() => 'interrupted');
+    await expect.poll(() => written(page, id), { timeout: 15_000 }).toBeGreaterThan(8 * MiB);
+    await page.reload();
+    expect(await streaming).toBe('interrupted');
+    await loadProbe(page);
+    const resumeAt = await reattach(page, id);
+    expect(resumeAt).toBeGreaterThan(8 * MiB);
+    expect(resumeAt).toBeLessThan(size);
+    // The new page gives what it kept, from a chunk boundary below the download's offset: the overlap is skipped.
+    const from = Math.floor((resumeAt ?? 0) / (1024 * 1024)) * 1024 * 1024 - 64 * 1024;
+    await write(page, id, from, size);
+    await close(page, id);
+    expect(await download.failure()).toBeNull();
+    expect(await savedFile(download)).toEqual({ size, sha256: patternSha256(size) });
+    await context.close();
+  });
+
+  test('the service worker is stopped mid-stream: the download fails, never a truncated file, and the page is told', async () => {
+    const { context, page } = await controlledPage();
+    const id = randomUUID();
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 15_000 }), open(page, id, meta('cut short.bin', 8 * MiB))]);
+    await write(page, id, 0, 2 * MiB);
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('ServiceWorker.enable');
+    await cdp.send('ServiceWorker.stopAllWorkers');
+    expect(await download.failure()).not.toBeNull();
+    // The worker that starts again has no such download: the page's next write says so, and so does reattach.
+    await expect(write(page, id, 2 * MiB, 8 * MiB)).rejects.toThrow('No such download');
+    expect(await reattach(page, id)).toBeUndefined();
+    await context.close();
+  });
+});
+
+/** Shares files into the app as a phone's share sheet does: a multipart POST navigation to the share_target action. */
+async function shareFiles(page: Page, files: { name: string; mimeType: string; buffer: Buffer }[]): Promise<URL> {
+  await page.evaluate(() => {
+    const form = Object.assign(document.createElement('form'), { method: 'post', enctype: 'multipart/form-data', action: '/share' });
+    const input = Object.assign(document.createElement('input'), { type: 'file', name: 'files', multiple: true });
+    form.append(input);
+    document.body.append(form);
+  });
+  await page.locator('form[action="/share"] input[type=file]').setInputFiles(files);
+  await Promise.all([page.waitForURL(/share=/, { timeout: 15_000 }), page.locator('form[action="/share"]').evaluate((form: HTMLFormElement) => form.submit())]);
+  return new URL(page.url());
+}
+
+const takeShared = (page: Page, id: string) =>
+  page.evaluate((shareId) => (globalThis as unknown as ProbeWindow).downloadsProbe.takeSharedFiles(shareId), id);
+
+describe('files shared into the app from another app', () => {
+  test('the manifest declares the share target', async () => {
+    const manifest = (await (await fetch(`${env.server.url}/manifest.webmanifest`)).json()) as { share_target?: unknown };
+    expect(manifest.share_target).toEqual({
+      action: '/share',
+      method: 'POST',
+      enctype: 'multipart/form-data',
+      params: { files: [{ name: 'files', accept: ['*/*'] }] },
+    });
+  });
+
+  test('are kept and the person lands in the room they were last in, where the app can take them once', async () => {
+    const { context, page } = await controlledPage();
+    await page.evaluate(() => (globalThis as unknown as ProbeWindow).downloadsProbe.rememberRoom('standup'));
+    const landed = await shareFiles(page, [
+      { name: 'notes – été.txt', mimeType: 'text/plain', buffer: Buffer.from('hello from the share sheet') },
+      { name: 'photo.jpg', mimeType: 'image/jpeg', buffer: Buffer.alloc(5000, 7) },
+    ]);
+    expect(landed.pathname).toBe('/r/standup');
+    const shareId = landed.searchParams.get('share') ?? '';
+    // The app itself opened there (the service worker answered the POST; the server has no /share).
+    await page.getByRole('textbox', { name: 'Name' }).waitFor({ timeout: 15_000 });
+    await loadProbe(page);
+    expect(await takeShared(page, shareId)).toEqual([
+      { name: 'notes – été.txt', type: 'text/plain', size: 26, text: 'hello from the share sheet' },
+      { name: 'photo.jpg', type: 'image/jpeg', size: 5000, text: '' },
+    ]);
+    expect(await takeShared(page, shareId)).toEqual([]);
+    await context.close();
+  });
+
+  test('with no room remembered, the person lands on the start page with the share', async () => {
+    const { context, page } = await controlledPage();
+    const landed = await shareFiles(page, [{ name: 'a.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.7') }]);
+    expect(landed.pathname).toBe('/');
+    await loadProbe(page);
+    expect(await takeShared(page, landed.searchParams.get('share') ?? '')).toMatchObject([{ name: 'a.pdf', size: 8 }]);
+    await context.close();
+  });
+});
