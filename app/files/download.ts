@@ -86,12 +86,15 @@ class ServiceWorkerDownloadSink implements DownloadSink {
   #lastSent = Date.now();
   readonly #keepalive: ReturnType<typeof setInterval>;
 
-  constructor(transferId: string, ask: Ask, status: DownloadStatus, frame?: HTMLIFrameElement) {
+  readonly #keepaliveMs: number;
+
+  constructor(transferId: string, ask: Ask, status: DownloadStatus, options: { frame?: HTMLIFrameElement; keepaliveMs: number }) {
     this.#transferId = transferId;
     this.#ask = ask;
     this.#written = status.written;
-    this.#frame = frame;
-    this.#keepalive = setInterval(() => void this.#ping(), KEEPALIVE_MS);
+    this.#frame = options.frame;
+    this.#keepaliveMs = options.keepaliveMs;
+    this.#keepalive = setInterval(() => void this.#ping(), options.keepaliveMs);
   }
 
   get written(): number {
@@ -143,7 +146,7 @@ class ServiceWorkerDownloadSink implements DownloadSink {
   }
 
   async #ping(): Promise<void> {
-    if (this.#ended || Date.now() - this.#lastSent < KEEPALIVE_MS - 1_000) return;
+    if (this.#ended || Date.now() - this.#lastSent < this.#keepaliveMs * 0.9) return;
     this.#lastSent = Date.now();
     try {
       const status = await this.#ask('ping', { transferId: this.#transferId }, ANSWER_TIMEOUT_MS);
@@ -171,10 +174,16 @@ function endedError(status: DownloadStatus): DownloadError {
 export class ServiceWorkerDownloads implements Downloads {
   readonly #container: ServiceWorkerContainer | undefined;
   readonly #document: Document;
+  readonly #keepaliveMs: number;
 
-  constructor(container: ServiceWorkerContainer | undefined = globalThis.navigator?.serviceWorker, document: Document = globalThis.document) {
+  constructor(
+    container: ServiceWorkerContainer | undefined = globalThis.navigator?.serviceWorker,
+    document: Document = globalThis.document,
+    options: { keepaliveMs?: number } = {},
+  ) {
     this.#container = container;
     this.#document = document;
+    this.#keepaliveMs = options.keepaliveMs ?? KEEPALIVE_MS;
   }
 
   get supported(): boolean {
@@ -189,7 +198,7 @@ export class ServiceWorkerDownloads implements Downloads {
     const opened = ask('open', { transferId, meta }, OPEN_TIMEOUT_MS);
     const frame = startBrowserDownload(this.#document, transferId);
     try {
-      return new ServiceWorkerDownloadSink(transferId, ask, await opened, frame);
+      return new ServiceWorkerDownloadSink(transferId, ask, await opened, { frame, keepaliveMs: this.#keepaliveMs });
     } catch (error) {
       frame.remove();
       throw error;
@@ -201,7 +210,7 @@ export class ServiceWorkerDownloads implements Downloads {
     if (!worker) return undefined;
     const ask = asker(worker);
     const status = await ask('status', { transferId }, ANSWER_TIMEOUT_MS).catch(() => undefined);
-    return status?.state === 'streaming' ? new ServiceWorkerDownloadSink(transferId, ask, status) : undefined;
+    return status?.state === 'streaming' ? new ServiceWorkerDownloadSink(transferId, ask, status, { keepaliveMs: this.#keepaliveMs }) : undefined;
   }
 }
 
