@@ -147,5 +147,13 @@ describe('a streamed download', () => {
     expect((await registry.respond(ID)).status).toBe(404);
     expect((await registry.respond('not-a-uuid')).status).toBe(404);
   });
-});
 
+  test('open again before the browser requested the first (a reload at that moment) replaces it', async () => {
+    const registry = new DownloadRegistry();
+    const first = ask(registry, 'open', { meta: meta(1) });
+    const second = ask(registry, 'open', { meta: meta(2) });
+    expect(await first).toMatchObject({ ok: false, error: { code: 'not_started' } });
+    expect((await registry.respond(ID)).headers.get('Content-Length')).toBe('2');
+    expect(await second).toMatchObject({ ok: true, data: { state: 'streaming', size: 2 } });
+  });
+});

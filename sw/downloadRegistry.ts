@@ -76,17 +76,19 @@ export class DownloadRegistry {
 
   async #open(transferId: string, meta: StreamedDownload['meta']) {
     const existing = this.#downloads.get(transferId);
-    if (existing && !existing.ended) throw new DownloadRefused('exists', 'This download is open already');
+    // One the browser never requested (its page reloaded at that moment) gives way to the new one.
+    if (existing?.state === 'opened') existing.abort('Opened again');
+    else if (existing && !existing.ended) throw new DownloadRefused('exists', 'This download is open already');
     const download = new StreamedDownload(meta, () => this.#forgetLater(transferId, download));
     this.#downloads.set(transferId, download);
     for (const arrived of this.#arrivals.get(transferId) ?? []) arrived();
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), this.#requestTimeoutMs)));
-    const outcome = await Promise.race([download.requested(), timedOut]);
+    const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), this.#requestTimeoutMs)));
+    const requested = await Promise.race([download.requested(), timedOut]);
     clearTimeout(timer);
-    if (outcome === 'timeout') {
+    if (!requested) {
       download.abort('The browser never requested the download');
-      this.#downloads.delete(transferId);
+      if (this.#downloads.get(transferId) === download) this.#downloads.delete(transferId);
       throw new DownloadRefused('not_started', 'The browser did not start the download');
     }
     return download.status;

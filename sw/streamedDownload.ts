@@ -36,8 +36,8 @@ export class StreamedDownload {
   readonly #waiters: Waiter[] = [];
   #wakePull: (() => void) | undefined;
   #controller: ReadableStreamDefaultController<Uint8Array> | undefined;
-  readonly #requested: Promise<void>;
-  #markRequested!: () => void;
+  readonly #requested: Promise<boolean>;
+  #markRequested!: (requested: boolean) => void;
   #onEnded: (() => void) | undefined;
 
   constructor(meta: FileMeta, onEnded?: () => void) {
@@ -63,8 +63,8 @@ export class StreamedDownload {
     return this.#state === 'complete' || this.#state === 'failed' || this.#state === 'cancelled';
   }
 
-  /** Resolves once the browser requested the download (see `respond`). */
-  requested(): Promise<void> {
+  /** Resolves with true once the browser requested the download (see `respond`), false if it ended before. */
+  requested(): Promise<boolean> {
     return this.#requested;
   }
 
@@ -81,7 +81,7 @@ export class StreamedDownload {
       },
       new CountQueuingStrategy({ highWaterMark: 0 }),
     );
-    this.#markRequested();
+    this.#markRequested(true);
     return new Response(stream, { status: 200, headers: downloadHeaders(this.meta) });
   }
 
@@ -170,6 +170,7 @@ export class StreamedDownload {
     const error = new DownloadRefused('ended', reason ?? `The download is ${state}`);
     for (const waiter of this.#waiters.splice(0)) waiter.reject(error);
     this.#wakePull?.();
+    this.#markRequested(false);
     this.#onEnded?.();
     this.#onEnded = undefined;
   }

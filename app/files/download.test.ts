@@ -93,6 +93,7 @@ describe('downloads through the service worker, page side', () => {
     expect(worker.posted.filter((message) => message.method === 'chunk').map((message) => message.bytes)).toEqual([4194304, 4194304, 1048576]);
     expect(sink.written).toBe(size);
     await sink.close();
+    await sink.close(); // idempotent
     expect((await all).equals(pattern(0, size))).toBe(true);
     expect(browser.frames).toBe(0); // the hidden iframe is gone once the download ended
   });

@@ -82,6 +82,7 @@ class ServiceWorkerDownloadSink implements DownloadSink {
   readonly #frame: HTMLIFrameElement | undefined;
   #written: number;
   #ended: DownloadError | undefined;
+  #completed = false;
   readonly #failures = new Set<(error: DownloadError) => void>();
   #lastSent = Date.now();
   readonly #keepalive: ReturnType<typeof setInterval>;
@@ -113,7 +114,9 @@ class ServiceWorkerDownloadSink implements DownloadSink {
   }
 
   async close(): Promise<void> {
+    if (this.#completed) return;
     await this.#send('close', { transferId: this.#transferId }, ANSWER_TIMEOUT_MS);
+    this.#completed = true;
     this.#end(new DownloadError('ended', 'The download is complete'));
   }
 

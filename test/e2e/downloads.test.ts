@@ -132,6 +132,25 @@ describe('a received file streamed through the service worker', () => {
     await context.close();
   });
 
+  test('two files received at once in one page are both saved, each whole', async () => {
+    const { context, page } = await controlledPage();
+    const files = [
+      { id: randomUUID(), file: meta('first.bin', 3 * MiB + 1) },
+      { id: randomUUID(), file: meta('second.bin', 5 * MiB - 7) },
+    ];
+    const downloads: Download[] = [];
+    page.on('download', (download) => downloads.push(download));
+    await Promise.all(files.map(({ id, file }) => open(page, id, file)));
+    await Promise.all(files.map(({ id, file }) => write(page, id, 0, file.size).then(() => close(page, id))));
+    await expect.poll(() => downloads.length, { timeout: 15_000 }).toBe(2);
+    for (const { file } of files) {
+      const download = downloads.find((candidate) => candidate.suggestedFilename() === file.name);
+      if (!download) throw new Error(`no download of ${file.name}`);
+      expect(await savedFile(download)).toEqual({ size: file.size, sha256: patternSha256(file.size) });
+    }
+    await context.close();
+  });
+
   test('an abort mid-stream fails the download in the browser', async () => {
     const { context, page } = await controlledPage();
     const id = randomUUID();
