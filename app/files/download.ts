@@ -85,9 +85,8 @@ class ServiceWorkerDownloadSink implements DownloadSink {
   #completed = false;
   readonly #failures = new Set<(error: DownloadError) => void>();
   #lastSent = Date.now();
-  readonly #keepalive: ReturnType<typeof setInterval>;
-
   readonly #keepaliveMs: number;
+  readonly #keepalive: ReturnType<typeof setInterval>;
 
   constructor(transferId: string, ask: Ask, status: DownloadStatus, options: { frame?: HTMLIFrameElement; keepaliveMs: number }) {
     this.#transferId = transferId;
@@ -122,11 +121,13 @@ class ServiceWorkerDownloadSink implements DownloadSink {
 
   async abort(reason: string): Promise<void> {
     if (this.#ended) return;
-    const error = new DownloadError('ended', reason);
     try {
       await this.#ask('abort', { transferId: this.#transferId, reason: reason.slice(0, 500) }, ANSWER_TIMEOUT_MS);
+    } catch (error) {
+      // A worker that lost the download, or no longer answers, has failed it already: that is what abort wants.
+      if (!(error instanceof DownloadError) || !['not_found', 'ended', 'unreachable'].includes(error.code)) throw error;
     } finally {
-      this.#end(error);
+      this.#end(new DownloadError('ended', reason));
     }
   }
 
@@ -197,7 +198,8 @@ export class ServiceWorkerDownloads implements Downloads {
     const worker = this.#container?.controller;
     if (!worker) throw new DownloadError('unsupported', 'Files cannot be received here: no service worker controls this page');
     const ask = asker(worker);
-    // The worker answers once the browser requested the URL; the request may even arrive first (the worker waits).
+    // Both synchronously, within the gesture that accepted (a browser may want one for a download). The worker
+    // answers once the browser requested the URL; the request may even arrive first (the worker waits for it).
     const opened = ask('open', { transferId, meta }, OPEN_TIMEOUT_MS);
     const frame = startBrowserDownload(this.#document, transferId);
     try {
