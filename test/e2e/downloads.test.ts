@@ -172,6 +172,26 @@ describe('a received file streamed through the service worker', () => {
     await context.close();
   });
 
+  test('cancelled in the browser: the page is told so at its next write', async () => {
+    const { context, page } = await controlledPage();
+    const id = randomUUID();
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 15_000 }), open(page, id, meta('unwanted.bin', 8 * MiB))]);
+    await write(page, id, 0, MiB);
+    await download.cancel();
+    expect(await download.failure()).toBe('canceled');
+    await expect(write(page, id, MiB, 8 * MiB)).rejects.toThrow('The download was cancelled in the browser');
+    await context.close();
+  });
+
+  test('a download address the worker does not know is a 404 from the worker, never the app', async () => {
+    const { context, page } = await controlledPage();
+    const response = await page.goto(`${env.server.url}/_download/${randomUUID()}`);
+    expect(response?.status()).toBe(404);
+    expect(response?.fromServiceWorker()).toBe(true);
+    expect(await page.locator('#app').count()).toBe(0);
+    await context.close();
+  });
+
   test('the page reloads mid-stream: the new page reattaches and finishes one correct file', async () => {
     const { context, page } = await controlledPage();
     const id = randomUUID();
@@ -228,14 +248,28 @@ const takeShared = (page: Page, id: string) =>
   page.evaluate((shareId) => (globalThis as unknown as ProbeWindow).downloadsProbe.takeSharedFiles(shareId), id);
 
 describe('files shared into the app from another app', () => {
-  test('the manifest declares the share target', async () => {
-    const manifest = (await (await fetch(`${env.server.url}/manifest.webmanifest`)).json()) as { share_target?: unknown };
-    expect(manifest.share_target).toEqual({
+  test('Chromium reads the share target from the manifest: any files, posted as multipart to /share', async () => {
+    const { context, page } = await controlledPage();
+    const cdp = await context.newCDPSession(page);
+    // The manifest loads after the page: ask until Chromium has read it.
+    let shareTarget: unknown;
+    await expect
+      .poll(async () => {
+        const { errors, manifest } = await cdp.send('Page.getAppManifest', {});
+        shareTarget = manifest.shareTarget;
+        return { errors, loaded: shareTarget !== undefined };
+      }, { timeout: 15_000 })
+      .toEqual({ errors: [], loaded: true });
+    // (CDP reports the parsed target's action and method; its enctype field repeats the action, and files are left out.)
+    expect(shareTarget).toMatchObject({ action: `${env.server.url}/share`, method: 'kPost' });
+    const served = (await (await fetch(`${env.server.url}/manifest.webmanifest`)).json()) as { share_target?: unknown };
+    expect(served.share_target).toEqual({
       action: '/share',
       method: 'POST',
       enctype: 'multipart/form-data',
       params: { files: [{ name: 'files', accept: ['*/*'] }] },
     });
+    await context.close();
   });
 
   test('are kept and the person lands in the room they were last in, where the app can take them once', async () => {
