@@ -126,6 +126,24 @@ describe('downloads through the service worker, page side', () => {
     expect(await downloads.reattach('00000000-0000-4000-8000-000000000000')).toBeUndefined();
   });
 
+  test('reattached after it completed (a reload right after close): writes and close are done; a failed one is gone', async () => {
+    const { browser, downloads, open } = setup();
+    const sink = await open(10);
+    const all = readToEnd(browser);
+    await sink.write(0, pattern(0, 10));
+    await sink.close();
+    await all;
+    const again = await downloads.reattach(ID);
+    expect(again?.written).toBe(10);
+    await again?.write(0, pattern(0, 10));
+    await again?.close();
+
+    const other = setup();
+    const failed = await other.open(10);
+    await failed.abort('mismatch');
+    expect(await other.downloads.reattach(ID)).toBeUndefined();
+  });
+
   test('a worker that restarted (and lost the download) fails a waiting write through the keepalive ping', async () => {
     const { worker, open } = setup(50);
     const sink = await open(100);

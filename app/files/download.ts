@@ -95,6 +95,11 @@ class ServiceWorkerDownloadSink implements DownloadSink {
     this.#frame = options.frame;
     this.#keepaliveMs = options.keepaliveMs;
     this.#keepalive = setInterval(() => void this.#ping(), options.keepaliveMs);
+    // Reattached to one that completed (the page reloaded just after closing it): every write and close is done.
+    if (status.state === 'complete') {
+      this.#completed = true;
+      this.#end(new DownloadError('ended', 'The download is complete', status));
+    }
   }
 
   get written(): number {
@@ -210,12 +215,14 @@ export class ServiceWorkerDownloads implements Downloads {
     }
   }
 
+  /** The download this worker still streams (or completed: then writes and close are no-ops), after a reload. */
   async reattach(transferId: string): Promise<DownloadSink | undefined> {
     const worker = this.#container?.controller;
     if (!worker) return undefined;
     const ask = asker(worker);
     const status = await ask('status', { transferId }, ANSWER_TIMEOUT_MS).catch(() => undefined);
-    return status?.state === 'streaming' ? new ServiceWorkerDownloadSink(transferId, ask, status, { keepaliveMs: this.#keepaliveMs }) : undefined;
+    if (status?.state !== 'streaming' && status?.state !== 'complete') return undefined;
+    return new ServiceWorkerDownloadSink(transferId, ask, status, { keepaliveMs: this.#keepaliveMs });
   }
 }
 
