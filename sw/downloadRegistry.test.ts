@@ -129,6 +129,11 @@ describe('a streamed download', () => {
     await reader.cancel();
     expect(await waiting).toMatchObject({ ok: false, error: { code: 'ended' }, status: { state: 'cancelled' } });
     expect(await ask(registry, 'ping', {})).toMatchObject({ ok: true, data: { state: 'cancelled' } });
+    // Told in the same words later on.
+    expect(await ask(registry, 'chunk', { offset: 0, bytes: bytes(0, 10) })).toMatchObject({
+      ok: false,
+      error: { code: 'ended', message: 'The download was cancelled in the browser' },
+    });
   });
 
   test('the browser may request before open arrives; a second request is refused', async () => {

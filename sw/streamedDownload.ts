@@ -39,6 +39,8 @@ export class StreamedDownload {
   readonly #requested: Promise<boolean>;
   #markRequested!: (requested: boolean) => void;
   #onEnded: (() => void) | undefined;
+  /** Why it ended, in words: what every later request is told. */
+  #endReason: string | undefined;
 
   constructor(meta: FileMeta, onEnded?: () => void) {
     this.meta = meta;
@@ -158,16 +160,17 @@ export class StreamedDownload {
   }
 
   #endedError(): DownloadRefused {
-    return new DownloadRefused('ended', `The download is ${this.#state}`);
+    return new DownloadRefused('ended', this.#endReason ?? `The download is ${this.#state}`);
   }
 
   #end(state: 'complete' | 'failed' | 'cancelled', reason?: string): void {
     if (this.ended) return;
     this.#state = state;
+    this.#endReason = reason ?? `The download is ${state}`;
     if (state === 'complete') this.#settle();
     this.#queue.length = 0;
     this.#tail = undefined;
-    const error = new DownloadRefused('ended', reason ?? `The download is ${state}`);
+    const error = new DownloadRefused('ended', this.#endReason);
     for (const waiter of this.#waiters.splice(0)) waiter.reject(error);
     this.#wakePull?.();
     this.#markRequested(false);

@@ -98,6 +98,7 @@ describe('a received file streamed through the service worker', () => {
     const id = randomUUID();
     const size = 64 * MiB;
     const file = meta('Résumé – 報告 🎉.bin', size);
+    expect(await page.evaluate(() => (globalThis as unknown as ProbeWindow).downloadsProbe.supported())).toBe(true);
     const cdp = await context.newCDPSession(page);
     await cdp.send('HeapProfiler.collectGarbage');
     const before = await pageMemory(cdp);
@@ -180,6 +181,16 @@ describe('a received file streamed through the service worker', () => {
     await download.cancel();
     expect(await download.failure()).toBe('canceled');
     await expect(write(page, id, MiB, 8 * MiB)).rejects.toThrow('The download was cancelled in the browser');
+    await context.close();
+  });
+
+  test('without a service worker (blocked, as in some private windows) downloads are not supported', async () => {
+    const context = await env.browser.newContext({ viewport: PHONE, bypassCSP: true, serviceWorkers: 'block' });
+    const page = await context.newPage();
+    await page.goto(env.server.url);
+    await page.getByRole('button', { name: 'Join' }).waitFor();
+    await page.addScriptTag({ content: probeScript });
+    expect(await page.evaluate(() => (globalThis as unknown as ProbeWindow).downloadsProbe.supported())).toBe(false);
     await context.close();
   });
 
