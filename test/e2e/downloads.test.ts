@@ -1,12 +1,13 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
-import type { BrowserContext, CDPSession, Download, Page } from 'playwright-core';
+import type { Download, Page } from 'playwright-core';
 import { beforeAll, describe, expect, test } from 'vitest';
 import type { FileMeta } from '../../shared/protocol/index.ts';
 import { PHONE } from '../support/browser.ts';
 import { downloadsProbeScript } from '../support/downloadsProbe/bundle.ts';
-import type { DownloadsProbe } from '../support/downloadsProbe/page.ts';
+import { controlledPage, loadProbe, type ProbeWindow } from '../support/downloadsProbe/pages.ts';
 import { useServerAndBrowser } from '../support/environment.ts';
+import { jsMemory, pageCdp, sampleMemory, workerCdp } from '../support/jsMemory.ts';
 import { patternBytes } from '../support/patternBytes.ts';
 
 /*
@@ -21,22 +22,7 @@ beforeAll(async () => {
 
 const MiB = 1024 * 1024;
 
-type ProbeWindow = { downloadsProbe: DownloadsProbe };
-
-/** A phone page of the built app, controlled by its service worker, with the probe loaded. */
-async function controlledPage(): Promise<{ context: BrowserContext; page: Page }> {
-  // The probe is an inline script: the app's CSP would refuse it.
-  const context = await env.browser.newContext({ viewport: PHONE, acceptDownloads: true, bypassCSP: true });
-  const page = await context.newPage();
-  await page.goto(env.server.url);
-  await loadProbe(page);
-  return { context, page };
-}
-
-async function loadProbe(page: Page): Promise<void> {
-  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, { timeout: 15_000 });
-  await page.addScriptTag({ content: probeScript });
-}
+const newPage = () => controlledPage(env.browser, env.server.url, probeScript);
 
 function meta(name: string, size: number, type = ''): FileMeta {
   return { name, size, type, firstChunkSha256: createHash('sha256').update(patternBytes(0, Math.min(size, 64 * 1024))).digest('hex') };
@@ -67,72 +53,14 @@ const written = (page: Page, id: string) => page.evaluate((transferId) => (globa
 const reattach = (page: Page, id: string) =>
   page.evaluate((transferId) => (globalThis as unknown as ProbeWindow).downloadsProbe.reattach(transferId), id);
 
-type Send = (method: 'Runtime.getHeapUsage' | 'HeapProfiler.collectGarbage') => Promise<unknown>;
-
-/** JS memory over CDP: the heap plus the backing stores of ArrayBuffers, where file bytes would sit. */
-async function jsMemory(send: Send): Promise<number> {
-  const usage = (await send('Runtime.getHeapUsage')) as { usedSize: number; backingStorageSize: number };
-  return usage.usedSize + usage.backingStorageSize;
-}
-
-/** A page's CDP. */
-function pageCdp(cdp: CDPSession): Send {
-  return (method) => cdp.send(method);
-}
-
-/**
- * The CDP of the service worker of this page's context. Playwright attaches to workers but gives no session for
- * them, so a browser session relays to it (Target.sendMessageToTarget).
- */
-async function workerCdp(page: Page): Promise<Send> {
-  const pageSession = await page.context().newCDPSession(page);
-  const { targetInfo } = await pageSession.send('Target.getTargetInfo');
-  const browser = await env.browser.newBrowserCDPSession();
-  const { targetInfos } = await browser.send('Target.getTargets');
-  const worker = targetInfos.find((target) => target.type === 'service_worker' && target.browserContextId === targetInfo.browserContextId);
-  if (!worker) throw new Error('no service worker target for this page');
-  const { sessionId } = await browser.send('Target.attachToTarget', { targetId: worker.targetId, flatten: false });
-  let nextId = 1;
-  const waiting = new Map<number, (result: unknown) => void>();
-  browser.on('Target.receivedMessageFromTarget', (event) => {
-    const reply = JSON.parse(event.message) as { id?: number; result?: unknown };
-    if (reply.id !== undefined) waiting.get(reply.id)?.(reply.result);
-  });
-  return (method) =>
-    new Promise((resolve) => {
-      const id = nextId++;
-      waiting.set(id, resolve);
-      void browser.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method }) });
-    });
-}
-
-/** Samples jsMemory every 100 ms until stopped; resolves with the highest figure. */
-function sampleMemory(send: Send): { stop(): Promise<number> } {
-  let running = true;
-  let highest = 0;
-  const sampling = (async () => {
-    while (running) {
-      highest = Math.max(highest, await jsMemory(send));
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  })();
-  return {
-    async stop() {
-      running = false;
-      await sampling;
-      return highest;
-    },
-  };
-}
-
 describe('a received file streamed through the service worker', () => {
   test('64 MiB given in 64 KiB pieces is saved under its non-ASCII name, whole and exact, with page and worker memory flat', async () => {
-    const { context, page } = await controlledPage();
+    const { context, page } = await newPage();
     const id = randomUUID();
     const size = 64 * MiB;
     const file = meta('Résumé – 報告 🎉.bin', size);
     expect(await page.evaluate(() => (globalThis as unknown as ProbeWindow).downloadsProbe.supported())).toBe(true);
-    const sides = { page: pageCdp(await context.newCDPSession(page)), worker: await workerCdp(page) };
+    const sides = { page: pageCdp(await context.newCDPSession(page)), worker: await workerCdp(env.browser, page) };
     const before = { page: 0, worker: 0 };
     for (const side of ['page', 'worker'] as const) {
       await sides[side]('HeapProfiler.collectGarbage');
@@ -173,7 +101,7 @@ describe('a received file streamed through the service worker', () => {
   });
 
   test('two files received at once in one page are both saved, each whole', async () => {
-    const { context, page } = await controlledPage();
+    const { context, page } = await newPage();
     const files = [
       { id: randomUUID(), file: meta('first.bin', 3 * MiB + 1) },
       { id: randomUUID(), file: meta('second.bin', 5 * MiB - 7) },
@@ -192,7 +120,7 @@ describe('a received file streamed through the service worker', () => {
   });
 
   test('an abort mid-stream fails the download in the browser', async () => {
-    const { context, page } = await controlledPage();
+    const { context, page } = await newPage();
     const id = randomUUID();
     const [download] = await Promise.all([page.waitForEvent('download', { timeout: 15_000 }), open(page, id, meta('half.bin', 8 * MiB))]);
     await write(page, id, 0, 4 * MiB);
@@ -202,7 +130,7 @@ describe('a received file streamed through the service worker', () => {
   });
 
   test('an abort after every byte arrived (a SHA-256 mismatch) still fails the download: nothing is saved unverified', async () => {
-    const { context, page } = await controlledPage();
+    const { context, page } = await newPage();
     const id = randomUUID();
     const size = 2 * MiB + 123;
     const [download] = await Promise.all([page.waitForEvent('download', { timeout: 15_000 }), open(page, id, meta('mismatch.bin', size))]);
@@ -213,7 +141,7 @@ describe('a received file streamed through the service worker', () => {
   });
 
   test('cancelled in the browser: the page is told so at its next write', async () => {
-    const { context, page } = await controlledPage();
+    const { context, page } = await newPage();
     const id = randomUUID();
     const [download] = await Promise.all([page.waitForEvent('download', { timeout: 15_000 }), open(page, id, meta('unwanted.bin', 8 * MiB))]);
     await write(page, id, 0, MiB);
@@ -234,7 +162,7 @@ describe('a received file streamed through the service worker', () => {
   });
 
   test('a download address the worker does not know is a 404 from the worker, never the app', async () => {
-    const { context, page } = await controlledPage();
+    const { context, page } = await newPage();
     const response = await page.goto(`${env.server.url}/_download/${randomUUID()}`);
     expect(response?.status()).toBe(404);
     expect(response?.fromServiceWorker()).toBe(true);
@@ -243,7 +171,7 @@ describe('a received file streamed through the service worker', () => {
   });
 
   test('the page reloads mid-stream: the new page reattaches and finishes one correct file', async () => {
-    const { context, page } = await controlledPage();
+    const { context, page } = await newPage();
     const id = randomUUID();
     const size = 32 * MiB;
     const [download] = await Promise.all([page.waitForEvent('download', { timeout: 15_000 }), open(page, id, meta('across a reload.bin', size))]);
@@ -252,7 +180,7 @@ describe('a received file streamed through the service worker', () => {
     await expect.poll(() => written(page, id), { timeout: 15_000 }).toBeGreaterThan(8 * MiB);
     await page.reload();
     expect(await streaming).toBe('interrupted');
-    await loadProbe(page);
+    await loadProbe(page, probeScript);
     const resumeAt = await reattach(page, id);
     expect(resumeAt).toBeGreaterThan(8 * MiB);
     expect(resumeAt).toBeLessThan(size);
@@ -266,7 +194,7 @@ describe('a received file streamed through the service worker', () => {
   });
 
   test('the service worker is stopped mid-stream: the download fails, never a truncated file, and the page is told', async () => {
-    const { context, page } = await controlledPage();
+    const { context, page } = await newPage();
     const id = randomUUID();
     const [download] = await Promise.all([page.waitForEvent('download', { timeout: 15_000 }), open(page, id, meta('cut short.bin', 8 * MiB))]);
     await write(page, id, 0, 2 * MiB);
@@ -280,75 +208,3 @@ describe('a received file streamed through the service worker', () => {
     await context.close();
   });
 });
-
-/** Shares files into the app as a phone's share sheet does: a multipart POST navigation to the share_target action. */
-async function shareFiles(page: Page, files: { name: string; mimeType: string; buffer: Buffer }[]): Promise<URL> {
-  await page.evaluate(() => {
-    const form = Object.assign(document.createElement('form'), { method: 'post', enctype: 'multipart/form-data', action: '/share' });
-    const input = Object.assign(document.createElement('input'), { type: 'file', name: 'files', multiple: true });
-    form.append(input);
-    document.body.append(form);
-  });
-  await page.locator('form[action="/share"] input[type=file]').setInputFiles(files);
-  await Promise.all([page.waitForURL(/share=/, { timeout: 15_000 }), page.locator('form[action="/share"]').evaluate((form: HTMLFormElement) => form.submit())]);
-  return new URL(page.url());
-}
-
-const takeShared = (page: Page, id: string) =>
-  page.evaluate((shareId) => (globalThis as unknown as ProbeWindow).downloadsProbe.takeSharedFiles(shareId), id);
-
-describe('files shared into the app from another app', () => {
-  test('Chromium reads the share target from the manifest: any files, posted as multipart to /share', async () => {
-    const { context, page } = await controlledPage();
-    const cdp = await context.newCDPSession(page);
-    // The manifest loads after the page: ask until Chromium has read it.
-    let shareTarget: unknown;
-    await expect
-      .poll(async () => {
-        const { errors, manifest } = await cdp.send('Page.getAppManifest', {});
-        shareTarget = manifest.shareTarget;
-        return { errors, loaded: shareTarget !== undefined };
-      }, { timeout: 15_000 })
-      .toEqual({ errors: [], loaded: true });
-    // (CDP reports the parsed target's action and method; its enctype field repeats the action, and files are left out.)
-    expect(shareTarget).toMatchObject({ action: `${env.server.url}/share`, method: 'kPost' });
-    const served = (await (await fetch(`${env.server.url}/manifest.webmanifest`)).json()) as { share_target?: unknown };
-    expect(served.share_target).toEqual({
-      action: '/share',
-      method: 'POST',
-      enctype: 'multipart/form-data',
-      params: { files: [{ name: 'files', accept: ['*/*'] }] },
-    });
-    await context.close();
-  });
-
-  test('are kept and the person lands in the room they were last in, where the app can take them once', async () => {
-    const { context, page } = await controlledPage();
-    await page.evaluate(() => (globalThis as unknown as ProbeWindow).downloadsProbe.rememberRoom('standup'));
-    const landed = await shareFiles(page, [
-      { name: 'notes – été.txt', mimeType: 'text/plain', buffer: Buffer.from('hello from the share sheet') },
-      { name: 'photo.jpg', mimeType: 'image/jpeg', buffer: Buffer.alloc(5000, 7) },
-    ]);
-    expect(landed.pathname).toBe('/r/standup');
-    const shareId = landed.searchParams.get('share') ?? '';
-    // The app itself opened there (the service worker answered the POST; the server has no /share).
-    await page.getByRole('textbox', { name: 'Name' }).waitFor({ timeout: 15_000 });
-    await loadProbe(page);
-    expect(await takeShared(page, shareId)).toEqual([
-      { name: 'notes – été.txt', type: 'text/plain', size: 26, text: 'hello from the share sheet' },
-      { name: 'photo.jpg', type: 'image/jpeg', size: 5000, text: '' },
-    ]);
-    expect(await takeShared(page, shareId)).toEqual([]);
-    await context.close();
-  });
-
-  test('with no room remembered, the person lands on the start page with the share', async () => {
-    const { context, page } = await controlledPage();
-    const landed = await shareFiles(page, [{ name: 'a.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.7') }]);
-    expect(landed.pathname).toBe('/');
-    await loadProbe(page);
-    expect(await takeShared(page, landed.searchParams.get('share') ?? '')).toMatchObject([{ name: 'a.pdf', size: 8 }]);
-    await context.close();
-  });
-});
-
