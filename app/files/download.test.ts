@@ -151,6 +151,7 @@ describe('downloads through the service worker, page side', () => {
     const writing = sink.write(0, pattern(0, 10));
     worker.registry = new DownloadRegistry();
     await expect(writing).rejects.toMatchObject({ code: 'not_found' });
+    expect(worker.posted.map((message) => message.method)).toContain('ping');
     await expect(sink.write(10, pattern(10, 10))).rejects.toBeInstanceOf(DownloadError);
     // The download is failed already: aborting it is not an error.
     await expect(sink.abort('gone')).resolves.toBeUndefined();

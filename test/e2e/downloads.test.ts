@@ -173,7 +173,9 @@ describe('a received file streamed through the service worker', () => {
   test('the page reloads mid-stream: the new page reattaches and finishes one correct file', async () => {
     const { context, page } = await newPage();
     const id = randomUUID();
-    const size = 32 * MiB;
+    const size = 48 * MiB;
+    const started: Download[] = [];
+    page.on('download', (download) => started.push(download));
     const [download] = await Promise.all([page.waitForEvent('download', { timeout: 15_000 }), open(page, id, meta('across a reload.bin', size))]);
     // Streaming, as the engine would, when the person reloads.
     const streaming = write(page, id, 0, size).catch(() => 'interrupted');
@@ -190,6 +192,7 @@ describe('a received file streamed through the service worker', () => {
     await close(page, id);
     expect(await download.failure()).toBeNull();
     expect(await savedFile(download)).toEqual({ size, sha256: patternSha256(size) });
+    expect(started).toHaveLength(1); // one file in the downloads, not a second one begun after the reload
     await context.close();
   });
 
