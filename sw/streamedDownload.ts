@@ -21,8 +21,9 @@ type Waiter = { end: number; resolve: () => void; reject: (error: DownloadRefuse
  * when pages await each write, as app/files/download.ts does. A write is confirmed once the browser took it.
  *
  * The file's last piece is held back until `close` (every byte verified): a browser that got every byte of the
- * length it was told could save the file, and a mismatch found later must still fail the download. Held, it
- * counts as taken: the page need not keep it.
+ * length it was told could save the file, and a mismatch found later must still fail the download. Chromium waits
+ * for the stream's end (measured: it fails such a download without the hold-back too); this is for browsers that
+ * may not. Held, the piece counts as taken: the page need not keep it.
  */
 export class StreamedDownload {
   readonly meta: FileMeta;
