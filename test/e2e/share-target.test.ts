@@ -1,0 +1,88 @@
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { downloadsProbeScript } from '../support/downloadsProbe/bundle.ts';
+import { controlledPage, loadProbe, type ProbeWindow } from '../support/downloadsProbe/pages.ts';
+import { useServerAndBrowser } from '../support/environment.ts';
+
+/*
+ * Files shared into the app from another app: the manifest's share_target POSTs them to /share, the built app's
+ * service worker keeps them in IndexedDB and sends the person to their last room; the app's own module
+ * (app/storage/sharedFiles.ts, bundled into support/downloadsProbe) takes them.
+ */
+const env = useServerAndBrowser();
+let probeScript: string;
+beforeAll(async () => {
+  probeScript = await downloadsProbeScript();
+});
+const newPage = () => controlledPage(env.browser, env.server.url, probeScript);
+
+/** Shares files into the app as a phone's share sheet does: a multipart POST navigation to the share_target action. */
+async function shareFiles(page: Page, files: { name: string; mimeType: string; buffer: Buffer }[]): Promise<URL> {
+  await page.evaluate(() => {
+    const form = Object.assign(document.createElement('form'), { method: 'post', enctype: 'multipart/form-data', action: '/share' });
+    const input = Object.assign(document.createElement('input'), { type: 'file', name: 'files', multiple: true });
+    form.append(input);
+    document.body.append(form);
+  });
+  await page.locator('form[action="/share"] input[type=file]').setInputFiles(files);
+  await Promise.all([page.waitForURL(/share=/, { timeout: 15_000 }), page.locator('form[action="/share"]').evaluate((form: HTMLFormElement) => form.submit())]);
+  return new URL(page.url());
+}
+
+const takeShared = (page: Page, id: string) =>
+  page.evaluate((shareId) => (globalThis as unknown as ProbeWindow).downloadsProbe.takeSharedFiles(shareId), id);
+
+describe('files shared into the app from another app', () => {
+  test('Chromium reads the share target from the manifest: any files, posted as multipart to /share', async () => {
+    const { context, page } = await newPage();
+    const cdp = await context.newCDPSession(page);
+    // The manifest loads after the page: ask until Chromium has read it.
+    let shareTarget: unknown;
+    await expect
+      .poll(async () => {
+        const { errors, manifest } = await cdp.send('Page.getAppManifest', {});
+        shareTarget = manifest.shareTarget;
+        return { errors, loaded: shareTarget !== undefined };
+      }, { timeout: 15_000 })
+      .toEqual({ errors: [], loaded: true });
+    // (CDP reports the parsed target's action and method; its enctype field repeats the action, and files are left out.)
+    expect(shareTarget).toMatchObject({ action: `${env.server.url}/share`, method: 'kPost' });
+    const served = (await (await fetch(`${env.server.url}/manifest.webmanifest`)).json()) as { share_target?: unknown };
+    expect(served.share_target).toEqual({
+      action: '/share',
+      method: 'POST',
+      enctype: 'multipart/form-data',
+      params: { files: [{ name: 'files', accept: ['*/*'] }] },
+    });
+    await context.close();
+  });
+
+  test('are kept and the person lands in the room they were last in, where the app can take them once', async () => {
+    const { context, page } = await newPage();
+    await page.evaluate(() => (globalThis as unknown as ProbeWindow).downloadsProbe.rememberRoom('standup'));
+    const landed = await shareFiles(page, [
+      { name: 'notes – été.txt', mimeType: 'text/plain', buffer: Buffer.from('hello from the share sheet') },
+      { name: 'photo.jpg', mimeType: 'image/jpeg', buffer: Buffer.alloc(5000, 7) },
+    ]);
+    expect(landed.pathname).toBe('/r/standup');
+    const shareId = landed.searchParams.get('share') ?? '';
+    // The app itself opened there (the service worker answered the POST; the server has no /share).
+    await page.getByRole('textbox', { name: 'Name' }).waitFor({ timeout: 15_000 });
+    await loadProbe(page, probeScript);
+    expect(await takeShared(page, shareId)).toEqual([
+      { name: 'notes – été.txt', type: 'text/plain', size: 26, text: 'hello from the share sheet' },
+      { name: 'photo.jpg', type: 'image/jpeg', size: 5000, text: '' },
+    ]);
+    expect(await takeShared(page, shareId)).toEqual([]);
+    await context.close();
+  });
+
+  test('with no room remembered, the person lands on the start page with the share', async () => {
+    const { context, page } = await newPage();
+    const landed = await shareFiles(page, [{ name: 'a.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.7') }]);
+    expect(landed.pathname).toBe('/');
+    await loadProbe(page, probeScript);
+    expect(await takeShared(page, landed.searchParams.get('share') ?? '')).toMatchObject([{ name: 'a.pdf', size: 8 }]);
+    await context.close();
+  });
+});
