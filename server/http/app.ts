@@ -22,5 +22,9 @@ export function mountClient(app: Hono, staticDir: string): void {
     c.header('Cache-Control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
   });
   app.use('/*', serveStatic({ root }));
+  // Received files stream from the page's service worker; reaching the server means there was none to answer.
+  app.get('/_download/*', (c) =>
+    c.text('This download is made by the app in your browser, and it is not running here any more. Go back to the call.', 404),
+  );
   app.get('*', serveStatic({ root, path: 'index.html' }));
 }
