@@ -1,0 +1,358 @@
+import type { FileMeta, NotificationData } from '../../shared/protocol/index.ts';
+import { createLogger } from '../log.ts';
+import type { StoredChunk, StoredIncoming, TransferStore } from '../storage/transferStore.ts';
+import type { DownloadSink, Downloads, FileControl, TransferCounters, TransferPhase } from './ports.ts';
+import { IncrementalSha256, randomSecret } from './sha256.ts';
+import type { Tuning } from './tuning.ts';
+
+const log = createLogger('files');
+
+/** What an incoming transfer needs around it. */
+export type IncomingContext = {
+  control: FileControl;
+  downloads: Downloads;
+  store: TransferStore;
+  counters: TransferCounters;
+  tuning: Tuning;
+  now(): number;
+  /** Something the person sees changed (`phase`: right away). */
+  changed(phase: boolean): void;
+};
+
+export const DAMAGED = 'The file arrived damaged (SHA-256 did not match); it was not saved.';
+export const INTERRUPTED = 'The download was interrupted when this page reloaded; the partial file was not saved. Ask for the file again.';
+const NO_SERVICE_WORKER = 'This browser cannot save received files here (no service worker: a private window or an old browser).';
+const STORAGE_FAILED = 'This device could not keep the received bytes (is its storage full?); the partial file was not saved.';
+const DOWNLOAD_FAILED = 'The download stopped (cancelled in the browser, or the disk is full); the partial file was not saved.';
+
+/**
+ * A file being received: chunks accepted strictly in order, hashed as they come, persisted in batches (record and
+ * chunks in one transaction) before their offset is acknowledged, handed to the download in order and forgotten
+ * once it took them; verified against the sender's SHA-256 at the end. Survives a reload through the store.
+ */
+export class IncomingTransfer {
+  readonly id: string;
+  readonly meta: FileMeta;
+  readonly from: { peerId: string; name: string; key: string };
+  readonly createdAt: number;
+  phase: TransferPhase;
+  error: string | undefined;
+  readonly #ctx: IncomingContext;
+  #secret: string | undefined;
+  #hasher: IncrementalSha256 | undefined;
+  #sink: DownloadSink | undefined;
+  /** Next byte expected on the wire. */
+  #expected = 0;
+  /** Bytes [0, persisted) are in the store (or the download). */
+  #persisted = 0;
+  #acked = 0;
+  #batch: StoredChunk[] = [];
+  #batchBytes = 0;
+  #flushTimer: ReturnType<typeof setTimeout> | undefined;
+  #flushChain: Promise<void> = Promise.resolve();
+  /** Persisted chunks the download has not taken yet, in order. */
+  #unwritten: StoredChunk[] = [];
+  #writing = false;
+  #expectedSha256: string | undefined;
+  #lastArrivalAt: number;
+  #lastResume = { offset: -1, at: -Infinity };
+  #resumeRetry: ReturnType<typeof setTimeout> | undefined;
+  #watch: ReturnType<typeof setInterval> | undefined;
+  #lastAckAt = 0;
+  #tellSenderCancelled = false;
+
+  constructor(
+    init: { id: string; meta: FileMeta; from: { peerId: string; name: string; key: string }; createdAt: number; phase: TransferPhase },
+    ctx: IncomingContext,
+  ) {
+    this.id = init.id;
+    this.meta = init.meta;
+    this.from = { ...init.from };
+    this.createdAt = init.createdAt;
+    this.phase = init.phase;
+    this.#ctx = ctx;
+    this.#lastArrivalAt = ctx.now();
+  }
+
+  static offered(data: NotificationData<'fileOffered'>, ctx: IncomingContext): IncomingTransfer {
+    return new IncomingTransfer({ id: data.transferId, meta: data.meta, from: data.from, createdAt: ctx.now(), phase: 'offered' }, ctx);
+  }
+
+  /**
+   * After a reload: the persisted offset and hash state from the store; the download is taken up again where the
+   * service worker kept it open, and the kept chunks it lacks are written to it. Without it, failed in words.
+   */
+  static async restored(record: StoredIncoming, ctx: IncomingContext): Promise<IncomingTransfer> {
+    const transfer = new IncomingTransfer({ ...record, phase: 'waiting' }, ctx);
+    transfer.#secret = record.secret;
+    transfer.#expected = transfer.#persisted = transfer.#acked = record.received;
+    const sink = await ctx.downloads.reattach(record.id);
+    if (!sink) {
+      transfer.#tellSenderCancelled = true;
+      await transfer.#fail(INTERRUPTED);
+      return transfer;
+    }
+    transfer.#sink = sink;
+    transfer.#hasher = await IncrementalSha256.create(record.hashState);
+    transfer.#unwritten = await ctx.store.loadChunks(record.id, sink.written);
+    const covered = transfer.#unwritten.reduce((end, chunk) => (chunk.offset <= end ? chunk.offset + chunk.bytes.byteLength : end), sink.written);
+    if (covered < record.received) {
+      transfer.#tellSenderCancelled = true;
+      await transfer.#fail(INTERRUPTED);
+      return transfer;
+    }
+    transfer.#startWatch();
+    void transfer.#drain();
+    return transfer;
+  }
+
+  get record(): StoredIncoming {
+    return {
+      direction: 'in',
+      id: this.id,
+      secret: this.#secret ?? '',
+      meta: this.meta,
+      from: this.from,
+      received: this.#persisted,
+      hashState: this.#hasher?.save() ?? new Uint8Array(),
+      createdAt: this.createdAt,
+    };
+  }
+
+  /** Bytes received and persisted. */
+  get bytesDone(): number {
+    return this.#persisted;
+  }
+
+  get finished(): boolean {
+    return this.phase === 'done' || this.phase === 'declined' || this.phase === 'cancelled' || this.phase === 'failed';
+  }
+
+  async accept(): Promise<void> {
+    if (this.phase !== 'offered') return;
+    if (!this.#ctx.downloads.supported) return this.#fail(NO_SERVICE_WORKER);
+    this.#secret = randomSecret();
+    this.#hasher = await IncrementalSha256.create();
+    this.#sink = await this.#ctx.downloads.open(this.id, this.meta);
+    await this.#ctx.store.putTransfer(this.record);
+    this.#setPhase('active');
+    this.#lastArrivalAt = this.#ctx.now();
+    this.#startWatch();
+    try {
+      await this.#ctx.control.answer({ transferId: this.id, accept: true, secret: this.#secret });
+    } catch (error) {
+      log.warn('fileAnswer failed', error);
+      await this.#fail('The answer did not reach the sender; ask for the file again.');
+    }
+  }
+
+  async decline(): Promise<void> {
+    if (this.phase !== 'offered') return;
+    this.#setPhase('declined');
+    await this.#ctx.control.answer({ transferId: this.id, accept: false, secret: randomSecret() }).catch((error: unknown) => log.warn('fileAnswer failed', error));
+  }
+
+  /** A chunk frame: taken only at exactly the expected offset; anything else is dropped (a gap asks to resume). */
+  frame(offset: number, payload: Uint8Array): void {
+    const ctx = this.#ctx;
+    if ((this.phase !== 'active' && this.phase !== 'waiting') || !this.#hasher || offset !== this.#expected) {
+      ctx.counters.framesDiscarded++;
+      if (offset > this.#expected && (this.phase === 'active' || this.phase === 'waiting')) this.#askAboutGap();
+      return;
+    }
+    if (offset + payload.byteLength > this.meta.size) {
+      ctx.counters.framesDiscarded++;
+      return;
+    }
+    // A copy: the payload is a view into the whole frame, which the store would otherwise clone with its header.
+    const bytes = payload.slice();
+    this.#hasher.update(bytes);
+    this.#batch.push({ transferId: this.id, offset, bytes });
+    this.#batchBytes += bytes.byteLength;
+    this.#expected += bytes.byteLength;
+    ctx.counters.bytesReceived += bytes.byteLength;
+    this.#lastArrivalAt = ctx.now();
+    if (this.phase === 'waiting') this.#setPhase('active');
+    if (this.#batchBytes >= ctx.tuning.flushBytes || this.#expected === this.meta.size) this.#flushNow();
+    else this.#flushTimer ??= setTimeout(() => this.#flushNow(), ctx.tuning.flushMs);
+  }
+
+  #askAboutGap(): void {
+    const now = this.#ctx.now();
+    if (this.#lastResume.offset === this.#expected && now - this.#lastResume.at < this.#ctx.tuning.gapResumeIntervalMs) return;
+    this.#askResume();
+  }
+
+  #flushNow(): void {
+    clearTimeout(this.#flushTimer);
+    this.#flushTimer = undefined;
+    if (this.#batch.length === 0) return;
+    // Taken together, synchronously: the hash state covers exactly the bytes up to `received`.
+    const batch = this.#batch;
+    const record = { ...this.record, received: this.#expected };
+    this.#batch = [];
+    this.#batchBytes = 0;
+    this.#flushChain = this.#flushChain.then(async () => {
+      if (this.finished) return;
+      const keepFrom = this.#unwritten[0]?.offset ?? batch[0]?.offset ?? record.received;
+      try {
+        await this.#ctx.store.persistReceived(record, batch, keepFrom);
+      } catch (error) {
+        log.warn('persisting received bytes failed', error);
+        return this.#fail(STORAGE_FAILED);
+      }
+      this.#persisted = record.received;
+      this.#unwritten.push(...batch);
+      this.#ctx.changed(false);
+      this.#maybeAck();
+      void this.#drain();
+    });
+  }
+
+  /** Acknowledges the persisted offset, unless too much waits for the download (then the sender's window stalls). */
+  #maybeAck(): void {
+    if (this.#persisted <= this.#acked || this.#holding) return;
+    this.#sendAck(this.#persisted);
+  }
+
+  get #holding(): boolean {
+    return this.#persisted - (this.#sink?.written ?? 0) > this.#ctx.tuning.maxPendingDownload;
+  }
+
+  #sendAck(offset: number): void {
+    this.#acked = offset;
+    this.#lastAckAt = this.#ctx.now();
+    this.#ctx.control.ack({ transferId: this.id, offset }).catch((error: unknown) => log.warn('fileAck failed', error));
+  }
+
+  /** Hands persisted chunks to the download in order. */
+  async #drain(): Promise<void> {
+    if (this.#writing || !this.#sink) return;
+    this.#writing = true;
+    try {
+      while (this.#unwritten.length > 0 && !this.finished) {
+        const chunk = this.#unwritten[0]!;
+        await this.#sink.write(chunk.offset, chunk.bytes);
+        this.#unwritten.shift();
+        this.#maybeAck();
+      }
+    } catch (error) {
+      log.warn('the download refused bytes', error);
+      this.#writing = false;
+      return this.#fail(DOWNLOAD_FAILED);
+    }
+    this.#writing = false;
+    await this.#checkComplete();
+  }
+
+  /** The sender saw every byte acknowledged: compare digests once the download has every byte. */
+  async done(data: NotificationData<'fileDone'>): Promise<void> {
+    if (this.finished) return;
+    this.#expectedSha256 = data.sha256;
+    await this.#checkComplete();
+  }
+
+  async #checkComplete(): Promise<void> {
+    const sink = this.#sink;
+    if (!sink || !this.#hasher || this.#expectedSha256 === undefined || this.finished || this.phase === 'verifying') return;
+    if (this.#persisted < this.meta.size || sink.written < this.meta.size || this.#writing) return;
+    this.#setPhase('verifying');
+    const ok = this.#hasher.digest() === this.#expectedSha256;
+    await this.#ctx.control.verified({ transferId: this.id, ok }).catch((error: unknown) => log.warn('fileVerified failed', error));
+    if (!ok) return this.#fail(DAMAGED);
+    await sink.close().catch((error: unknown) => log.warn('closing the download failed', error));
+    this.#end('done');
+  }
+
+  /** After every (re)join: ask the sender to continue from what is persisted here (or tell it this side gave up). */
+  joined(): void {
+    if (this.#tellSenderCancelled && this.#secret) {
+      this.#tellSenderCancelled = false;
+      this.#ctx.control.cancel({ transferId: this.id, secret: this.#secret }).catch((error: unknown) => log.warn('fileCancel failed', error));
+    }
+    if (this.phase === 'active' || this.phase === 'waiting') this.#askResume();
+  }
+
+  /** Asks the sender to send from the next expected byte; while it is not here (`not_found`), again every few seconds. */
+  #askResume(): void {
+    if (!this.#secret) return;
+    const offset = this.#expected;
+    this.#lastResume = { offset, at: this.#ctx.now() };
+    clearTimeout(this.#resumeRetry);
+    this.#resumeRetry = undefined;
+    this.#ctx.control.resume({ transferId: this.id, secret: this.#secret, offset }).catch((error: unknown) => {
+      if (this.finished) return;
+      if (this.phase === 'active') this.#setPhase('waiting');
+      this.#resumeRetry ??= setTimeout(() => {
+        this.#resumeRetry = undefined;
+        if (this.phase === 'active' || this.phase === 'waiting') this.#askResume();
+      }, this.#ctx.tuning.resumeRetryMs);
+      log.warn('fileResume failed; trying again', error);
+    });
+  }
+
+  /** Periodic care: a silent sender is asked to resume; a held-back acknowledgement is repeated so the sender waits. */
+  #startWatch(): void {
+    this.#watch ??= setInterval(() => {
+      const { tuning, now } = this.#ctx;
+      if (this.phase !== 'active' && this.phase !== 'waiting') return;
+      if (this.#holding) {
+        if (now() - this.#lastAckAt >= tuning.holdAckRepeatMs) this.#sendAck(this.#acked);
+        return;
+      }
+      const idle = now() - Math.max(this.#lastArrivalAt, this.#lastResume.at);
+      if (this.#expected < this.meta.size && idle >= tuning.idleResumeMs && this.#resumeRetry === undefined) this.#askResume();
+    }, this.#ctx.tuning.stallCheckMs);
+  }
+
+  /** Cancel here: the sender stops sending to this side, and the download is dropped. */
+  async cancel(): Promise<void> {
+    if (this.finished) return;
+    if (this.#secret && this.phase !== 'offered') {
+      await this.#ctx.control.cancel({ transferId: this.id, secret: this.#secret }).catch((error: unknown) => log.warn('fileCancel failed', error));
+    } else if (this.phase === 'offered') return this.decline();
+    await this.#sink?.abort('Cancelled').catch(() => {});
+    this.#end('cancelled');
+  }
+
+  /** The sender (or the server, the sender gone for good) cancelled. */
+  async cancelledBy(data: NotificationData<'fileCancelled'>): Promise<void> {
+    if (this.finished) return;
+    await this.#sink?.abort(data.by === 'sender' ? 'The sender cancelled' : 'Cancelled').catch(() => {});
+    this.#end('cancelled');
+  }
+
+  async #fail(reason: string): Promise<void> {
+    this.error = reason;
+    await this.#sink?.abort(reason).catch(() => {});
+    this.#end('failed');
+  }
+
+  #end(phase: TransferPhase): void {
+    this.#setPhase(phase);
+    this.dispose();
+    this.#unwritten = [];
+    this.#batch = [];
+    // After the last flush, so a flush in flight cannot put the record back.
+    this.#flushChain = this.#flushChain.then(() => this.#ctx.store.removeTransfer(this.id)).catch((error: unknown) => log.warn('forgetting a transfer failed', error));
+  }
+
+  #setPhase(phase: TransferPhase): void {
+    if (this.phase === phase) return;
+    this.phase = phase;
+    this.#ctx.changed(true);
+  }
+
+  /** Stops timers (the transfer ended, or the engine is going away). */
+  dispose(): void {
+    clearTimeout(this.#flushTimer);
+    clearTimeout(this.#resumeRetry);
+    clearInterval(this.#watch);
+    this.#flushTimer = this.#resumeRetry = this.#watch = undefined;
+  }
+
+  /** For tests: resolves once every batch so far is persisted. */
+  settled(): Promise<void> {
+    return this.#flushChain;
+  }
+}

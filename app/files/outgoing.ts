@@ -1,0 +1,332 @@
+import { FILE_CHUNK_SIZE, type FileMeta, type NotificationData } from '../../shared/protocol/index.ts';
+import { createLogger } from '../log.ts';
+import type { StoredOutgoing, StoredRecipient } from '../storage/transferStore.ts';
+import type { FileControl, FileLink, FileSource, TransferCounters, TransferPhase } from './ports.ts';
+import { firstChunkSha256, randomSecret, sha256OfSource } from './sha256.ts';
+import type { Tuning } from './tuning.ts';
+
+const log = createLogger('files');
+
+/** One receiver of an outgoing transfer: how far it confirmed, what goes to it next. */
+export class Recipient {
+  peerId: string;
+  key: string | undefined;
+  state: StoredRecipient['state'] | 'verifying';
+  /** Bytes [0, acked) are persisted at the receiver. */
+  acked = 0;
+  /** The offset of the next chunk for it. */
+  next = 0;
+  /** Everything below this was sent to it at least once: sending below it again is a re-send. */
+  sentUpTo = 0;
+  lastProgressAt: number;
+  /** Went back after a stall and stalled again: nothing more is sent until it is heard from. */
+  parked = false;
+  wentBack = false;
+  /** The link its last chunk went on: switching links waits until that one drained, so chunks do not overtake each other. */
+  lastLink: FileLink | undefined;
+  /** False for one that had accepted before this page reloaded, until its `fileResume` says where it stands. */
+  offsetsKnown: boolean;
+
+  constructor(stored: StoredRecipient, now: number) {
+    this.peerId = stored.peerId;
+    this.key = stored.key;
+    this.state = stored.state;
+    this.lastProgressAt = now;
+    this.offsetsKnown = stored.state !== 'accepted';
+  }
+
+  get final(): boolean {
+    return this.state === 'done' || this.state === 'declined' || this.state === 'cancelled' || this.state === 'failed';
+  }
+
+  heardFrom(now: number): void {
+    this.offsetsKnown = true;
+    this.lastProgressAt = now;
+    this.parked = false;
+    this.wentBack = false;
+  }
+}
+
+/** The next chunk to send: these recipients all expect `offset`, and the link toward exactly `audience` reaches them. */
+export type SendPlan = { offset: number; length: number; recipients: Recipient[]; audience: string[] };
+
+/** What an outgoing transfer needs around it. */
+export type OutgoingContext = {
+  control: FileControl;
+  counters: TransferCounters;
+  tuning: Tuning;
+  now(): number;
+  /** Something the person sees changed (`phase`: right away). */
+  changed(phase: boolean): void;
+  /** There may be something new to send. */
+  wake(): void;
+  persist(record: StoredOutgoing): void;
+};
+
+/**
+ * A file being sent: its recipients and their offsets, a window of unacknowledged bytes per recipient, go-back-N on a
+ * resume or a stall, and the choice of the next chunk (grouped so that a chunk several recipients need is uploaded
+ * once). Reading and sending are the pump's job.
+ */
+export class OutgoingTransfer {
+  readonly id: string;
+  readonly secret: string;
+  readonly meta: FileMeta;
+  readonly everyone: boolean;
+  readonly recipients: Recipient[];
+  readonly createdAt: number;
+  source: FileSource | undefined;
+  cancelled = false;
+  readonly #ctx: OutgoingContext;
+  #sha256: Promise<string | undefined> | undefined;
+  /** Audiences whose link could not be made, and when to try again. */
+  readonly #blockedUntil = new Map<string, number>();
+
+  constructor(stored: StoredOutgoing, source: FileSource | undefined, ctx: OutgoingContext) {
+    this.id = stored.id;
+    this.secret = stored.secret;
+    this.meta = stored.meta;
+    this.everyone = stored.everyone;
+    this.createdAt = stored.createdAt;
+    this.#ctx = ctx;
+    this.recipients = stored.recipients.map((recipient) => new Recipient(recipient, ctx.now()));
+    if (source) this.#useSource(source);
+  }
+
+  /** A new transfer of `source` to these peers. */
+  static async create(source: FileSource, to: { peerId: string }[], everyone: boolean, ctx: OutgoingContext): Promise<OutgoingTransfer> {
+    const meta: FileMeta = { name: source.name, size: source.size, type: source.type, firstChunkSha256: await firstChunkSha256(source) };
+    const recipients = to.map(({ peerId }): StoredRecipient => ({ peerId, state: 'offered' }));
+    const stored: StoredOutgoing = { direction: 'out', id: crypto.randomUUID(), secret: randomSecret(), meta, everyone, recipients, createdAt: ctx.now() };
+    return new OutgoingTransfer(stored, source, ctx);
+  }
+
+  get record(): StoredOutgoing {
+    const recipients = this.recipients.map(({ peerId, key, state }) => ({ peerId, key, state: state === 'verifying' ? 'accepted' : state }));
+    return { direction: 'out', id: this.id, secret: this.secret, meta: this.meta, everyone: this.everyone, recipients, createdAt: this.createdAt };
+  }
+
+  /** The re-picked file after a reload: same name, size and first chunk, or a rejection in words. */
+  async provide(source: FileSource): Promise<void> {
+    if (source.name !== this.meta.name || source.size !== this.meta.size) {
+      throw new Error(`That is not the same file: pick “${this.meta.name}” (${this.meta.size} bytes) again to continue.`);
+    }
+    if ((await firstChunkSha256(source)) !== this.meta.firstChunkSha256) {
+      throw new Error(`“${source.name}” has changed since it was offered: its content is not the same, so it cannot continue.`);
+    }
+    this.#useSource(source);
+    this.#ctx.changed(true);
+  }
+
+  #useSource(source: FileSource): void {
+    this.source = source;
+    // Hashed from the start, in the background, so the digest is ready when the last byte is acknowledged.
+    this.#sha256 = sha256OfSource(source, () => this.cancelled);
+  }
+
+  /** The `fileOffer` request: unfinished recipients, named by key once they answered (so they can rebind). */
+  offerRequest() {
+    const to = this.recipients.filter((recipient) => !recipient.final).map(({ peerId, key }) => (key ? { peerId, key } : { peerId }));
+    return { transferId: this.id, secret: this.secret, meta: this.meta, to };
+  }
+
+  /** The server's reply to an offer: recipients' current peer ids. */
+  offered(reply: { recipients: { peerId: string; key?: string }[] }): void {
+    for (const entry of reply.recipients) {
+      const recipient = entry.key ? this.recipients.find((known) => known.key === entry.key) : undefined;
+      if (recipient) recipient.peerId = entry.peerId;
+    }
+  }
+
+  #find(peerId: string, key: string | undefined): Recipient | undefined {
+    const recipient = (key && this.recipients.find((known) => known.key === key)) || this.recipients.find((known) => known.peerId === peerId && !known.key);
+    if (recipient) recipient.peerId = peerId;
+    return recipient;
+  }
+
+  answered(data: NotificationData<'fileAnswered'>): void {
+    const recipient = this.#find(data.peerId, data.key);
+    if (!recipient || recipient.state !== 'offered') return;
+    recipient.key = data.key;
+    recipient.state = data.accept ? 'accepted' : 'declined';
+    recipient.heardFrom(this.#ctx.now());
+    this.#ctx.persist(this.record);
+    this.#ctx.changed(true);
+    if (data.accept) this.#progress(recipient, 0);
+  }
+
+  acked(data: NotificationData<'fileAcked'>): void {
+    const recipient = this.#find(data.peerId, data.key);
+    if (!recipient || (recipient.state !== 'accepted' && recipient.state !== 'verifying')) return;
+    recipient.heardFrom(this.#ctx.now());
+    if (data.offset > recipient.acked) this.#progress(recipient, data.offset);
+    this.#ctx.changed(false);
+  }
+
+  /** The receiver asks for bytes from `offset` (a gap, a reconnect, a reload): go back to it. */
+  resumeFrom(data: NotificationData<'fileResumeFrom'>): void {
+    const recipient = this.#find(data.peerId, data.key);
+    if (!recipient || (recipient.state !== 'accepted' && recipient.state !== 'verifying')) return;
+    recipient.heardFrom(this.#ctx.now());
+    // It holds exactly [0, offset): that is its acknowledged offset now, even below an earlier one (a lost store).
+    recipient.acked = Math.min(data.offset, this.meta.size);
+    recipient.next = recipient.acked;
+    if (recipient.state === 'verifying' && recipient.acked >= this.meta.size) void this.#finish(recipient); // back before hearing `fileDone`
+    else {
+      recipient.state = 'accepted';
+      this.#progress(recipient, recipient.acked);
+    }
+    this.#ctx.changed(false);
+  }
+
+  #progress(recipient: Recipient, offset: number): void {
+    recipient.acked = offset;
+    recipient.next = Math.max(recipient.next, offset);
+    if (recipient.acked >= this.meta.size && recipient.state === 'accepted') {
+      recipient.state = 'verifying';
+      this.#ctx.changed(true);
+      void this.#finish(recipient);
+    }
+    this.#ctx.wake();
+  }
+
+  /** Every byte is acknowledged: tell the receiver the file's SHA-256 to compare. */
+  async #finish(recipient: Recipient): Promise<void> {
+    const sha256 = await this.#sha256;
+    if (!sha256 || recipient.state !== 'verifying' || !recipient.key) return;
+    await this.#ctx.control.done({ transferId: this.id, key: recipient.key, sha256 }).catch((error: unknown) => {
+      log.warn('fileDone failed; sent again when the receiver resumes', error);
+    });
+  }
+
+  verified(data: NotificationData<'fileVerified'>): void {
+    const recipient = this.#find(data.peerId, data.key);
+    if (!recipient || recipient.final) return;
+    recipient.state = data.ok ? 'done' : 'failed';
+    this.#ctx.persist(this.record);
+    this.#ctx.changed(true);
+  }
+
+  /** The whole transfer (`key` absent) or one receiver's part was cancelled. */
+  cancelledBy(data: NotificationData<'fileCancelled'>): void {
+    for (const recipient of this.recipients) {
+      if (!recipient.final && (!data.key || recipient.key === data.key)) recipient.state = 'cancelled';
+    }
+    if (!data.key) this.cancelled = true;
+    this.#ctx.persist(this.record);
+    this.#ctx.changed(true);
+  }
+
+  cancel(): void {
+    this.cancelled = true;
+    for (const recipient of this.recipients) if (!recipient.final) recipient.state = 'cancelled';
+    this.#ctx.changed(true);
+  }
+
+  /** A new media session: what was in flight is lost, so every recipient continues from its acknowledged offset. */
+  restart(): void {
+    for (const recipient of this.recipients) {
+      recipient.next = recipient.acked;
+      recipient.lastLink = undefined;
+      recipient.lastProgressAt = this.#ctx.now();
+      recipient.parked = recipient.wentBack = false;
+    }
+    this.#blockedUntil.clear();
+  }
+
+  /** Go-back on a stall: bytes outstanding and no acknowledgement for a while (the tail was lost, or the receiver left). */
+  checkStalls(): void {
+    const now = this.#ctx.now();
+    for (const recipient of this.recipients) {
+      if (recipient.state !== 'accepted' || recipient.parked || recipient.next <= recipient.acked) continue;
+      if (now - recipient.lastProgressAt < this.#ctx.tuning.goBackAfterMs) continue;
+      if (recipient.wentBack) {
+        // The re-sent window went unanswered too: it is away. Its `fileResume` (it retries) brings it back.
+        recipient.parked = true;
+        continue;
+      }
+      recipient.wentBack = true;
+      recipient.lastProgressAt = now;
+      recipient.next = recipient.acked;
+      this.#ctx.wake();
+    }
+  }
+
+  get finished(): boolean {
+    return this.cancelled || this.recipients.every((recipient) => recipient.final);
+  }
+
+  /**
+   * The next chunk to send, if any: recipients grouped by the offset they expect, lowest first (so one that fell
+   * behind catches up and rejoins the others); a group sends only when every member has room in its window, so the
+   * chunks several recipients need go once, on the link toward exactly them.
+   */
+  plan(): SendPlan | undefined {
+    if (!this.source || this.cancelled) return undefined;
+    const now = this.#ctx.now();
+    const groups = new Map<number, Recipient[]>();
+    for (const recipient of this.recipients) {
+      if (recipient.state !== 'accepted' || recipient.parked || !recipient.offsetsKnown || recipient.next >= this.meta.size) continue;
+      groups.get(recipient.next)?.push(recipient) ?? groups.set(recipient.next, [recipient]);
+    }
+    for (const offset of [...groups.keys()].sort((a, b) => a - b)) {
+      const recipients = groups.get(offset)!;
+      const length = Math.min(FILE_CHUNK_SIZE, this.meta.size - offset);
+      if (recipients.some((recipient) => offset + length - recipient.acked > this.#ctx.tuning.sendWindow)) continue;
+      const audience = recipients.map((recipient) => recipient.peerId).sort();
+      if ((this.#blockedUntil.get(audience.join()) ?? 0) > now) continue;
+      return { offset, length, recipients, audience };
+    }
+    return undefined;
+  }
+
+  /** Whether a plan still holds after the pump awaited something (an ack, a resume or a cancel may have come). */
+  stillWanted(plan: SendPlan): boolean {
+    return !this.cancelled && plan.recipients.every((recipient) => recipient.state === 'accepted' && !recipient.parked && recipient.next === plan.offset);
+  }
+
+  /** The plan's chunk went out on `link`. */
+  sent(plan: SendPlan, link: FileLink): void {
+    const end = plan.offset + plan.length;
+    this.#ctx.counters.bytesSent += plan.length;
+    if (plan.recipients.some((recipient) => plan.offset < recipient.sentUpTo)) this.#ctx.counters.bytesResent += plan.length;
+    for (const recipient of plan.recipients) {
+      recipient.next = end;
+      recipient.sentUpTo = Math.max(recipient.sentUpTo, end);
+      recipient.lastLink = link;
+    }
+  }
+
+  /** The file cannot be read any more (moved, deleted, permission gone): the person picks it again. */
+  sourceLost(): void {
+    this.source = undefined;
+    this.#ctx.changed(true);
+  }
+
+  /** The link toward this audience could not be made now (a peer away): try it again later. */
+  linkFailed(audience: string[]): void {
+    this.#blockedUntil.set(audience.join(), this.#ctx.now() + this.#ctx.tuning.linkRetryMs);
+  }
+
+  /** Bytes acknowledged by the slowest recipient still receiving. */
+  get bytesDone(): number {
+    const receiving = this.recipients.filter((recipient) => recipient.state === 'accepted' || recipient.state === 'verifying');
+    if (receiving.length > 0) return Math.min(...receiving.map((recipient) => recipient.acked));
+    return this.recipients.some((recipient) => recipient.state === 'done') ? this.meta.size : 0;
+  }
+
+  phase(online: boolean): { phase: TransferPhase; error?: string } {
+    const states = this.recipients.map((recipient) => recipient.state);
+    if (this.cancelled) return { phase: 'cancelled' };
+    if (states.includes('failed') && this.finished) return { phase: 'failed', error: 'The file arrived damaged (SHA-256 did not match); it was not saved.' };
+    if (this.finished) {
+      if (states.includes('done')) return { phase: 'done' };
+      return { phase: states.every((state) => state === 'declined') ? 'declined' : 'cancelled' };
+    }
+    if (!this.source) return { phase: 'needs-file' };
+    const receiving = this.recipients.filter((recipient) => recipient.state === 'accepted');
+    if (receiving.length > 0) return { phase: online && receiving.some((recipient) => !recipient.parked) ? 'active' : 'waiting' };
+    if (states.includes('verifying')) return { phase: 'verifying' };
+    return { phase: 'offered' };
+  }
+}

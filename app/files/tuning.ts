@@ -1,0 +1,53 @@
+/*
+ * The engine's sizes and timings in one place; tests pass smaller ones.
+ */
+
+const MiB = 1024 * 1024;
+
+export type Tuning = {
+  /**
+   * Unacknowledged bytes per recipient. The server's SCTP send buffer toward each receiver is 4 MiB and mediasoup
+   * drops messages when it fills (../shared/notes/datachannels.md), so a lone transfer keeps at most half of it in
+   * flight; this is also the most a go-back re-sends.
+   */
+  sendWindow: number;
+  /** With bytes outstanding and no acknowledgement this long, the sender goes back to the acknowledged offset (tail loss shows no gap). */
+  goBackAfterMs: number;
+  /** How often the sender checks for stalls. */
+  stallCheckMs: number;
+  /** Bytes queued in the browser across every file link: chat shares the SCTP association and must never wait long behind file data. */
+  maxQueuedOnLinks: number;
+  /** After a link could not be made (a peer away), wait this long before trying it again. */
+  linkRetryMs: number;
+  /** The receiver writes what it received to IndexedDB this often, or sooner once `flushBytes` are waiting. */
+  flushMs: number;
+  flushBytes: number;
+  /** Received bytes waiting for the download beyond which the receiver stops acknowledging (the sender's window stalls). */
+  maxPendingDownload: number;
+  /** While holding acknowledgements back, the receiver repeats its last one this often, so the sender does not take the pause for loss. */
+  holdAckRepeatMs: number;
+  /** The same gap is asked about again only after this long (in-flight chunks after a loss all show the same gap). */
+  gapResumeIntervalMs: number;
+  /** Nothing arrived this long, bytes still missing: the receiver asks to resume (the sender may have gone or stopped on tail loss). */
+  idleResumeMs: number;
+  /** How often a receiver asks again to resume while its sender is not here. */
+  resumeRetryMs: number;
+  /** Views are sent to the UI at most this often unless a phase changed. */
+  viewThrottleMs: number;
+};
+
+export const defaultTuning: Tuning = {
+  sendWindow: 2 * MiB,
+  goBackAfterMs: 4_000,
+  stallCheckMs: 1_000,
+  maxQueuedOnLinks: 1 * MiB,
+  linkRetryMs: 2_000,
+  flushMs: 100,
+  flushBytes: 1 * MiB,
+  maxPendingDownload: 16 * MiB,
+  holdAckRepeatMs: 2_000,
+  gapResumeIntervalMs: 1_000,
+  idleResumeMs: 6_000,
+  resumeRetryMs: 3_000,
+  viewThrottleMs: 200,
+};
