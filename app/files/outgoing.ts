@@ -79,8 +79,6 @@ export class OutgoingTransfer {
   cancelled = false;
   readonly #ctx: OutgoingContext;
   #sha256: Promise<string | undefined> | undefined;
-  /** Audiences whose link could not be made, and when to try again. */
-  readonly #blockedUntil = new Map<string, number>();
 
   constructor(stored: StoredOutgoing, source: FileSource | undefined, ctx: OutgoingContext) {
     this.id = stored.id;
@@ -231,7 +229,6 @@ export class OutgoingTransfer {
       recipient.lastProgressAt = this.#ctx.now();
       recipient.parked = recipient.wentBack = false;
     }
-    this.#blockedUntil.clear();
   }
 
   /** Go-back on a stall: bytes outstanding and no acknowledgement for a while (the tail was lost, or the receiver left). */
@@ -257,27 +254,23 @@ export class OutgoingTransfer {
   }
 
   /**
-   * The next chunk to send, if any: recipients grouped by the offset they expect, lowest first (so one that fell
-   * behind catches up and rejoins the others); a group sends only when every member has room in its window, so the
-   * chunks several recipients need go once, on the link toward exactly them.
+   * The next chunk to send, if any. Recipients that expect the same offset form a group served on the link toward
+   * exactly them, so a chunk several need is uploaded once; only the group furthest behind is served and the others
+   * wait for it (a late accept, a resume after a drop), so it catches up on its own link and joins them instead of
+   * being sent the rest of the file separately. The group goes as fast as its slowest member's window; a member that
+   * stalls is parked (checkStalls) and no longer holds the others back.
    */
   plan(): SendPlan | undefined {
     if (!this.source || this.cancelled) return undefined;
-    const now = this.#ctx.now();
-    const groups = new Map<number, Recipient[]>();
-    for (const recipient of this.recipients) {
-      if (recipient.state !== 'accepted' || recipient.parked || !recipient.offsetsKnown || recipient.next >= this.meta.size) continue;
-      groups.get(recipient.next)?.push(recipient) ?? groups.set(recipient.next, [recipient]);
-    }
-    for (const offset of [...groups.keys()].sort((a, b) => a - b)) {
-      const recipients = groups.get(offset)!;
-      const length = Math.min(FILE_CHUNK_SIZE, this.meta.size - offset);
-      if (recipients.some((recipient) => offset + length - recipient.acked > this.#ctx.tuning.sendWindow)) continue;
-      const audience = recipients.map((recipient) => recipient.peerId).sort();
-      if ((this.#blockedUntil.get(audience.join()) ?? 0) > now) continue;
-      return { offset, length, recipients, audience };
-    }
-    return undefined;
+    const eligible = this.recipients.filter(
+      (recipient) => recipient.state === 'accepted' && !recipient.parked && recipient.offsetsKnown && recipient.next < this.meta.size,
+    );
+    if (eligible.length === 0) return undefined;
+    const offset = Math.min(...eligible.map((recipient) => recipient.next));
+    const recipients = eligible.filter((recipient) => recipient.next === offset);
+    const length = Math.min(FILE_CHUNK_SIZE, this.meta.size - offset);
+    if (recipients.some((recipient) => offset + length - recipient.acked > this.#ctx.tuning.sendWindow)) return undefined;
+    return { offset, length, recipients, audience: recipients.map((recipient) => recipient.peerId).sort() };
   }
 
   /** Whether a plan still holds after the pump awaited something (an ack, a resume or a cancel may have come). */
@@ -303,9 +296,10 @@ export class OutgoingTransfer {
     this.#ctx.changed(true);
   }
 
-  /** The link toward this audience could not be made now (a peer away): try it again later. */
-  linkFailed(audience: string[]): void {
-    this.#blockedUntil.set(audience.join(), this.#ctx.now() + this.#ctx.tuning.linkRetryMs);
+  /** No link toward them now (a peer away): they wait until heard from again (their `fileResume`, which they retry). */
+  linkFailed(plan: SendPlan): void {
+    for (const recipient of plan.recipients) recipient.parked = true;
+    this.#ctx.changed(false);
   }
 
   /** Bytes acknowledged by the slowest recipient still receiving. */

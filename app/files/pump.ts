@@ -5,6 +5,9 @@ import type { FileLink, FileLinks } from './ports.ts';
 
 const log = createLogger('files');
 
+const SWITCH_POLL_MS = 5;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /**
  * Puts chunks on the file links: one chunk per transfer in turn (round robin over the transfers with something to
  * send), never more than `maxQueued` bytes waiting in the browser across every file link (chat shares the SCTP
@@ -71,15 +74,17 @@ export class ChunkPump {
       link = await links.to(plan.audience);
     } catch (error) {
       log.warn('no file link toward these peers now', { audience: plan.audience, error });
-      transfer.linkFailed(plan.audience);
-      return true; // the others may have something; this audience is retried after a while (the stall check wakes us)
+      transfer.linkFailed(plan);
+      return true;
     }
     if (session !== this.#session) return true;
     this.#used.add(link);
-    // A recipient moving to another link: let the old one empty first, so its chunks are not overtaken.
+    // A recipient moving to another link: let the old one empty first, so its chunks are not overtaken on the way
+    // (channels do not keep order between them, and the receiver drops what comes out of order). Rare and short, so
+    // a brief poll: `drained()` only reports the low-water mark.
     for (const recipient of plan.recipients) {
       const previous = recipient.lastLink;
-      if (previous && previous !== link && previous.isOpen && previous.bufferedAmount > 0) await previous.drained();
+      while (previous && previous !== link && previous.isOpen && previous.bufferedAmount > 0 && session === this.#session) await sleep(SWITCH_POLL_MS);
     }
     let payload: Uint8Array;
     try {
@@ -94,7 +99,7 @@ export class ChunkPump {
       link.send(encodeChunkFrame(transfer.id, plan.offset, payload));
     } catch (error) {
       log.warn('sending a chunk failed', error);
-      transfer.linkFailed(plan.audience);
+      transfer.linkFailed(plan);
       return true;
     }
     transfer.sent(plan, link);

@@ -17,8 +17,6 @@ export type Tuning = {
   stallCheckMs: number;
   /** Bytes queued in the browser across every file link: chat shares the SCTP association and must never wait long behind file data. */
   maxQueuedOnLinks: number;
-  /** After a link could not be made (a peer away), wait this long before trying it again. */
-  linkRetryMs: number;
   /** The receiver writes what it received to IndexedDB this often, or sooner once `flushBytes` are waiting. */
   flushMs: number;
   flushBytes: number;
@@ -41,7 +39,6 @@ export const defaultTuning: Tuning = {
   goBackAfterMs: 4_000,
   stallCheckMs: 1_000,
   maxQueuedOnLinks: 1 * MiB,
-  linkRetryMs: 2_000,
   flushMs: 100,
   flushBytes: 1 * MiB,
   maxPendingDownload: 16 * MiB,
