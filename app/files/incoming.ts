@@ -133,7 +133,12 @@ export class IncomingTransfer {
     if (!this.#ctx.downloads.supported) return this.#fail(NO_SERVICE_WORKER);
     this.#secret = randomSecret();
     this.#hasher = await IncrementalSha256.create();
-    this.#sink = await this.#ctx.downloads.open(this.id, this.meta);
+    try {
+      this.#sink = await this.#ctx.downloads.open(this.id, this.meta);
+    } catch (error) {
+      log.warn('opening the download failed', error);
+      return this.#fail('The download could not start in this browser; the file was not received.');
+    }
     await this.#ctx.store.putTransfer(this.record);
     this.#setPhase('active');
     this.#lastArrivalAt = this.#ctx.now();

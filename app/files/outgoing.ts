@@ -21,6 +21,7 @@ export class Recipient {
   lastProgressAt: number;
   /** Went back after a stall and stalled again: nothing more is sent until it is heard from. */
   parked = false;
+  /** Went back after a stall: one chunk probes whether it is there before a whole window goes again. */
   wentBack = false;
   /** The link its last chunk went on: switching links waits until that one drained, so chunks do not overtake each other. */
   lastLink: FileLink | undefined;
@@ -119,7 +120,11 @@ export class OutgoingTransfer {
   #useSource(source: FileSource): void {
     this.source = source;
     // Hashed from the start, in the background, so the digest is ready when the last byte is acknowledged.
-    this.#sha256 = sha256OfSource(source, () => this.cancelled);
+    this.#sha256 = sha256OfSource(source, () => this.cancelled || this.source !== source).catch((error: unknown) => {
+      log.warn('the file cannot be read any more', error);
+      if (this.source === source) this.sourceLost();
+      return undefined;
+    });
   }
 
   /** The `fileOffer` request: unfinished recipients, named by key once they answered (so they can rebind). */
@@ -242,6 +247,8 @@ export class OutgoingTransfer {
         recipient.parked = true;
         continue;
       }
+      // The receiver has nothing past its ack by now (it persists within a fraction of a second), so it goes back
+      // there; with a single chunk first, as the link may be dead without anyone knowing yet.
       recipient.wentBack = true;
       recipient.lastProgressAt = now;
       recipient.next = recipient.acked;
@@ -269,7 +276,8 @@ export class OutgoingTransfer {
     const offset = Math.min(...eligible.map((recipient) => recipient.next));
     const recipients = eligible.filter((recipient) => recipient.next === offset);
     const length = Math.min(FILE_CHUNK_SIZE, this.meta.size - offset);
-    if (recipients.some((recipient) => offset + length - recipient.acked > this.#ctx.tuning.sendWindow)) return undefined;
+    const room = (recipient: Recipient) => (recipient.wentBack ? FILE_CHUNK_SIZE : this.#ctx.tuning.sendWindow);
+    if (recipients.some((recipient) => offset + length - recipient.acked > room(recipient))) return undefined;
     return { offset, length, recipients, audience: recipients.map((recipient) => recipient.peerId).sort() };
   }
 

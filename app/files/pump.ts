@@ -6,6 +6,7 @@ import type { FileLink, FileLinks } from './ports.ts';
 const log = createLogger('files');
 
 const SWITCH_POLL_MS = 5;
+const CAP_POLL_MS = 5;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -64,6 +65,9 @@ export class ChunkPump {
     const full = this.#fullestOverCap();
     if (full) {
       await full.drained();
+      // Several links each under their low-water mark can still be over the cap together: then drained() says
+      // nothing new, and a short pause stands in for it (never a spin).
+      if (this.#fullestOverCap()) await sleep(CAP_POLL_MS);
       return true;
     }
     const next = this.#nextPlan();

@@ -35,8 +35,9 @@ function startPeer(room: FakeRoom, peerId: string, keep: { store?: TransferStore
   const store = keep.store ?? memoryTransferStore();
   let views: TransferView[] = [];
   const wakeLock = { held: false, taken: 0 };
+  let me = peerId;
   const engine = new FileTransfers({
-    control: room.control(() => peerId),
+    control: room.control(() => me),
     downloads,
     store,
     nameOf: (id) => id.toUpperCase(),
@@ -49,10 +50,22 @@ function startPeer(room: FakeRoom, peerId: string, keep: { store?: TransferStore
     },
   });
   room.join(peerId, engine);
-  const links = room.links();
+  let links = room.links();
   const start = async (restore = false) => {
     if (restore) await engine.restore();
-    engine.sessionStarted(links, peerId);
+    engine.sessionStarted(links, me);
+    engine.joined();
+  };
+  /** The connection dropped and came back under a new peer id (the page stayed). */
+  const reconnect = async (newId: string, awayMs: number) => {
+    engine.sessionEnded();
+    room.leave(me);
+    for (const link of links.made) link.close();
+    await new Promise((resolve) => setTimeout(resolve, awayMs));
+    me = newId;
+    room.join(me, engine);
+    links = room.links();
+    engine.sessionStarted(links, me);
     engine.joined();
   };
   /** The page goes away (a reload or a dropped connection): its links close, the room forgets it. */
@@ -62,7 +75,7 @@ function startPeer(room: FakeRoom, peerId: string, keep: { store?: TransferStore
     for (const link of links.made) link.close();
   };
   const view = (id?: string) => (id ? views.find((candidate) => candidate.id === id) : views[0]);
-  return { peerId, engine, downloads, store, links, wakeLock, start, stop, view, get views() { return views; } };
+  return { peerId, engine, downloads, store, wakeLock, start, stop, reconnect, view, get views() { return views; } };
 }
 
 async function acceptWhenOffered(receiver: Peer) {
@@ -265,6 +278,38 @@ describe('file transfers between engines through a fake room', () => {
     a.stop();
     b.stop();
   }, 30_000);
+
+  test('the sender’s connection drops midway: the transfer continues when it is back, re-sending at most one window', async () => {
+    const room = new FakeRoom();
+    const [a, b] = [startPeer(room, 'a'), startPeer(room, 'b')];
+    await Promise.all([a.start(), b.start()]);
+    const file = new FakeSource('drop.bin', patternBytes(5 * MiB));
+    const id = await a.engine.send(file, [{ peerId: 'b' }], false);
+    await acceptWhenOffered(b);
+    await waitUntil(() => (b.view(id)?.bytesDone ?? 0) >= 2 * MiB, 'B has 40 %');
+    await a.reconnect('a-again', 300);
+    await doneAt(b, id);
+
+    expect(b.downloads.sinks.get(id)!.bytes).toEqual(file.bytes);
+    expect(a.engine.counters.bytesResent).toBeLessThanOrEqual(WINDOW);
+    expect(a.engine.counters.bytesSent).toBeLessThanOrEqual(file.size + WINDOW);
+    a.stop();
+    b.stop();
+  }, 30_000);
+
+  test('a declined offer ends as declined on both sides, and nothing is sent', async () => {
+    const room = new FakeRoom();
+    const [a, b] = [startPeer(room, 'a'), startPeer(room, 'b')];
+    await Promise.all([a.start(), b.start()]);
+    const id = await a.engine.send(new FakeSource('no.bin', patternBytes(MiB)), [{ peerId: 'b' }], false);
+    await waitUntil(() => b.view(id)?.phase === 'offered', 'the offer');
+    await b.engine.decline(id);
+    await waitUntil(() => a.view(id)?.phase === 'declined', 'A sees the decline');
+    expect(b.view(id)?.phase).toBe('declined');
+    expect(a.engine.counters.bytesSent).toBe(0);
+    a.stop();
+    b.stop();
+  });
 
   test('a 0-byte file is done right after it is accepted', async () => {
     const room = new FakeRoom();
