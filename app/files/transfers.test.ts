@@ -324,3 +324,69 @@ describe('file transfers between engines through a fake room', () => {
     b.stop();
   });
 });
+
+describe('what the UI and tests see', () => {
+  test('views come at most 5 times a second while bytes flow, but at once when a phase changes; speed and time left are given', async () => {
+    const room = new FakeRoom();
+    const a = startPeer(room, 'a');
+    const emits: { at: number; phases: string; views: TransferView[] }[] = [];
+    // A download that takes 64 KiB per 5 ms or so, so the transfer lasts a couple of seconds.
+    const slowDownloads = new FakeDownloads();
+    const open = slowDownloads.open.bind(slowDownloads);
+    slowDownloads.open = async (transferId, meta) => {
+      const sink = await open(transferId, meta);
+      const write = sink.write.bind(sink);
+      sink.write = async (offset, bytes) => {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        return write(offset, bytes);
+      };
+      return sink;
+    };
+    const b = new FileTransfers({
+      control: room.control(() => 'b'),
+      downloads: slowDownloads,
+      store: memoryTransferStore(),
+      nameOf: (id) => id,
+      onChange: (views) => emits.push({ at: Date.now(), phases: views.map((view) => view.phase).join(), views }),
+      tuning: { ...fast, viewThrottleMs: 200 },
+      holdWakeLock: () => () => {},
+    });
+    room.join('b', b);
+    await a.start();
+    b.sessionStarted(room.links(), 'b');
+    b.joined();
+    const file = new FakeSource('views.bin', patternBytes(24 * MiB));
+    const id = await a.engine.send(file, [{ peerId: 'b' }], false);
+    await waitUntil(() => emits.at(-1)?.phases === 'offered', 'the offer shown');
+    await b.accept(id);
+    await waitUntil(() => emits.at(-1)?.phases === 'done', 'done shown', 30_000);
+
+    for (let i = 1; i < emits.length; i++) {
+      if (emits[i]!.phases === emits[i - 1]!.phases) expect(emits[i]!.at - emits[i - 1]!.at).toBeGreaterThanOrEqual(190);
+    }
+    const moving = emits.filter((emit) => emit.views[0]?.phase === 'active' && emit.views[0].bytesPerSecond > 0);
+    expect(moving.length).toBeGreaterThan(0);
+    const sample = moving.at(-1)!.views[0]!;
+    expect(sample.secondsLeft).toBe(Math.ceil((sample.size - sample.bytesDone) / sample.bytesPerSecond));
+    expect(emits.at(-1)!.views[0]).toMatchObject({ bytesDone: file.size, bytesPerSecond: 0, secondsLeft: undefined });
+    a.stop();
+    b.dispose();
+  }, 40_000);
+
+  test('the counters are on window.__huddleFiles for end-to-end tests', () => {
+    const scope = globalThis as unknown as { window?: { __huddleFiles?: unknown } };
+    scope.window = {};
+    try {
+      const engine = new FileTransfers({
+        control: new FakeRoom().control(() => 'a'),
+        downloads: new FakeDownloads(),
+        store: memoryTransferStore(),
+        nameOf: (id) => id,
+        onChange: () => {},
+      });
+      expect(scope.window.__huddleFiles).toBe(engine.counters);
+    } finally {
+      delete scope.window;
+    }
+  });
+});
