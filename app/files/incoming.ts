@@ -1,6 +1,7 @@
 import type { FileMeta, NotificationData } from '../../shared/protocol/index.ts';
 import { createLogger } from '../log.ts';
 import type { StoredChunk, StoredIncoming, TransferStore } from '../storage/transferStore.ts';
+import { DownloadWriter } from './downloadWriter.ts';
 import type { DownloadSink, Downloads, FileControl, TransferCounters, TransferPhase } from './ports.ts';
 import { IncrementalSha256, randomSecret } from './sha256.ts';
 import type { Tuning } from './tuning.ts';
@@ -40,7 +41,7 @@ export class IncomingTransfer {
   readonly #ctx: IncomingContext;
   #secret: string | undefined;
   #hasher: IncrementalSha256 | undefined;
-  #sink: DownloadSink | undefined;
+  #writer: DownloadWriter | undefined;
   /** Next byte expected on the wire. */
   #expected = 0;
   /** Bytes [0, persisted) are in the store (or the download). */
@@ -50,9 +51,6 @@ export class IncomingTransfer {
   #batchBytes = 0;
   #flushTimer: ReturnType<typeof setTimeout> | undefined;
   #flushChain: Promise<void> = Promise.resolve();
-  /** Persisted chunks the download has not taken yet, in order. */
-  #unwritten: StoredChunk[] = [];
-  #writing = false;
   #expectedSha256: string | undefined;
   #lastArrivalAt: number;
   #lastResume = { offset: -1, at: -Infinity };
@@ -92,17 +90,18 @@ export class IncomingTransfer {
       await transfer.#fail(INTERRUPTED);
       return transfer;
     }
-    transfer.#sink = sink;
     transfer.#hasher = await IncrementalSha256.create(record.hashState);
-    transfer.#unwritten = await ctx.store.loadChunks(record.id, sink.written);
-    const covered = transfer.#unwritten.reduce((end, chunk) => (chunk.offset <= end ? chunk.offset + chunk.bytes.byteLength : end), sink.written);
+    const kept = await ctx.store.loadChunks(record.id, sink.written);
+    const covered = kept.reduce((end, chunk) => (chunk.offset <= end ? chunk.offset + chunk.bytes.byteLength : end), sink.written);
     if (covered < record.received) {
       transfer.#tellSenderCancelled = true;
+      await sink.abort(INTERRUPTED).catch(() => {});
       await transfer.#fail(INTERRUPTED);
       return transfer;
     }
+    transfer.#useSink(sink);
+    transfer.#writer!.add(kept);
     transfer.#startWatch();
-    void transfer.#drain();
     return transfer;
   }
 
@@ -134,12 +133,12 @@ export class IncomingTransfer {
     this.#secret = randomSecret();
     this.#hasher = await IncrementalSha256.create();
     try {
-      this.#sink = await this.#ctx.downloads.open(this.id, this.meta);
+      this.#useSink(await this.#ctx.downloads.open(this.id, this.meta));
+      await this.#ctx.store.putTransfer(this.record);
     } catch (error) {
       log.warn('opening the download failed', error);
       return this.#fail('The download could not start in this browser; the file was not received.');
     }
-    await this.#ctx.store.putTransfer(this.record);
     this.#setPhase('active');
     this.#lastArrivalAt = this.#ctx.now();
     this.#startWatch();
@@ -199,7 +198,7 @@ export class IncomingTransfer {
     this.#batchBytes = 0;
     this.#flushChain = this.#flushChain.then(async () => {
       if (this.finished) return;
-      const keepFrom = this.#unwritten[0]?.offset ?? batch[0]?.offset ?? record.received;
+      const keepFrom = this.#writer?.firstUnwritten ?? batch[0]?.offset ?? record.received;
       try {
         await this.#ctx.store.persistReceived(record, batch, keepFrom);
       } catch (error) {
@@ -207,10 +206,9 @@ export class IncomingTransfer {
         return this.#fail(STORAGE_FAILED);
       }
       this.#persisted = record.received;
-      this.#unwritten.push(...batch);
       this.#ctx.changed(false);
       this.#maybeAck();
-      void this.#drain();
+      this.#writer?.add(batch);
     });
   }
 
@@ -221,7 +219,7 @@ export class IncomingTransfer {
   }
 
   get #holding(): boolean {
-    return this.#persisted - (this.#sink?.written ?? 0) > this.#ctx.tuning.maxPendingDownload;
+    return this.#persisted - (this.#writer?.written ?? 0) > this.#ctx.tuning.maxPendingDownload;
   }
 
   #sendAck(offset: number): void {
@@ -230,24 +228,17 @@ export class IncomingTransfer {
     this.#ctx.control.ack({ transferId: this.id, offset }).catch((error: unknown) => log.warn('fileAck failed', error));
   }
 
-  /** Hands persisted chunks to the download in order. */
-  async #drain(): Promise<void> {
-    if (this.#writing || !this.#sink) return;
-    this.#writing = true;
-    try {
-      while (this.#unwritten.length > 0 && !this.finished) {
-        const chunk = this.#unwritten[0]!;
-        await this.#sink.write(chunk.offset, chunk.bytes);
-        this.#unwritten.shift();
+  #useSink(sink: DownloadSink): void {
+    this.#writer = new DownloadWriter(sink, {
+      written: () => {
         this.#maybeAck();
-      }
-    } catch (error) {
-      log.warn('the download refused bytes', error);
-      this.#writing = false;
-      return this.#fail(DOWNLOAD_FAILED);
-    }
-    this.#writing = false;
-    await this.#checkComplete();
+        void this.#checkComplete();
+      },
+      failed: (error) => {
+        log.warn('the download refused bytes', error);
+        void this.#fail(DOWNLOAD_FAILED);
+      },
+    });
   }
 
   /** The sender saw every byte acknowledged: compare digests once the download has every byte. */
@@ -258,14 +249,14 @@ export class IncomingTransfer {
   }
 
   async #checkComplete(): Promise<void> {
-    const sink = this.#sink;
-    if (!sink || !this.#hasher || this.#expectedSha256 === undefined || this.finished || this.phase === 'verifying') return;
-    if (this.#persisted < this.meta.size || sink.written < this.meta.size || this.#writing) return;
+    const writer = this.#writer;
+    if (!writer || !this.#hasher || this.#expectedSha256 === undefined || this.finished || this.phase === 'verifying') return;
+    if (this.#persisted < this.meta.size || writer.written < this.meta.size || !writer.idle) return;
     this.#setPhase('verifying');
     const ok = this.#hasher.digest() === this.#expectedSha256;
     await this.#ctx.control.verified({ transferId: this.id, ok }).catch((error: unknown) => log.warn('fileVerified failed', error));
     if (!ok) return this.#fail(DAMAGED);
-    await sink.close().catch((error: unknown) => log.warn('closing the download failed', error));
+    await writer.sink.close().catch((error: unknown) => log.warn('closing the download failed', error));
     this.#end('done');
   }
 
@@ -316,27 +307,28 @@ export class IncomingTransfer {
     if (this.#secret && this.phase !== 'offered') {
       await this.#ctx.control.cancel({ transferId: this.id, secret: this.#secret }).catch((error: unknown) => log.warn('fileCancel failed', error));
     } else if (this.phase === 'offered') return this.decline();
-    await this.#sink?.abort('Cancelled').catch(() => {});
+    await this.#writer?.sink.abort('Cancelled').catch(() => {});
     this.#end('cancelled');
   }
 
   /** The sender (or the server, the sender gone for good) cancelled. */
   async cancelledBy(data: NotificationData<'fileCancelled'>): Promise<void> {
     if (this.finished) return;
-    await this.#sink?.abort(data.by === 'sender' ? 'The sender cancelled' : 'Cancelled').catch(() => {});
+    await this.#writer?.sink.abort(data.by === 'sender' ? 'The sender cancelled' : 'Cancelled').catch(() => {});
     this.#end('cancelled');
   }
 
   async #fail(reason: string): Promise<void> {
     this.error = reason;
-    await this.#sink?.abort(reason).catch(() => {});
+    this.#writer?.stop();
+    await this.#writer?.sink.abort(reason).catch(() => {});
     this.#end('failed');
   }
 
   #end(phase: TransferPhase): void {
     this.#setPhase(phase);
     this.dispose();
-    this.#unwritten = [];
+    this.#writer?.stop();
     this.#batch = [];
     // After the last flush, so a flush in flight cannot put the record back.
     this.#flushChain = this.#flushChain.then(() => this.#ctx.store.removeTransfer(this.id)).catch((error: unknown) => log.warn('forgetting a transfer failed', error));

@@ -2,51 +2,11 @@ import { FILE_CHUNK_SIZE, type FileMeta, type NotificationData } from '../../sha
 import { createLogger } from '../log.ts';
 import type { StoredOutgoing, StoredRecipient } from '../storage/transferStore.ts';
 import type { FileControl, FileLink, FileSource, TransferCounters, TransferPhase } from './ports.ts';
+import { Recipient } from './recipient.ts';
 import { firstChunkSha256, randomSecret, sha256OfSource } from './sha256.ts';
 import type { Tuning } from './tuning.ts';
 
 const log = createLogger('files');
-
-/** One receiver of an outgoing transfer: how far it confirmed, what goes to it next. */
-export class Recipient {
-  peerId: string;
-  key: string | undefined;
-  state: StoredRecipient['state'] | 'verifying';
-  /** Bytes [0, acked) are persisted at the receiver. */
-  acked = 0;
-  /** The offset of the next chunk for it. */
-  next = 0;
-  /** Everything below this was sent to it at least once: sending below it again is a re-send. */
-  sentUpTo = 0;
-  lastProgressAt: number;
-  /** Went back after a stall and stalled again: nothing more is sent until it is heard from. */
-  parked = false;
-  /** Went back after a stall: one chunk probes whether it is there before a whole window goes again. */
-  wentBack = false;
-  /** The link its last chunk went on: switching links waits until that one drained, so chunks do not overtake each other. */
-  lastLink: FileLink | undefined;
-  /** False for one that had accepted before this page reloaded, until its `fileResume` says where it stands. */
-  offsetsKnown: boolean;
-
-  constructor(stored: StoredRecipient, now: number) {
-    this.peerId = stored.peerId;
-    this.key = stored.key;
-    this.state = stored.state;
-    this.lastProgressAt = now;
-    this.offsetsKnown = stored.state !== 'accepted';
-  }
-
-  get final(): boolean {
-    return this.state === 'done' || this.state === 'declined' || this.state === 'cancelled' || this.state === 'failed';
-  }
-
-  heardFrom(now: number): void {
-    this.offsetsKnown = true;
-    this.lastProgressAt = now;
-    this.parked = false;
-    this.wentBack = false;
-  }
-}
 
 /** The next chunk to send: these recipients all expect `offset`, and the link toward exactly `audience` reaches them. */
 export type SendPlan = { offset: number; length: number; recipients: Recipient[]; audience: string[] };
