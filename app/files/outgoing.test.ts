@@ -65,6 +65,21 @@ describe('outgoing transfer', () => {
     expect(s.counters).toMatchObject({ bytesSent: 3 * CHUNK + 1_000, bytesResent: 0 });
   });
 
+  test('each chunk is read from the file once, the next one while the current one goes out', async () => {
+    const s = setup(3 * CHUNK + 5);
+    const transfer = await s.create();
+    const reads: number[] = [];
+    const read = s.source.read.bind(s.source);
+    // Chunk reads only: the background hash reads larger pieces.
+    s.source.read = (offset, length) => (length <= CHUNK && reads.push(offset), read(offset, length));
+    for (let index = 0; index < 4; index++) {
+      const length = Math.min(CHUNK, s.source.size - index * CHUNK);
+      expect(await transfer.read(index * CHUNK, length)).toEqual(s.source.bytes.subarray(index * CHUNK, index * CHUNK + length));
+      expect(reads.at(-1)).toBe(Math.min(index + 1, 3) * CHUNK); // the next one is on its way
+    }
+    expect(reads).toEqual([0, 1, 2, 3].map((index) => index * CHUNK));
+  });
+
   test('no more than one window is unacknowledged; each ack opens room for as much again', async () => {
     const s = setup(4 * 1024 * KiB);
     const transfer = await s.create();

@@ -40,6 +40,7 @@ export class OutgoingTransfer {
   cancelled = false;
   readonly #ctx: OutgoingContext;
   #sha256: Promise<string | undefined> | undefined;
+  #readAhead: { source: FileSource; offset: number; bytes: Promise<Uint8Array> } | undefined;
 
   constructor(stored: StoredOutgoing, source: FileSource | undefined, ctx: OutgoingContext) {
     this.id = stored.id;
@@ -239,6 +240,24 @@ export class OutgoingTransfer {
     const room = (recipient: Recipient) => (recipient.wentBack ? FILE_CHUNK_SIZE : this.#ctx.tuning.sendWindow);
     if (recipients.some((recipient) => offset + length - recipient.acked > room(recipient))) return undefined;
     return { offset, length, recipients, audience: recipients.map((recipient) => recipient.peerId).sort() };
+  }
+
+  /**
+   * Reads a chunk, and starts reading the next one meanwhile: a file read takes a moment, and the link should not
+   * wait for it. Only one chunk is read ahead.
+   */
+  read(offset: number, length: number): Promise<Uint8Array> {
+    const source = this.source;
+    if (!source) return Promise.reject(new Error('No file to read'));
+    const ahead = this.#readAhead;
+    const bytes = ahead && ahead.source === source && ahead.offset === offset ? ahead.bytes : source.read(offset, length);
+    const next = offset + length;
+    if (next < this.meta.size) {
+      const nextBytes = source.read(next, Math.min(FILE_CHUNK_SIZE, this.meta.size - next));
+      nextBytes.catch(() => {}); // a failure shows when it is used
+      this.#readAhead = { source, offset: next, bytes: nextBytes };
+    } else this.#readAhead = undefined;
+    return bytes;
   }
 
   /** Whether a plan still holds after the pump awaited something (an ack, a resume or a cancel may have come). */

@@ -92,7 +92,7 @@ export class ChunkPump {
     }
     let payload: Uint8Array;
     try {
-      payload = await transfer.source!.read(plan.offset, plan.length);
+      payload = await transfer.read(plan.offset, plan.length);
     } catch (error) {
       log.warn('the file cannot be read any more', error);
       transfer.sourceLost();

@@ -40,7 +40,9 @@ export const defaultTuning: Tuning = {
   stallCheckMs: 1_000,
   maxQueuedOnLinks: 1 * MiB,
   flushMs: 100,
-  flushBytes: 1 * MiB,
+  // Half a window: the first ack of a window comes back while most of it is still in flight, so a lone transfer is
+  // not held to one window per round trip.
+  flushBytes: 512 * 1024,
   maxPendingDownload: 16 * MiB,
   holdAckRepeatMs: 2_000,
   gapResumeIntervalMs: 1_000,
