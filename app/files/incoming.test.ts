@@ -10,10 +10,11 @@ const KiB = 1024;
 const CHUNK = 64 * KiB;
 const transferId = '00000000-0000-4000-8000-00000000000a';
 
-async function setup(size: number, tuning: Partial<Tuning> = {}) {
+async function setup(size: number, tuning: Partial<Tuning> = {}, browser = { supported: true }) {
   let clock = 1_000;
   const store = memoryTransferStore();
   const downloads = new FakeDownloads();
+  downloads.supported = browser.supported;
   const calls: { method: string; data: Record<string, unknown>; persisted?: number }[] = [];
   const record = (method: string) => async (data: Record<string, unknown>) => {
     const kept = (await store.loadTransfers())[0];
@@ -129,6 +130,13 @@ describe('incoming transfer', () => {
     await s.transfer.done({ transferId, sha256: sha256Of('') });
     await waitUntil(() => s.transfer.phase === 'done', 'done');
     expect(s.sink().closed).toBe(true);
+  });
+
+  test('without a service worker it says so in words, and the sender hears a decline instead of waiting', async () => {
+    const s = await setup(CHUNK, {}, { supported: false });
+    expect(s.transfer.phase).toBe('failed');
+    expect(s.transfer.error).toMatch(/cannot save received files here \(no service worker/);
+    expect(s.of('answer')[0]!.data).toMatchObject({ transferId, accept: false });
   });
 
   test('cancel here: the sender is told, the download is dropped, nothing is taken after', async () => {

@@ -129,15 +129,16 @@ export class IncomingTransfer {
 
   async accept(): Promise<void> {
     if (this.phase !== 'offered') return;
-    if (!this.#ctx.downloads.supported) return this.#fail(NO_SERVICE_WORKER);
+    if (!this.#ctx.downloads.supported) return this.#refuse(NO_SERVICE_WORKER);
     this.#secret = randomSecret();
-    this.#hasher = await IncrementalSha256.create();
     try {
+      // The download first, while the click that accepted is fresh (a browser may want one to start a download).
       this.#useSink(await this.#ctx.downloads.open(this.id, this.meta));
+      this.#hasher = await IncrementalSha256.create();
       await this.#ctx.store.putTransfer(this.record);
     } catch (error) {
       log.warn('opening the download failed', error);
-      return this.#fail('The download could not start in this browser; the file was not received.');
+      return this.#refuse('The download could not start in this browser; the file was not received.');
     }
     this.#setPhase('active');
     this.#lastArrivalAt = this.#ctx.now();
@@ -148,6 +149,12 @@ export class IncomingTransfer {
       log.warn('fileAnswer failed', error);
       await this.#fail('The answer did not reach the sender; ask for the file again.');
     }
+  }
+
+  /** Cannot receive here: failed in words on this side, declined toward the sender (so it does not wait). */
+  async #refuse(reason: string): Promise<void> {
+    await this.#fail(reason);
+    await this.#ctx.control.answer({ transferId: this.id, accept: false, secret: randomSecret() }).catch((error: unknown) => log.warn('fileAnswer failed', error));
   }
 
   async decline(): Promise<void> {
