@@ -145,6 +145,20 @@ describe('outgoing transfer', () => {
     expect(transfer.plan()?.offset).toBe(6 * CHUNK);
   });
 
+  test('bytes sent after a quiet spell are not taken for a stall', async () => {
+    const s = setup(4 * 1024 * KiB);
+    const transfer = await s.create();
+    accept(transfer, 'b', keyB);
+    s.pump(transfer, 2);
+    ack(transfer, 'b', keyB, 2 * CHUNK); // all caught up; then nothing to do for a while (another recipient, a slow disk)
+    s.advance(10_000);
+    s.pump(transfer, 1);
+    s.advance(1_000);
+    transfer.checkStalls();
+    expect(transfer.plan()?.offset).toBe(3 * CHUNK);
+    expect(s.counters.bytesResent).toBe(0);
+  });
+
   test('a chunk two recipients need goes once to both; one that fell behind is served alone until it catches up', async () => {
     const s = setup(4 * 1024 * KiB, ['b', 'c']);
     const transfer = await s.create();

@@ -271,6 +271,8 @@ export class OutgoingTransfer {
     this.#ctx.counters.bytesSent += plan.length;
     if (plan.recipients.some((recipient) => plan.offset < recipient.sentUpTo)) this.#ctx.counters.bytesResent += plan.length;
     for (const recipient of plan.recipients) {
+      // The stall clock runs from the last ack or from when bytes became outstanding, whichever is later.
+      if (recipient.next <= recipient.acked) recipient.lastProgressAt = this.#ctx.now();
       recipient.next = end;
       recipient.sentUpTo = Math.max(recipient.sentUpTo, end);
       recipient.lastLink = link;
