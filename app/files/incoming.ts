@@ -314,6 +314,7 @@ export class IncomingTransfer {
     if (this.#secret && this.phase !== 'offered') {
       await this.#ctx.control.cancel({ transferId: this.id, secret: this.#secret }).catch((error: unknown) => log.warn('fileCancel failed', error));
     } else if (this.phase === 'offered') return this.decline();
+    this.#writer?.stop();
     await this.#writer?.sink.abort('Cancelled').catch(() => {});
     this.#end('cancelled');
   }
@@ -321,11 +322,13 @@ export class IncomingTransfer {
   /** The sender (or the server, the sender gone for good) cancelled. */
   async cancelledBy(data: NotificationData<'fileCancelled'>): Promise<void> {
     if (this.finished) return;
+    this.#writer?.stop();
     await this.#writer?.sink.abort(data.by === 'sender' ? 'The sender cancelled' : 'Cancelled').catch(() => {});
     this.#end('cancelled');
   }
 
   async #fail(reason: string): Promise<void> {
+    if (this.finished) return;
     this.error = reason;
     this.#writer?.stop();
     await this.#writer?.sink.abort(reason).catch(() => {});
