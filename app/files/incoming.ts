@@ -168,6 +168,7 @@ export class IncomingTransfer {
     const ctx = this.#ctx;
     if ((this.phase !== 'active' && this.phase !== 'waiting') || !this.#hasher || offset !== this.#expected) {
       ctx.counters.framesDiscarded++;
+      // A gap: something was lost. (A duplicate asks nothing: the sender went back and is already sending past it.)
       if (offset > this.#expected && (this.phase === 'active' || this.phase === 'waiting')) this.#askAboutGap();
       return;
     }

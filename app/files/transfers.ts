@@ -68,7 +68,14 @@ export class FileTransfers {
     for (const record of await this.#deps.store.loadTransfers()) {
       if (this.#transfers.has(record.id)) continue;
       if (record.direction === 'out') this.#transfers.set(record.id, new OutgoingTransfer(record, undefined, this.#outgoingCtx));
-      else this.#transfers.set(record.id, await IncomingTransfer.restored(record, this.#incomingCtx));
+      else {
+        const transfer = await IncomingTransfer.restored(record, this.#incomingCtx).catch((error: unknown) => {
+          log.warn('a kept transfer could not be taken up again', error);
+          return undefined;
+        });
+        if (transfer) this.#transfers.set(record.id, transfer);
+        else await this.#deps.store.removeTransfer(record.id).catch(() => {});
+      }
     }
     this.#changed(true);
   }
@@ -82,7 +89,7 @@ export class FileTransfers {
     this.#tick = setInterval(() => {
       for (const transfer of this.#outgoing()) transfer.checkStalls();
       this.#pump.wake();
-      this.#changed(false); // speeds fall while nothing moves
+      if ([...this.#transfers.values()].some((transfer) => !transfer.finished)) this.#changed(false); // speeds fall while nothing moves
     }, this.#tuning.stallCheckMs);
     this.#changed(true);
   }
@@ -150,7 +157,8 @@ export class FileTransfers {
     const transfer = this.#transfers.get(id);
     if (!(transfer instanceof OutgoingTransfer)) throw new Error('That transfer is no longer here.');
     await transfer.provide(file);
-    if (this.#joined) await this.#offer(transfer);
+    // Offline now: the next join offers it again.
+    if (this.#joined) await this.#offer(transfer).catch((error: unknown) => log.warn('offering again failed', error));
     this.#pump.wake();
   }
 

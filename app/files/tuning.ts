@@ -46,7 +46,7 @@ export const defaultTuning: Tuning = {
   maxPendingDownload: 16 * MiB,
   holdAckRepeatMs: 2_000,
   gapResumeIntervalMs: 1_000,
-  idleResumeMs: 6_000,
+  idleResumeMs: 3_000,
   resumeRetryMs: 3_000,
   viewThrottleMs: 200,
 };
