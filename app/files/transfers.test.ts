@@ -1,10 +1,11 @@
 import 'fake-indexeddb/auto';
 import { describe, expect, test } from 'vitest';
+import type { Notification } from '../../shared/protocol/index.ts';
 import { waitUntil } from '../../test/support/poll.ts';
 import { memoryTransferStore, openTransferStore, type TransferStore } from '../storage/transferStore.ts';
 import type { TransferView } from './ports.ts';
 import { FakeDownloads, FakeRoom, FakeSource, patternBytes } from './testFakes.ts';
-import { FileTransfers } from './transfers.ts';
+import { FileTransfers, isTransferNotification } from './transfers.ts';
 import type { Tuning } from './tuning.ts';
 
 const KiB = 1024;
@@ -372,6 +373,18 @@ describe('what the UI and tests see', () => {
     a.stop();
     b.dispose();
   }, 40_000);
+
+  test('the room hands over exactly the file notifications the engine handles (fileLinkOpened is the link layer’s)', () => {
+    const notifications: Notification[] = [
+      { method: 'fileLinkOpened', data: { linkId: 'l1', dataProducerId: 'd1', from: 'a' } },
+      { method: 'fileCancelled', data: { transferId: '00000000-0000-4000-8000-000000000001', by: 'sender' } },
+      { method: 'peerLeft', data: { peerId: 'a' } },
+    ];
+    const handled: string[] = [];
+    const engine = { notification: (method: string) => void handled.push(method) } as unknown as FileTransfers;
+    for (const notification of notifications) if (isTransferNotification(notification)) engine.notification(notification.method, notification.data);
+    expect(handled).toEqual(['fileCancelled']);
+  });
 
   test('the counters are on window.__huddleFiles for end-to-end tests', () => {
     const scope = globalThis as unknown as { window?: { __huddleFiles?: unknown } };

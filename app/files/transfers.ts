@@ -1,4 +1,4 @@
-import { decodeChunkFrame, type NotificationData, type NotificationMethod } from '../../shared/protocol/index.ts';
+import { decodeChunkFrame, type Notification, type NotificationData, type NotificationMethod } from '../../shared/protocol/index.ts';
 import { createSerialQueue } from '../call/serialQueue.ts';
 import { holdWakeLock } from '../call/wakeLock.ts';
 import { createLogger } from '../log.ts';
@@ -26,6 +26,21 @@ export type FileTransfersDeps = {
   tuning?: Partial<Tuning>;
   holdWakeLock?: () => () => void;
 };
+
+const handledHere: ReadonlySet<string> = new Set<FileNotificationMethod>([
+  'fileOffered',
+  'fileAnswered',
+  'fileAcked',
+  'fileResumeFrom',
+  'fileCancelled',
+  'fileDone',
+  'fileVerified',
+]);
+
+/** Whether `FileTransfers.notification` takes this notification: `if (isTransferNotification(n)) files.notification(n.method, n.data)`. */
+export function isTransferNotification(notification: Notification): notification is Extract<Notification, { method: FileNotificationMethod }> {
+  return handledHere.has(notification.method);
+}
 
 type Transfer = OutgoingTransfer | IncomingTransfer;
 
