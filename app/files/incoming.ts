@@ -2,7 +2,9 @@ import type { FileMeta, NotificationData } from '../../shared/protocol/index.ts'
 import { createLogger } from '../log.ts';
 import type { StoredChunk, StoredIncoming, TransferStore } from '../storage/transferStore.ts';
 import { DownloadWriter } from './downloadWriter.ts';
+import { ANSWER_LOST, DAMAGED, DOWNLOAD_FAILED, DOWNLOAD_WOULD_NOT_START, INTERRUPTED, NO_SERVICE_WORKER, STORAGE_FAILED } from './messages.ts';
 import type { DownloadSink, Downloads, FileControl, TransferCounters, TransferPhase } from './ports.ts';
+import { ResumeAsker } from './resumeAsker.ts';
 import { IncrementalSha256, randomSecret } from './sha256.ts';
 import type { Tuning } from './tuning.ts';
 
@@ -19,12 +21,6 @@ export type IncomingContext = {
   /** Something the person sees changed (`phase`: right away). */
   changed(phase: boolean): void;
 };
-
-export const DAMAGED = 'The file arrived damaged (SHA-256 did not match); it was not saved.';
-export const INTERRUPTED = 'The download was interrupted when this page reloaded; the partial file was not saved. Ask for the file again.';
-const NO_SERVICE_WORKER = 'This browser cannot save received files here (no service worker: a private window or an old browser).';
-const STORAGE_FAILED = 'This device could not keep the received bytes (is its storage full?); the partial file was not saved.';
-const DOWNLOAD_FAILED = 'The download stopped (cancelled in the browser, or the disk is full); the partial file was not saved.';
 
 /**
  * A file being received: chunks accepted strictly in order, hashed as they come, persisted in batches (record and
@@ -53,8 +49,7 @@ export class IncomingTransfer {
   #flushChain: Promise<void> = Promise.resolve();
   #expectedSha256: string | undefined;
   #lastArrivalAt: number;
-  #lastResume = { offset: -1, at: -Infinity };
-  #resumeRetry: ReturnType<typeof setTimeout> | undefined;
+  readonly #resume: ResumeAsker;
   #watch: ReturnType<typeof setInterval> | undefined;
   #lastAckAt = 0;
   #tellSenderCancelled = false;
@@ -70,6 +65,13 @@ export class IncomingTransfer {
     this.phase = init.phase;
     this.#ctx = ctx;
     this.#lastArrivalAt = ctx.now();
+    this.#resume = new ResumeAsker({
+      send: (offset) => ctx.control.resume({ transferId: this.id, secret: this.#secret!, offset }),
+      wanted: () => this.#secret !== undefined && (this.phase === 'active' || this.phase === 'waiting'),
+      failed: () => this.#setPhase('waiting'),
+      tuning: ctx.tuning,
+      now: ctx.now,
+    });
   }
 
   static offered(data: NotificationData<'fileOffered'>, ctx: IncomingContext): IncomingTransfer {
@@ -138,7 +140,7 @@ export class IncomingTransfer {
       await this.#ctx.store.putTransfer(this.record);
     } catch (error) {
       log.warn('opening the download failed', error);
-      return this.#refuse('The download could not start in this browser; the file was not received.');
+      return this.#refuse(DOWNLOAD_WOULD_NOT_START);
     }
     this.#setPhase('active');
     this.#lastArrivalAt = this.#ctx.now();
@@ -147,7 +149,7 @@ export class IncomingTransfer {
       await this.#ctx.control.answer({ transferId: this.id, accept: true, secret: this.#secret });
     } catch (error) {
       log.warn('fileAnswer failed', error);
-      await this.#fail('The answer did not reach the sender; ask for the file again.');
+      await this.#fail(ANSWER_LOST);
     }
   }
 
@@ -169,7 +171,7 @@ export class IncomingTransfer {
     if ((this.phase !== 'active' && this.phase !== 'waiting') || !this.#hasher || offset !== this.#expected) {
       ctx.counters.framesDiscarded++;
       // A gap: something was lost. (A duplicate asks nothing: the sender went back and is already sending past it.)
-      if (offset > this.#expected && (this.phase === 'active' || this.phase === 'waiting')) this.#askAboutGap();
+      if (offset > this.#expected && (this.phase === 'active' || this.phase === 'waiting')) this.#resume.gap(this.#expected);
       return;
     }
     if (offset + payload.byteLength > this.meta.size) {
@@ -187,12 +189,6 @@ export class IncomingTransfer {
     if (this.phase === 'waiting') this.#setPhase('active');
     if (this.#batchBytes >= ctx.tuning.flushBytes || this.#expected === this.meta.size) this.#flushNow();
     else this.#flushTimer ??= setTimeout(() => this.#flushNow(), ctx.tuning.flushMs);
-  }
-
-  #askAboutGap(): void {
-    const now = this.#ctx.now();
-    if (this.#lastResume.offset === this.#expected && now - this.#lastResume.at < this.#ctx.tuning.gapResumeIntervalMs) return;
-    this.#askResume();
   }
 
   #flushNow(): void {
@@ -274,25 +270,7 @@ export class IncomingTransfer {
       this.#tellSenderCancelled = false;
       this.#ctx.control.cancel({ transferId: this.id, secret: this.#secret }).catch((error: unknown) => log.warn('fileCancel failed', error));
     }
-    if (this.phase === 'active' || this.phase === 'waiting') this.#askResume();
-  }
-
-  /** Asks the sender to send from the next expected byte; while it is not here (`not_found`), again every few seconds. */
-  #askResume(): void {
-    if (!this.#secret) return;
-    const offset = this.#expected;
-    this.#lastResume = { offset, at: this.#ctx.now() };
-    clearTimeout(this.#resumeRetry);
-    this.#resumeRetry = undefined;
-    this.#ctx.control.resume({ transferId: this.id, secret: this.#secret, offset }).catch((error: unknown) => {
-      if (this.finished) return;
-      if (this.phase === 'active') this.#setPhase('waiting');
-      this.#resumeRetry ??= setTimeout(() => {
-        this.#resumeRetry = undefined;
-        if (this.phase === 'active' || this.phase === 'waiting') this.#askResume();
-      }, this.#ctx.tuning.resumeRetryMs);
-      log.warn('fileResume failed; trying again', error);
-    });
+    this.#resume.ask(this.#expected);
   }
 
   /** Periodic care: a silent sender is asked to resume; a held-back acknowledgement is repeated so the sender waits. */
@@ -304,8 +282,8 @@ export class IncomingTransfer {
         if (now() - this.#lastAckAt >= tuning.holdAckRepeatMs) this.#sendAck(this.#acked);
         return;
       }
-      const idle = now() - Math.max(this.#lastArrivalAt, this.#lastResume.at);
-      if (this.#expected < this.meta.size && idle >= tuning.idleResumeMs && this.#resumeRetry === undefined) this.#askResume();
+      const idle = now() - Math.max(this.#lastArrivalAt, this.#resume.lastAskedAt);
+      if (this.#expected < this.meta.size && idle >= tuning.idleResumeMs && !this.#resume.retrying) this.#resume.ask(this.#expected);
     }, this.#ctx.tuning.stallCheckMs);
   }
 
@@ -354,9 +332,9 @@ export class IncomingTransfer {
   /** Stops timers (the transfer ended, or the engine is going away). */
   dispose(): void {
     clearTimeout(this.#flushTimer);
-    clearTimeout(this.#resumeRetry);
+    this.#resume.stop();
     clearInterval(this.#watch);
-    this.#flushTimer = this.#resumeRetry = this.#watch = undefined;
+    this.#flushTimer = this.#watch = undefined;
   }
 
   /** For tests: resolves once every batch so far is persisted. */

@@ -1,9 +1,10 @@
 import { FILE_CHUNK_SIZE, type FileMeta, type NotificationData } from '../../shared/protocol/index.ts';
 import { createLogger } from '../log.ts';
+import { DAMAGED } from './messages.ts';
 import type { StoredOutgoing, StoredRecipient } from '../storage/transferStore.ts';
 import type { FileControl, FileLink, FileSource, TransferCounters, TransferPhase } from './ports.ts';
 import { Recipient } from './recipient.ts';
-import { firstChunkSha256, randomSecret, sha256OfSource } from './sha256.ts';
+import { firstChunkSha256, randomSecret, randomTransferId, sha256OfSource } from './sha256.ts';
 import type { Tuning } from './tuning.ts';
 
 const log = createLogger('files');
@@ -57,7 +58,7 @@ export class OutgoingTransfer {
   static async create(source: FileSource, to: { peerId: string }[], everyone: boolean, ctx: OutgoingContext): Promise<OutgoingTransfer> {
     const meta: FileMeta = { name: source.name, size: source.size, type: source.type, firstChunkSha256: await firstChunkSha256(source) };
     const recipients = to.map(({ peerId }): StoredRecipient => ({ peerId, state: 'offered' }));
-    const stored: StoredOutgoing = { direction: 'out', id: crypto.randomUUID(), secret: randomSecret(), meta, everyone, recipients, createdAt: ctx.now() };
+    const stored: StoredOutgoing = { direction: 'out', id: randomTransferId(), secret: randomSecret(), meta, everyone, recipients, createdAt: ctx.now() };
     return new OutgoingTransfer(stored, source, ctx);
   }
 
@@ -301,7 +302,7 @@ export class OutgoingTransfer {
   phase(online: boolean): { phase: TransferPhase; error?: string } {
     const states = this.recipients.map((recipient) => recipient.state);
     if (this.cancelled) return { phase: 'cancelled' };
-    if (states.includes('failed') && this.finished) return { phase: 'failed', error: 'The file arrived damaged (SHA-256 did not match); it was not saved.' };
+    if (states.includes('failed') && this.finished) return { phase: 'failed', error: DAMAGED };
     if (this.finished) {
       if (states.includes('done')) return { phase: 'done' };
       return { phase: states.every((state) => state === 'declined') ? 'declined' : 'cancelled' };

@@ -1,6 +1,8 @@
 import { describe, expect, test } from 'vitest';
 import { FILE_CHUNK_SIZE } from '../../shared/protocol/index.ts';
-import { firstChunkSha256, IncrementalSha256, randomSecret, sha256OfSource } from './sha256.ts';
+import * as v from 'valibot';
+import { transferIdSchema } from '../../shared/protocol/index.ts';
+import { firstChunkSha256, IncrementalSha256, randomSecret, randomTransferId, sha256OfSource } from './sha256.ts';
 import { FakeSource, patternBytes, sha256Of } from './testFakes.ts';
 
 describe('SHA-256 of transfers', () => {
@@ -33,6 +35,13 @@ describe('SHA-256 of transfers', () => {
     expect(source.largestRead).toBe(1024 * 1024);
     expect(await firstChunkSha256(source)).toBe(sha256Of(source.bytes.subarray(0, FILE_CHUNK_SIZE)));
     expect(await sha256OfSource(new FakeSource('empty', new Uint8Array()))).toBe(sha256Of(''));
+  });
+
+  test('a transfer id is a lowercase v4 UUID the protocol accepts, fresh each time', () => {
+    const id = randomTransferId();
+    expect(v.is(transferIdSchema, id)).toBe(true);
+    expect(id[14]).toBe('4');
+    expect(randomTransferId()).not.toBe(id);
   });
 
   test('a secret is URL-safe and fresh each time', () => {
