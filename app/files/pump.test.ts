@@ -82,4 +82,22 @@ describe('chunk pump', () => {
     await waitUntil(() => sends.length === 4, 'the file sent once accepted');
     pump.setLinks(undefined);
   });
+
+  test('a link that is closed (a peer left) is not tried again and again: its recipient waits to be heard from', async () => {
+    const closedLink = { audience: ['b'], isOpen: false, bufferedAmount: 0, send: () => {}, drained: async () => {} };
+    let asked = 0;
+    const links: FileLinks = { to: async () => (asked++, closedLink) };
+    const transfers: OutgoingTransfer[] = [];
+    const pump = new ChunkPump(() => transfers, 1 * MiB);
+    const transfer = await transferTo('b', 256 * KiB, context(), () => pump.wake());
+    transfers.push(transfer);
+    transfer.answered({ transferId: transfer.id, peerId: 'b', accept: true, key: 'b'.repeat(64) });
+    pump.setLinks(links);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(asked).toBe(1);
+    expect(transfer.phase(true).phase).toBe('waiting');
+    transfer.resumeFrom({ transferId: transfer.id, peerId: 'b', key: 'b'.repeat(64), offset: 0 }); // back: tried again
+    await waitUntil(() => asked === 2, 'a second try');
+    pump.setLinks(undefined);
+  });
 });

@@ -82,6 +82,11 @@ export class ChunkPump {
       return true;
     }
     if (session !== this.#session) return true;
+    if (!link.isOpen) {
+      // Closed under us (a peer of the audience left): its recipients wait to be heard from rather than spin here.
+      transfer.linkFailed(plan);
+      return true;
+    }
     this.#used.add(link);
     // A recipient moving to another link: let the old one empty first, so its chunks are not overtaken on the way
     // (channels do not keep order between them, and the receiver drops what comes out of order). Rare and short, so
@@ -98,7 +103,11 @@ export class ChunkPump {
       transfer.sourceLost();
       return true;
     }
-    if (session !== this.#session || !transfer.stillWanted(plan) || !link.isOpen) return true;
+    if (session !== this.#session || !transfer.stillWanted(plan)) return true;
+    if (!link.isOpen) {
+      transfer.linkFailed(plan);
+      return true;
+    }
     try {
       link.send(encodeChunkFrame(transfer.id, plan.offset, payload));
     } catch (error) {
