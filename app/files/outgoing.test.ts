@@ -159,6 +159,18 @@ describe('outgoing transfer', () => {
     expect(s.counters.bytesResent).toBe(0);
   });
 
+  test('offered to several, the first accept waits a moment for the others, then starts for whoever accepted', async () => {
+    const s = setup(1024 * KiB, ['b', 'c', 'd']);
+    const transfer = await s.create();
+    accept(transfer, 'b', keyB);
+    expect(transfer.plan()).toBeUndefined();
+    s.advance(1_000);
+    accept(transfer, 'c', keyC);
+    expect(transfer.plan()).toBeUndefined(); // D has not answered yet
+    s.advance(2_000); // D never does
+    expect(transfer.plan()?.audience).toEqual(['b', 'c']);
+  });
+
   test('a chunk two recipients need goes once to both; one that fell behind is served alone until it catches up', async () => {
     const s = setup(4 * 1024 * KiB, ['b', 'c']);
     const transfer = await s.create();

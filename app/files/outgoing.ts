@@ -42,6 +42,7 @@ export class OutgoingTransfer {
   readonly #ctx: OutgoingContext;
   #sha256: Promise<string | undefined> | undefined;
   #readAhead: { source: FileSource; offset: number; bytes: Promise<Uint8Array> } | undefined;
+  #firstAcceptAt: number | undefined;
 
   constructor(stored: StoredOutgoing, source: FileSource | undefined, ctx: OutgoingContext) {
     this.id = stored.id;
@@ -115,9 +116,20 @@ export class OutgoingTransfer {
     recipient.key = data.key;
     recipient.state = data.accept ? 'accepted' : 'declined';
     recipient.heardFrom(this.#ctx.now());
+    this.#firstAcceptAt ??= data.accept ? this.#ctx.now() : undefined;
     this.#ctx.persist(this.record);
     this.#ctx.changed(true);
     if (data.accept) this.#progress(recipient, 0);
+  }
+
+  /**
+   * Offered to several and some have not answered yet: the first accept waits a moment for the others, so the file
+   * starts once for all of them instead of once for the first and again for each who answers a second later.
+   */
+  #gathering(): boolean {
+    if (this.#firstAcceptAt === undefined || !this.recipients.some((recipient) => recipient.state === 'offered')) return false;
+    if (this.recipients.some((recipient) => recipient.sentUpTo > 0)) return false;
+    return this.#ctx.now() - this.#firstAcceptAt < this.#ctx.tuning.gatherAnswersMs;
   }
 
   acked(data: NotificationData<'fileAcked'>): void {
@@ -230,7 +242,7 @@ export class OutgoingTransfer {
    * stalls is parked (checkStalls) and no longer holds the others back.
    */
   plan(): SendPlan | undefined {
-    if (!this.source || this.cancelled) return undefined;
+    if (!this.source || this.cancelled || this.#gathering()) return undefined;
     const eligible = this.recipients.filter(
       (recipient) => recipient.state === 'accepted' && !recipient.parked && recipient.offsetsKnown && recipient.next < this.meta.size,
     );

@@ -13,7 +13,9 @@ export type Tuning = {
   sendWindow: number;
   /** With bytes outstanding and no acknowledgement this long, the sender goes back to the acknowledged offset (tail loss shows no gap). */
   goBackAfterMs: number;
-  /** How often the sender checks for stalls. */
+  /** Offered to several: after the first accept, how long to wait for the others' answers before the first chunk. */
+  gatherAnswersMs: number;
+  /** How often the sender checks for stalls (and the end of gathering answers). */
   stallCheckMs: number;
   /** Bytes queued in the browser across every file link: chat shares the SCTP association and must never wait long behind file data. */
   maxQueuedOnLinks: number;
@@ -37,6 +39,7 @@ export type Tuning = {
 export const defaultTuning: Tuning = {
   sendWindow: 2 * MiB,
   goBackAfterMs: 4_000,
+  gatherAnswersMs: 3_000,
   stallCheckMs: 1_000,
   maxQueuedOnLinks: 1 * MiB,
   flushMs: 100,
