@@ -2,7 +2,15 @@ import type { FileMeta, NotificationData } from '../../shared/protocol/index.ts'
 import { createLogger } from '../log.ts';
 import type { StoredChunk, StoredIncoming, TransferStore } from '../storage/transferStore.ts';
 import { DownloadWriter } from './downloadWriter.ts';
-import { ANSWER_LOST, DAMAGED, DOWNLOAD_FAILED, DOWNLOAD_WOULD_NOT_START, INTERRUPTED, NO_SERVICE_WORKER, STORAGE_FAILED } from './messages.ts';
+import {
+  ANSWER_LOST,
+  DAMAGED,
+  DOWNLOAD_FAILED,
+  DOWNLOAD_WOULD_NOT_START,
+  INTERRUPTED,
+  NO_SERVICE_WORKER,
+  STORAGE_FAILED,
+} from './messages.ts';
 import type { DownloadSink, Downloads, FileControl, TransferCounters, TransferPhase } from './ports.ts';
 import { ResumeAsker } from './resumeAsker.ts';
 import { IncrementalSha256, randomSecret } from './sha256.ts';
@@ -156,13 +164,17 @@ export class IncomingTransfer {
   /** Cannot receive here: failed in words on this side, declined toward the sender (so it does not wait). */
   async #refuse(reason: string): Promise<void> {
     await this.#fail(reason);
-    await this.#ctx.control.answer({ transferId: this.id, accept: false, secret: randomSecret() }).catch((error: unknown) => log.warn('fileAnswer failed', error));
+    await this.#ctx.control
+      .answer({ transferId: this.id, accept: false, secret: randomSecret() })
+      .catch((error: unknown) => log.warn('fileAnswer failed', error));
   }
 
   async decline(): Promise<void> {
     if (this.phase !== 'offered') return;
     this.#setPhase('declined');
-    await this.#ctx.control.answer({ transferId: this.id, accept: false, secret: randomSecret() }).catch((error: unknown) => log.warn('fileAnswer failed', error));
+    await this.#ctx.control
+      .answer({ transferId: this.id, accept: false, secret: randomSecret() })
+      .catch((error: unknown) => log.warn('fileAnswer failed', error));
   }
 
   /** A chunk frame: taken only at exactly the expected offset; anything else is dropped (a gap asks to resume). */
@@ -268,7 +280,9 @@ export class IncomingTransfer {
   joined(): void {
     if (this.#tellSenderCancelled && this.#secret) {
       this.#tellSenderCancelled = false;
-      this.#ctx.control.cancel({ transferId: this.id, secret: this.#secret }).catch((error: unknown) => log.warn('fileCancel failed', error));
+      this.#ctx.control
+        .cancel({ transferId: this.id, secret: this.#secret })
+        .catch((error: unknown) => log.warn('fileCancel failed', error));
     }
     this.#resume.ask(this.#expected);
   }
@@ -291,7 +305,9 @@ export class IncomingTransfer {
   async cancel(): Promise<void> {
     if (this.finished) return;
     if (this.#secret && this.phase !== 'offered') {
-      await this.#ctx.control.cancel({ transferId: this.id, secret: this.#secret }).catch((error: unknown) => log.warn('fileCancel failed', error));
+      await this.#ctx.control
+        .cancel({ transferId: this.id, secret: this.#secret })
+        .catch((error: unknown) => log.warn('fileCancel failed', error));
     } else if (this.phase === 'offered') return this.decline();
     this.#writer?.stop();
     await this.#writer?.sink.abort('Cancelled').catch(() => {});
@@ -320,7 +336,9 @@ export class IncomingTransfer {
     this.#writer?.stop();
     this.#batch = [];
     // After the last flush, so a flush in flight cannot put the record back.
-    this.#flushChain = this.#flushChain.then(() => this.#ctx.store.removeTransfer(this.id)).catch((error: unknown) => log.warn('forgetting a transfer failed', error));
+    this.#flushChain = this.#flushChain
+      .then(() => this.#ctx.store.removeTransfer(this.id))
+      .catch((error: unknown) => log.warn('forgetting a transfer failed', error));
   }
 
   #setPhase(phase: TransferPhase): void {

@@ -33,7 +33,13 @@ function setup(size: number, to = ['b']) {
     done,
     source,
     advance: (ms: number) => (clock += ms),
-    create: () => OutgoingTransfer.create(source, to.map((peerId) => ({ peerId })), false, ctx),
+    create: () =>
+      OutgoingTransfer.create(
+        source,
+        to.map((peerId) => ({ peerId })),
+        false,
+        ctx,
+      ),
     /** Sends what the transfer plans, as the pump would, until it plans nothing; returns the plans. */
     pump(transfer: OutgoingTransfer, max = Infinity): SendPlan[] {
       const plans: SendPlan[] = [];
@@ -46,9 +52,12 @@ function setup(size: number, to = ['b']) {
   };
 }
 
-const accept = (transfer: OutgoingTransfer, peerId: string, key: string) => transfer.answered({ transferId: transfer.id, peerId, accept: true, key });
-const ack = (transfer: OutgoingTransfer, peerId: string, key: string, offset: number) => transfer.acked({ transferId: transfer.id, peerId, key, offset });
-const resume = (transfer: OutgoingTransfer, peerId: string, key: string, offset: number) => transfer.resumeFrom({ transferId: transfer.id, peerId, key, offset });
+const accept = (transfer: OutgoingTransfer, peerId: string, key: string) =>
+  transfer.answered({ transferId: transfer.id, peerId, accept: true, key });
+const ack = (transfer: OutgoingTransfer, peerId: string, key: string, offset: number) =>
+  transfer.acked({ transferId: transfer.id, peerId, key, offset });
+const resume = (transfer: OutgoingTransfer, peerId: string, key: string, offset: number) =>
+  transfer.resumeFrom({ transferId: transfer.id, peerId, key, offset });
 
 describe('outgoing transfer', () => {
   test('the file is cut into 64 KiB chunks at consecutive offsets, the last one short, nothing before an accept', async () => {

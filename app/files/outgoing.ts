@@ -59,13 +59,33 @@ export class OutgoingTransfer {
   static async create(source: FileSource, to: { peerId: string }[], everyone: boolean, ctx: OutgoingContext): Promise<OutgoingTransfer> {
     const meta: FileMeta = { name: source.name, size: source.size, type: source.type, firstChunkSha256: await firstChunkSha256(source) };
     const recipients = to.map(({ peerId }): StoredRecipient => ({ peerId, state: 'offered' }));
-    const stored: StoredOutgoing = { direction: 'out', id: randomTransferId(), secret: randomSecret(), meta, everyone, recipients, createdAt: ctx.now() };
+    const stored: StoredOutgoing = {
+      direction: 'out',
+      id: randomTransferId(),
+      secret: randomSecret(),
+      meta,
+      everyone,
+      recipients,
+      createdAt: ctx.now(),
+    };
     return new OutgoingTransfer(stored, source, ctx);
   }
 
   get record(): StoredOutgoing {
-    const recipients = this.recipients.map(({ peerId, key, state }) => ({ peerId, key, state: state === 'verifying' ? 'accepted' : state }));
-    return { direction: 'out', id: this.id, secret: this.secret, meta: this.meta, everyone: this.everyone, recipients, createdAt: this.createdAt };
+    const recipients = this.recipients.map(({ peerId, key, state }) => ({
+      peerId,
+      key,
+      state: state === 'verifying' ? 'accepted' : state,
+    }));
+    return {
+      direction: 'out',
+      id: this.id,
+      secret: this.secret,
+      meta: this.meta,
+      everyone: this.everyone,
+      recipients,
+      createdAt: this.createdAt,
+    };
   }
 
   /** The re-picked file after a reload: same name, size and first chunk, or a rejection in words. */
@@ -105,7 +125,8 @@ export class OutgoingTransfer {
   }
 
   #find(peerId: string, key: string | undefined): Recipient | undefined {
-    const recipient = (key && this.recipients.find((known) => known.key === key)) || this.recipients.find((known) => known.peerId === peerId && !known.key);
+    const recipient =
+      (key && this.recipients.find((known) => known.key === key)) || this.recipients.find((known) => known.peerId === peerId && !known.key);
     if (recipient) recipient.peerId = peerId;
     return recipient;
   }
@@ -148,7 +169,8 @@ export class OutgoingTransfer {
     // It holds exactly [0, offset): that is its acknowledged offset now, even below an earlier one (a lost store).
     recipient.acked = Math.min(data.offset, this.meta.size);
     recipient.next = recipient.acked;
-    if (recipient.state === 'verifying' && recipient.acked >= this.meta.size) void this.#finish(recipient); // back before hearing `fileDone`
+    if (recipient.state === 'verifying' && recipient.acked >= this.meta.size)
+      void this.#finish(recipient); // back before hearing `fileDone`
     else {
       recipient.state = 'accepted';
       this.#progress(recipient, recipient.acked);
@@ -275,7 +297,10 @@ export class OutgoingTransfer {
 
   /** Whether a plan still holds after the pump awaited something (an ack, a resume or a cancel may have come). */
   stillWanted(plan: SendPlan): boolean {
-    return !this.cancelled && plan.recipients.every((recipient) => recipient.state === 'accepted' && !recipient.parked && recipient.next === plan.offset);
+    return (
+      !this.cancelled &&
+      plan.recipients.every((recipient) => recipient.state === 'accepted' && !recipient.parked && recipient.next === plan.offset)
+    );
   }
 
   /** The plan's chunk went out on `link`. */

@@ -34,7 +34,10 @@ function recordingLinks() {
 }
 
 async function transferTo(peerId: string, size: number, ctx: Omit<OutgoingContext, 'wake'>, wake: () => void) {
-  const transfer = await OutgoingTransfer.create(new FakeSource(`${peerId}.bin`, patternBytes(size)), [{ peerId }], false, { ...ctx, wake });
+  const transfer = await OutgoingTransfer.create(new FakeSource(`${peerId}.bin`, patternBytes(size)), [{ peerId }], false, {
+    ...ctx,
+    wake,
+  });
   return transfer;
 }
 
@@ -57,7 +60,8 @@ describe('chunk pump', () => {
     const pump = new ChunkPump(() => transfers, 1 * MiB);
     const ctx = context();
     transfers.push(await transferTo('b', 4 * MiB, ctx, () => pump.wake()), await transferTo('c', 4 * MiB, ctx, () => pump.wake()));
-    for (const [index, transfer] of transfers.entries()) transfer.answered({ transferId: transfer.id, peerId: 'bc'[index]!, accept: true, key: 'bc'[index]!.repeat(64) });
+    for (const [index, transfer] of transfers.entries())
+      transfer.answered({ transferId: transfer.id, peerId: 'bc'[index]!, accept: true, key: 'bc'[index]!.repeat(64) });
     pump.setLinks(links);
     await waitUntil(() => sends.length === 128, 'both files sent');
     pump.setLinks(undefined);

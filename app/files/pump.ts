@@ -93,7 +93,8 @@ export class ChunkPump {
     // a brief poll: `drained()` only reports the low-water mark.
     for (const recipient of plan.recipients) {
       const previous = recipient.lastLink;
-      while (previous && previous !== link && previous.isOpen && previous.bufferedAmount > 0 && session === this.#session) await sleep(SWITCH_POLL_MS);
+      while (previous && previous !== link && previous.isOpen && previous.bufferedAmount > 0 && session === this.#session)
+        await sleep(SWITCH_POLL_MS);
     }
     let payload: Uint8Array;
     try {

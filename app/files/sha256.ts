@@ -69,7 +69,10 @@ export async function sha256OfSource(source: FileSource, cancelled: () => boolea
 /** A party's secret: 128 random bits, URL-safe (transferSecretSchema). */
 export function randomSecret(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(24));
-  return btoa(String.fromCharCode(...bytes)).replaceAll('+', '-').replaceAll('/', '_').replaceAll('=', '');
+  return btoa(String.fromCharCode(...bytes))
+    .replaceAll('+', '-')
+    .replaceAll('/', '_')
+    .replaceAll('=', '');
 }
 
 /** A transfer id (a v4 UUID, lowercase). Not crypto.randomUUID: that exists only in secure contexts. */

@@ -136,17 +136,36 @@ export class FakeRoom {
       offer: async (data) => {
         log('fileOffer', data);
         const known = this.transfers.get(data.transferId);
-        const transfer: RelayedTransfer = known ?? { id: data.transferId, senderKey: sha256Of(data.secret), sender: me(), meta: data.meta, recipients: [] };
+        const transfer: RelayedTransfer = known ?? {
+          id: data.transferId,
+          senderKey: sha256Of(data.secret),
+          sender: me(),
+          meta: data.meta,
+          recipients: [],
+        };
         transfer.sender = me();
         for (const to of data.to) {
-          const party = (to.key && transfer.recipients.find((known) => known.key === to.key)) || transfer.recipients.find((known) => known.peerId === to.peerId);
+          const party =
+            (to.key && transfer.recipients.find((known) => known.key === to.key)) ||
+            transfer.recipients.find((known) => known.peerId === to.peerId);
           if (!party) transfer.recipients.push({ peerId: to.peerId, state: 'offered' });
         }
         this.transfers.set(data.transferId, transfer);
         for (const party of transfer.recipients) {
-          if (party.state === 'offered') this.#notify(party.peerId, 'fileOffered', { transferId: data.transferId, from: { peerId: me(), name: me(), key: transfer.senderKey }, meta: data.meta });
+          if (party.state === 'offered')
+            this.#notify(party.peerId, 'fileOffered', {
+              transferId: data.transferId,
+              from: { peerId: me(), name: me(), key: transfer.senderKey },
+              meta: data.meta,
+            });
         }
-        return { recipients: transfer.recipients.map(({ peerId, key }) => ({ peerId, ...(key ? { key } : {}), connected: this.engines.has(peerId) })) };
+        return {
+          recipients: transfer.recipients.map(({ peerId, key }) => ({
+            peerId,
+            ...(key ? { key } : {}),
+            connected: this.engines.has(peerId),
+          })),
+        };
       },
       answer: async (data) => {
         log('fileAnswer', data);
@@ -171,13 +190,19 @@ export class FakeRoom {
         if (!party) throw new ProtocolError('not_found', 'Not a receiver');
         senderHere(transfer);
         party.peerId = me();
-        this.#notify(transfer.sender, 'fileResumeFrom', { transferId: data.transferId, peerId: me(), key: party.key!, offset: data.offset });
+        this.#notify(transfer.sender, 'fileResumeFrom', {
+          transferId: data.transferId,
+          peerId: me(),
+          key: party.key!,
+          offset: data.offset,
+        });
       },
       cancel: async (data) => {
         log('fileCancel', data);
         const transfer = find(data.transferId);
         if (sha256Of(data.secret) === transfer.senderKey) {
-          for (const party of transfer.recipients) this.#notify(party.peerId, 'fileCancelled', { transferId: data.transferId, by: 'sender' });
+          for (const party of transfer.recipients)
+            this.#notify(party.peerId, 'fileCancelled', { transferId: data.transferId, by: 'sender' });
           this.transfers.delete(data.transferId);
           return;
         }
@@ -195,7 +220,8 @@ export class FakeRoom {
         log('fileVerified', data);
         const transfer = find(data.transferId);
         const party = transfer.recipients.find((known) => known.peerId === me() && known.key);
-        if (party) this.#notify(transfer.sender, 'fileVerified', { transferId: data.transferId, peerId: me(), key: party.key!, ok: data.ok });
+        if (party)
+          this.#notify(transfer.sender, 'fileVerified', { transferId: data.transferId, peerId: me(), key: party.key!, ok: data.ok });
       },
     };
   }

@@ -32,7 +32,11 @@ let dbCount = 0;
 type Peer = ReturnType<typeof startPeer>;
 
 /** A page in the room: an engine joined and in a media session. */
-function startPeer(room: FakeRoom, peerId: string, keep: { store?: TransferStore; downloads?: FakeDownloads; tuning?: Partial<Tuning> } = {}) {
+function startPeer(
+  room: FakeRoom,
+  peerId: string,
+  keep: { store?: TransferStore; downloads?: FakeDownloads; tuning?: Partial<Tuning> } = {},
+) {
   const downloads = keep.downloads ?? new FakeDownloads();
   const store = keep.store ?? memoryTransferStore();
   let views: TransferView[] = [];
@@ -77,7 +81,20 @@ function startPeer(room: FakeRoom, peerId: string, keep: { store?: TransferStore
     for (const link of links.made) link.close();
   };
   const view = (id?: string) => (id ? views.find((candidate) => candidate.id === id) : views[0]);
-  return { peerId, engine, downloads, store, wakeLock, start, stop, reconnect, view, get views() { return views; } };
+  return {
+    peerId,
+    engine,
+    downloads,
+    store,
+    wakeLock,
+    start,
+    stop,
+    reconnect,
+    view,
+    get views() {
+      return views;
+    },
+  };
 }
 
 async function acceptWhenOffered(receiver: Peer) {
@@ -114,7 +131,7 @@ describe('file transfers between engines through a fake room', () => {
   test('over a link that loses 3 % of frames, the file still arrives exact, and resends stay bounded', async () => {
     const room = new FakeRoom();
     let seed = 42;
-    room.random = () => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+    room.random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
     room.lossRate = 0.03;
     const [a, b] = [startPeer(room, 'a'), startPeer(room, 'b')];
     await Promise.all([a.start(), b.start()]);
@@ -382,7 +399,8 @@ describe('what the UI and tests see', () => {
     ];
     const handled: string[] = [];
     const engine = { notification: (method: string) => void handled.push(method) } as unknown as FileTransfers;
-    for (const notification of notifications) if (isTransferNotification(notification)) engine.notification(notification.method, notification.data);
+    for (const notification of notifications)
+      if (isTransferNotification(notification)) engine.notification(notification.method, notification.data);
     expect(handled).toEqual(['fileCancelled']);
   });
 

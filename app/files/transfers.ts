@@ -38,7 +38,9 @@ const handledHere: ReadonlySet<string> = new Set<FileNotificationMethod>([
 ]);
 
 /** Whether `FileTransfers.notification` takes this notification: `if (isTransferNotification(n)) files.notification(n.method, n.data)`. */
-export function isTransferNotification(notification: Notification): notification is Extract<Notification, { method: FileNotificationMethod }> {
+export function isTransferNotification(
+  notification: Notification,
+): notification is Extract<Notification, { method: FileNotificationMethod }> {
   return handledHere.has(notification.method);
 }
 
@@ -79,7 +81,13 @@ export class FileTransfers {
     this.#tuning = { ...defaultTuning, ...deps.tuning };
     this.#now = deps.now ?? (() => Date.now());
     this.#pump = new ChunkPump(() => this.#outgoing(), this.#tuning.maxQueuedOnLinks);
-    const shared = { control: deps.control, counters: this.counters, tuning: this.#tuning, now: this.#now, changed: (phase: boolean) => this.#changed(phase) };
+    const shared = {
+      control: deps.control,
+      counters: this.counters,
+      tuning: this.#tuning,
+      now: this.#now,
+      changed: (phase: boolean) => this.#changed(phase),
+    };
     this.#outgoingCtx = { ...shared, wake: () => this.#pump.wake(), persist: (record) => this.#persist(record) };
     this.#incomingCtx = { ...shared, downloads: deps.downloads, store: deps.store };
     if (typeof window !== 'undefined') (window as unknown as { __huddleFiles: TransferCounters }).__huddleFiles = this.counters;
@@ -129,7 +137,8 @@ export class FileTransfers {
     this.#joined = true;
     for (const transfer of this.#transfers.values()) {
       if (transfer instanceof IncomingTransfer) transfer.joined();
-      else if (transfer.source && !transfer.finished) void this.#offer(transfer).catch((error: unknown) => log.warn('offering again failed', error));
+      else if (transfer.source && !transfer.finished)
+        void this.#offer(transfer).catch((error: unknown) => log.warn('offering again failed', error));
     }
   }
 
@@ -171,7 +180,9 @@ export class FileTransfers {
     if (!transfer || transfer.finished) return;
     transfer.cancel();
     void this.#storeQueue(() => this.#deps.store.removeTransfer(id));
-    await this.#deps.control.cancel({ transferId: id, secret: transfer.secret }).catch((error: unknown) => log.warn('fileCancel failed', error));
+    await this.#deps.control
+      .cancel({ transferId: id, secret: transfer.secret })
+      .catch((error: unknown) => log.warn('fileCancel failed', error));
   }
 
   /** The same file picked again after a reload; rejects in words when it is not the same. */
@@ -283,8 +294,8 @@ export class FileTransfers {
 
   #persist(record: StoredOutgoing): void {
     const over = record.recipients.every((recipient) => recipient.state !== 'offered' && recipient.state !== 'accepted');
-    void this.#storeQueue(() => (over ? this.#deps.store.removeTransfer(record.id) : this.#deps.store.putTransfer(record))).catch((error: unknown) =>
-      log.warn('keeping an outgoing transfer failed', error),
+    void this.#storeQueue(() => (over ? this.#deps.store.removeTransfer(record.id) : this.#deps.store.putTransfer(record))).catch(
+      (error: unknown) => log.warn('keeping an outgoing transfer failed', error),
     );
   }
 

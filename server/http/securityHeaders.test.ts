@@ -8,7 +8,10 @@ describe('security headers', () => {
     mountSecurityHeaders(app);
     app.get('/', (c) => c.text('ok'));
     const csp = (await app.request('/')).headers.get('Content-Security-Policy') ?? '';
-    const scriptSrc = csp.split(';').map((directive) => directive.trim()).find((directive) => directive.startsWith('script-src '));
+    const scriptSrc = csp
+      .split(';')
+      .map((directive) => directive.trim())
+      .find((directive) => directive.startsWith('script-src '));
     expect(scriptSrc).toBe("script-src 'self' 'wasm-unsafe-eval'");
   });
 });
