@@ -3,6 +3,7 @@ import { createLogger } from '../log.ts';
 import { DAMAGED } from './messages.ts';
 import type { StoredOutgoing, StoredRecipient } from '../storage/transferStore.ts';
 import type { FileControl, FileLink, FileSource, TransferCounters, TransferPhase } from './ports.ts';
+import { ReadAhead } from './readAhead.ts';
 import { Recipient } from './recipient.ts';
 import { firstChunkSha256, randomSecret, randomTransferId, sha256OfSource } from './sha256.ts';
 import type { Tuning } from './tuning.ts';
@@ -41,7 +42,7 @@ export class OutgoingTransfer {
   cancelled = false;
   readonly #ctx: OutgoingContext;
   #sha256: Promise<string | undefined> | undefined;
-  #readAhead: { source: FileSource; offset: number; bytes: Promise<Uint8Array> } | undefined;
+  #reader: ReadAhead | undefined;
   #firstAcceptAt: number | undefined;
 
   constructor(stored: StoredOutgoing, source: FileSource | undefined, ctx: OutgoingContext) {
@@ -102,6 +103,7 @@ export class OutgoingTransfer {
 
   #useSource(source: FileSource): void {
     this.source = source;
+    this.#reader = new ReadAhead(source);
     // Hashed from the start, in the background, so the digest is ready when the last byte is acknowledged.
     this.#sha256 = sha256OfSource(source, () => this.cancelled || this.source !== source).catch((error: unknown) => {
       log.warn('the file cannot be read any more', error);
@@ -234,22 +236,7 @@ export class OutgoingTransfer {
 
   /** Go-back on a stall: bytes outstanding and no acknowledgement for a while (the tail was lost, or the receiver left). */
   checkStalls(): void {
-    const now = this.#ctx.now();
-    for (const recipient of this.recipients) {
-      if (recipient.state !== 'accepted' || recipient.parked || recipient.next <= recipient.acked) continue;
-      if (now - recipient.lastProgressAt < this.#ctx.tuning.goBackAfterMs) continue;
-      if (recipient.wentBack) {
-        // The re-sent window went unanswered too: it is away. Its `fileResume` (it retries) brings it back.
-        recipient.parked = true;
-        continue;
-      }
-      // The receiver has nothing past its ack by now (it persists within a fraction of a second), so it goes back
-      // there; with a single chunk first, as the link may be dead without anyone knowing yet.
-      recipient.wentBack = true;
-      recipient.lastProgressAt = now;
-      recipient.next = recipient.acked;
-      this.#ctx.wake();
-    }
+    for (const recipient of this.recipients) if (recipient.checkStall(this.#ctx.now(), this.#ctx.tuning.goBackAfterMs)) this.#ctx.wake();
   }
 
   get finished(): boolean {
@@ -277,22 +264,9 @@ export class OutgoingTransfer {
     return { offset, length, recipients, audience: recipients.map((recipient) => recipient.peerId).sort() };
   }
 
-  /**
-   * Reads a chunk, and starts reading the next one meanwhile: a file read takes a moment, and the link should not
-   * wait for it. Only one chunk is read ahead.
-   */
+  /** A chunk of the file (the next one is read meanwhile). */
   read(offset: number, length: number): Promise<Uint8Array> {
-    const source = this.source;
-    if (!source) return Promise.reject(new Error('No file to read'));
-    const ahead = this.#readAhead;
-    const bytes = ahead && ahead.source === source && ahead.offset === offset ? ahead.bytes : source.read(offset, length);
-    const next = offset + length;
-    if (next < this.meta.size) {
-      const nextBytes = source.read(next, Math.min(FILE_CHUNK_SIZE, this.meta.size - next));
-      nextBytes.catch(() => {}); // a failure shows when it is used
-      this.#readAhead = { source, offset: next, bytes: nextBytes };
-    } else this.#readAhead = undefined;
-    return bytes;
+    return this.#reader ? this.#reader.read(offset, length) : Promise.reject(new Error('No file to read'));
   }
 
   /** Whether a plan still holds after the pump awaited something (an ack, a resume or a cancel may have come). */
@@ -319,7 +293,7 @@ export class OutgoingTransfer {
 
   /** The file cannot be read any more (moved, deleted, permission gone): the person picks it again. */
   sourceLost(): void {
-    this.source = undefined;
+    this.source = this.#reader = undefined;
     this.#ctx.changed(true);
   }
 

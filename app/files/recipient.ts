@@ -40,4 +40,23 @@ export class Recipient {
     this.parked = false;
     this.wentBack = false;
   }
+
+  /**
+   * Go-back on a stall: bytes outstanding and no acknowledgement for `afterMs` (the tail was lost, or the receiver
+   * left). True when it went back (there is something to send again).
+   */
+  checkStall(now: number, afterMs: number): boolean {
+    if (this.state !== 'accepted' || this.parked || this.next <= this.acked || now - this.lastProgressAt < afterMs) return false;
+    if (this.wentBack) {
+      // The re-sent chunk went unanswered too: it is away. Its `fileResume` (it retries) brings it back.
+      this.parked = true;
+      return false;
+    }
+    // The receiver has nothing past its ack by now (it persists within a fraction of a second), so it goes back
+    // there; with a single chunk first, as the link may be dead without anyone knowing yet.
+    this.wentBack = true;
+    this.lastProgressAt = now;
+    this.next = this.acked;
+    return true;
+  }
 }
