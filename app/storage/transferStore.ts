@@ -88,11 +88,11 @@ class IdbTransferStore implements TransferStore {
   async persistReceived(record: StoredIncoming, chunks: StoredChunk[], keepFrom: number): Promise<void> {
     const tx = this.#db.transaction(['transfers', 'chunks'], 'readwrite');
     const chunkStore = tx.objectStore('chunks');
-    // Requests in one transaction run in order; waiting on each would only add round trips.
-    void tx.objectStore('transfers').put(record);
-    if (keepFrom > 0) void chunkStore.delete(chunkRange(record.id, 0, keepFrom));
-    for (const chunk of chunks) if (chunk.offset >= keepFrom) void chunkStore.put(chunk);
-    await tx.done;
+    // Requests in one transaction run in order: issued together, awaited together (each rejects if the transaction fails).
+    const requests: Promise<unknown>[] = [tx.objectStore('transfers').put(record)];
+    if (keepFrom > 0) requests.push(chunkStore.delete(chunkRange(record.id, 0, keepFrom)));
+    for (const chunk of chunks) if (chunk.offset >= keepFrom) requests.push(chunkStore.put(chunk));
+    await Promise.all([...requests, tx.done]);
   }
 
   loadChunks(transferId: string, from: number): Promise<StoredChunk[]> {
@@ -104,9 +104,11 @@ class IdbTransferStore implements TransferStore {
 
   async removeTransfer(transferId: string): Promise<void> {
     const tx = this.#db.transaction(['transfers', 'chunks'], 'readwrite');
-    void tx.objectStore('transfers').delete(transferId);
-    void tx.objectStore('chunks').delete(chunkRange(transferId, 0));
-    await tx.done;
+    await Promise.all([
+      tx.objectStore('transfers').delete(transferId),
+      tx.objectStore('chunks').delete(chunkRange(transferId, 0)),
+      tx.done,
+    ]);
   }
 }
 
