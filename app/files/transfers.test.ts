@@ -315,6 +315,18 @@ describe('file transfers between engines through a fake room', () => {
     b.stop();
   }, 30_000);
 
+  test('offering to oneself or to the same peer twice offers once to each other peer; offering to nobody is refused in words', async () => {
+    const room = new FakeRoom();
+    const [a, b] = [startPeer(room, 'a'), startPeer(room, 'b')];
+    await Promise.all([a.start(), b.start()]);
+    await a.engine.send(new FakeSource('x.bin', patternBytes(10)), [{ peerId: 'a' }, { peerId: 'b' }, { peerId: 'b' }], true);
+    const offer = room.requests.find((request) => request.method === 'fileOffer')!.data as { to: { peerId: string }[] };
+    expect(offer.to).toEqual([{ peerId: 'b' }]);
+    await expect(a.engine.send(new FakeSource('x.bin', patternBytes(10)), [{ peerId: 'a' }], false)).rejects.toThrow(/nobody/);
+    a.stop();
+    b.stop();
+  });
+
   test('a declined offer ends as declined on both sides, and nothing is sent', async () => {
     const room = new FakeRoom();
     const [a, b] = [startPeer(room, 'a'), startPeer(room, 'b')];

@@ -70,6 +70,7 @@ export class FileTransfers {
   /** Store writes of outgoing records, in order (a late put must not bring back a removed transfer). */
   readonly #storeQueue = createSerialQueue();
   #joined = false;
+  #myPeerId: string | undefined;
   #online = false;
   #tick: ReturnType<typeof setInterval> | undefined;
   #emitTimer: ReturnType<typeof setTimeout> | undefined;
@@ -111,7 +112,8 @@ export class FileTransfers {
   }
 
   /** A media session began: its file links carry chunks until it ends. */
-  sessionStarted(links: FileLinks, _myPeerId: string): void {
+  sessionStarted(links: FileLinks, myPeerId: string): void {
+    this.#myPeerId = myPeerId;
     for (const transfer of this.#outgoing()) transfer.restart();
     this.#online = true;
     this.#pump.setLinks(links);
@@ -144,7 +146,10 @@ export class FileTransfers {
 
   /** Offers a file to these peers; resolves with the transfer id once the server took the offer. */
   async send(file: FileSource, to: { peerId: string }[], everyone: boolean): Promise<string> {
-    const transfer = await OutgoingTransfer.create(file, to, everyone, this.#outgoingCtx);
+    const peerIds = new Set(to.map((recipient) => recipient.peerId).filter((peerId) => peerId !== this.#myPeerId));
+    if (peerIds.size === 0) throw new Error('There is nobody to send the file to.');
+    const recipients = [...peerIds].map((peerId) => ({ peerId }));
+    const transfer = await OutgoingTransfer.create(file, recipients, everyone, this.#outgoingCtx);
     this.#transfers.set(transfer.id, transfer);
     try {
       await this.#offer(transfer);
