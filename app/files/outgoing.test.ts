@@ -168,6 +168,35 @@ describe('outgoing transfer', () => {
     expect(s.counters.bytesResent).toBe(0);
   });
 
+  test('one far behind catches up alone while the others go on; once close, they wait for it', async () => {
+    const s = setup(40 * CHUNK, ['b', 'c']);
+    s.ctx.tuning.convoyDistance = 4 * CHUNK;
+    const transfer = await s.create();
+    const sent = (max?: number) => s.pump(transfer, max).map((plan) => `${plan.audience.join()}${plan.offset / CHUNK}`);
+    const range = (who: string, from: number, to: number) => Array.from({ length: to - from }, (_, n) => `${who}${from + n}`);
+    accept(transfer, 'b', keyB);
+    s.advance(3_000); // C has not answered: B starts alone
+    for (const acked of [0, 8, 16]) {
+      ack(transfer, 'b', keyB, acked * CHUNK);
+      sent();
+    }
+    accept(transfer, 'c', keyC); // 24 chunks behind B
+    expect(sent()).toEqual(range('c', 0, 8)); // lower offsets first
+    ack(transfer, 'b', keyB, 24 * CHUNK);
+    expect(sent()).toEqual(range('b', 24, 32)); // far behind: B is not held back
+
+    for (const acked of [8, 16]) {
+      ack(transfer, 'c', keyC, acked * CHUNK);
+      sent();
+    }
+    ack(transfer, 'c', keyC, 24 * CHUNK);
+    expect(sent(6)).toEqual(range('c', 24, 30));
+    ack(transfer, 'b', keyB, 32 * CHUNK); // B has room, but C is only 2 chunks behind now: B waits for it
+    expect(sent()).toEqual(['c30', 'c31']); // (then C's window is full)
+    ack(transfer, 'c', keyC, 32 * CHUNK);
+    expect(sent(2)).toEqual(['b,c32', 'b,c33']); // together again: each chunk once for both
+  });
+
   test('offered to several, the first accept waits a moment for the others, then starts for whoever accepted', async () => {
     const s = setup(1024 * KiB, ['b', 'c', 'd']);
     const transfer = await s.create();

@@ -245,23 +245,28 @@ export class OutgoingTransfer {
 
   /**
    * The next chunk to send, if any. Recipients that expect the same offset form a group served on the link toward
-   * exactly them, so a chunk several need is uploaded once; only the group furthest behind is served and the others
-   * wait for it (a late accept, a resume after a drop), so it catches up on its own link and joins them instead of
-   * being sent the rest of the file separately. The group goes as fast as its slowest member's window; a member that
-   * stalls is parked (checkStalls) and no longer holds the others back.
+   * exactly them, so a chunk several need is uploaded once. A group waits for one a little behind it (a late accept,
+   * a resume after a short drop) while that one catches up on its own link, so they go on together instead of the
+   * rest of the file being uploaded twice; one far behind (`convoyDistance`) is not waited for and catches up alone.
+   * Lower offsets go first. A group goes as fast as its slowest member's window; a member that stalls is parked
+   * (checkStalls) and no longer holds the others back.
    */
   plan(): SendPlan | undefined {
     if (!this.source || this.cancelled || this.#gathering()) return undefined;
     const eligible = this.recipients.filter(
       (recipient) => recipient.state === 'accepted' && !recipient.parked && recipient.offsetsKnown && recipient.next < this.meta.size,
     );
-    if (eligible.length === 0) return undefined;
-    const offset = Math.min(...eligible.map((recipient) => recipient.next));
-    const recipients = eligible.filter((recipient) => recipient.next === offset);
-    const length = Math.min(FILE_CHUNK_SIZE, this.meta.size - offset);
+    const offsets = [...new Set(eligible.map((recipient) => recipient.next))].sort((a, b) => a - b);
     const room = (recipient: Recipient) => (recipient.wentBack ? FILE_CHUNK_SIZE : this.#ctx.tuning.sendWindow);
-    if (recipients.some((recipient) => offset + length - recipient.acked > room(recipient))) return undefined;
-    return { offset, length, recipients, audience: recipients.map((recipient) => recipient.peerId).sort() };
+    for (const [index, offset] of offsets.entries()) {
+      const below = offsets[index - 1];
+      if (below !== undefined && offset - below <= this.#ctx.tuning.convoyDistance) continue; // waits for the group below
+      const recipients = eligible.filter((recipient) => recipient.next === offset);
+      const length = Math.min(FILE_CHUNK_SIZE, this.meta.size - offset);
+      if (recipients.some((recipient) => offset + length - recipient.acked > room(recipient))) continue;
+      return { offset, length, recipients, audience: recipients.map((recipient) => recipient.peerId).sort() };
+    }
+    return undefined;
   }
 
   /** A chunk of the file (the next one is read meanwhile). */

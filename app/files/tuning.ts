@@ -13,6 +13,11 @@ export type Tuning = {
   sendWindow: number;
   /** With bytes outstanding and no acknowledgement this long, the sender goes back to the acknowledged offset (tail loss shows no gap). */
   goBackAfterMs: number;
+  /**
+   * Offered to several: recipients ahead wait for one at most this far behind to catch up (then each chunk goes once
+   * for all again); one further behind catches up alone while the others go on. About 3 s at full speed.
+   */
+  convoyDistance: number;
   /** Offered to several: after the first accept, how long to wait for the others' answers before the first chunk. */
   gatherAnswersMs: number;
   /** How often the sender checks for stalls (and the end of gathering answers). */
@@ -39,6 +44,7 @@ export type Tuning = {
 export const defaultTuning: Tuning = {
   sendWindow: 2 * MiB,
   goBackAfterMs: 4_000,
+  convoyDistance: 64 * MiB,
   gatherAnswersMs: 3_000,
   stallCheckMs: 1_000,
   maxQueuedOnLinks: 1 * MiB,
