@@ -53,9 +53,9 @@ type Transfer = OutgoingTransfer | IncomingTransfer;
  * How delivery holds up (mediasoup may drop chunks, ../shared/notes/datachannels.md): the receiver takes chunks only
  * in order, persists them and then acknowledges; the sender keeps at most a window unacknowledged per recipient and
  * goes back on a `fileResume` (a gap, a reconnect, a reload) or a stall (outgoing.ts). Chunks several recipients need
- * go once on the link toward exactly them; one behind catches up alone first (outgoing.ts `plan`). The pump takes
- * transfers in turn under one cap on queued bytes (pump.ts). Wiring: `restore()` at start-up, then `joined()` after
- * every join and `sessionStarted`/`sessionEnded` around each media session.
+ * go once on the link toward exactly them; one a little behind catches up alone while the others wait for it
+ * (outgoing.ts `plan`). The pump takes transfers in turn under one cap on queued bytes (pump.ts). Wiring: `restore()`
+ * at start-up, then `joined()` after every join and `sessionStarted`/`sessionEnded` around each media session.
  */
 export class FileTransfers {
   readonly counters: TransferCounters = { bytesSent: 0, bytesResent: 0, bytesReceived: 0, framesDiscarded: 0 };
