@@ -45,7 +45,19 @@ async function setup(size: number, tuning: Partial<Tuning> = {}, browser = { sup
   const give = (index: number) => transfer.frame(index * CHUNK, chunk(index));
   const sink = () => downloads.sinks.get(transferId)!;
   const of = (method: string) => calls.filter((call) => call.method === method);
-  return { transfer, store, counters, file, give, sink, of, advance: (ms: number) => (clock += ms), dispose: () => transfer.dispose() };
+  return {
+    transfer,
+    store,
+    counters,
+    file,
+    give,
+    sink,
+    of,
+    ctx,
+    downloads,
+    advance: (ms: number) => (clock += ms),
+    dispose: () => transfer.dispose(),
+  };
 }
 
 describe('incoming transfer', () => {
@@ -130,6 +142,23 @@ describe('incoming transfer', () => {
     await s.transfer.done({ transferId, sha256: sha256Of('') });
     await waitUntil(() => s.transfer.phase === 'done', 'done');
     expect(s.sink().closed).toBe(true);
+  });
+
+  test('a second tap on Accept while the first is under way opens no second download and answers once', async () => {
+    const s = await setup(CHUNK);
+    const again = IncomingTransfer.offered(
+      {
+        transferId: '00000000-0000-4000-8000-00000000000b',
+        from: { peerId: 'a', name: 'Ann', key: 'a'.repeat(64) },
+        meta: s.transfer.meta,
+      },
+      s.ctx,
+    );
+    await Promise.all([again.accept(), again.accept()]);
+    expect(s.of('answer').filter((call) => call.data.transferId === again.id)).toHaveLength(1);
+    expect(s.downloads.opened).toBe(2); // the one in setup, and this one once
+    again.dispose();
+    s.dispose();
   });
 
   test('without a service worker it says so in words, and the sender hears a decline instead of waiting', async () => {

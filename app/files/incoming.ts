@@ -138,9 +138,9 @@ export class IncomingTransfer {
   }
 
   async accept(): Promise<void> {
-    if (this.phase !== 'offered') return;
-    if (!this.#ctx.downloads.supported) return this.#refuse(NO_SERVICE_WORKER);
+    if (this.phase !== 'offered' || this.#secret) return; // (a second tap while the first is under way)
     this.#secret = randomSecret();
+    if (!this.#ctx.downloads.supported) return this.#refuse(NO_SERVICE_WORKER);
     try {
       // The download first, while the click that accepted is fresh (a browser may want one to start a download).
       this.#useSink(await this.#ctx.downloads.open(this.id, this.meta));

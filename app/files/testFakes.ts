@@ -70,7 +70,9 @@ export class FakeDownloads implements Downloads {
   supported = true;
   readonly sinks = new Map<string, FakeSink>();
   readonly metas = new Map<string, FileMeta>();
+  opened = 0;
   async open(transferId: string, meta: FileMeta) {
+    this.opened++;
     const sink = new FakeSink();
     this.sinks.set(transferId, sink);
     this.metas.set(transferId, meta);
