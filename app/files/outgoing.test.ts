@@ -1,0 +1,260 @@
+import { describe, expect, test } from 'vitest';
+import { waitUntil } from '../../test/support/poll.ts';
+import { OutgoingTransfer, type OutgoingContext, type SendPlan } from './outgoing.ts';
+import type { FileControl, FileLink } from './ports.ts';
+import { FakeSource, patternBytes, sha256Of } from './testFakes.ts';
+import { defaultTuning } from './tuning.ts';
+
+const KiB = 1024;
+const CHUNK = 64 * KiB;
+const WINDOW = 512 * KiB;
+const keyB = 'b'.repeat(64);
+const keyC = 'c'.repeat(64);
+
+function setup(size: number, to = ['b']) {
+  let clock = 1_000;
+  const done: unknown[] = [];
+  const control = { done: async (data: unknown) => void done.push(data) } as unknown as FileControl;
+  const counters = { bytesSent: 0, bytesResent: 0, bytesReceived: 0, framesDiscarded: 0 };
+  const ctx: OutgoingContext = {
+    control,
+    counters,
+    tuning: { ...defaultTuning, sendWindow: WINDOW, goBackAfterMs: 3_000 },
+    now: () => clock,
+    changed: () => {},
+    wake: () => {},
+    persist: () => {},
+  };
+  const source = new FakeSource('f.bin', patternBytes(size));
+  const link = { audience: [] } as unknown as FileLink;
+  return {
+    ctx,
+    counters,
+    done,
+    source,
+    advance: (ms: number) => (clock += ms),
+    create: () =>
+      OutgoingTransfer.create(
+        source,
+        to.map((peerId) => ({ peerId })),
+        false,
+        ctx,
+      ),
+    /** Sends what the transfer plans, as the pump would, until it plans nothing; returns the plans. */
+    pump(transfer: OutgoingTransfer, max = Infinity): SendPlan[] {
+      const plans: SendPlan[] = [];
+      for (let plan = transfer.plan(); plan && plans.length < max; plan = transfer.plan()) {
+        transfer.sent(plan, link);
+        plans.push(plan);
+      }
+      return plans;
+    },
+  };
+}
+
+const accept = (transfer: OutgoingTransfer, peerId: string, key: string) =>
+  transfer.answered({ transferId: transfer.id, peerId, accept: true, key });
+const ack = (transfer: OutgoingTransfer, peerId: string, key: string, offset: number) =>
+  transfer.acked({ transferId: transfer.id, peerId, key, offset });
+const resume = (transfer: OutgoingTransfer, peerId: string, key: string, offset: number) =>
+  transfer.resumeFrom({ transferId: transfer.id, peerId, key, offset });
+
+describe('outgoing transfer', () => {
+  test('the file is cut into 64 KiB chunks at consecutive offsets, the last one short, nothing before an accept', async () => {
+    const s = setup(3 * CHUNK + 1_000);
+    const transfer = await s.create();
+    expect(transfer.plan()).toBeUndefined(); // offered, not accepted
+    accept(transfer, 'b', keyB);
+    expect(s.pump(transfer).map((plan) => [plan.offset, plan.length, plan.audience.join()])).toEqual([
+      [0, CHUNK, 'b'],
+      [CHUNK, CHUNK, 'b'],
+      [2 * CHUNK, CHUNK, 'b'],
+      [3 * CHUNK, 1_000, 'b'],
+    ]);
+    expect(s.counters).toMatchObject({ bytesSent: 3 * CHUNK + 1_000, bytesResent: 0 });
+  });
+
+  test('each chunk is read from the file once, the next one while the current one goes out', async () => {
+    const s = setup(3 * CHUNK + 5);
+    const transfer = await s.create();
+    const reads: number[] = [];
+    const read = s.source.read.bind(s.source);
+    // Chunk reads only: the background hash reads larger pieces.
+    s.source.read = (offset, length) => (length <= CHUNK && reads.push(offset), read(offset, length));
+    for (let index = 0; index < 4; index++) {
+      const length = Math.min(CHUNK, s.source.size - index * CHUNK);
+      expect(await transfer.read(index * CHUNK, length)).toEqual(s.source.bytes.subarray(index * CHUNK, index * CHUNK + length));
+      expect(reads.at(-1)).toBe(Math.min(index + 1, 3) * CHUNK); // the next one is on its way
+    }
+    expect(reads).toEqual([0, 1, 2, 3].map((index) => index * CHUNK));
+  });
+
+  test('no more than one window is unacknowledged; each ack opens room for as much again', async () => {
+    const s = setup(4 * 1024 * KiB);
+    const transfer = await s.create();
+    accept(transfer, 'b', keyB);
+    expect(s.pump(transfer)).toHaveLength(WINDOW / CHUNK);
+    ack(transfer, 'b', keyB, 3 * CHUNK);
+    expect(s.pump(transfer).map((plan) => plan.offset)).toEqual([8, 9, 10].map((n) => n * CHUNK));
+  });
+
+  test('a resume goes back to the receiver’s offset: what follows is re-sent, never more than a window', async () => {
+    const s = setup(4 * 1024 * KiB);
+    const transfer = await s.create();
+    accept(transfer, 'b', keyB);
+    s.pump(transfer);
+    ack(transfer, 'b', keyB, 2 * CHUNK);
+    s.pump(transfer); // up to 10 chunks out
+    resume(transfer, 'b', keyB, 5 * CHUNK); // chunk 5 went missing
+    const resent = s.pump(transfer);
+    expect(resent[0]!.offset).toBe(5 * CHUNK);
+    expect(s.counters.bytesResent).toBe(5 * CHUNK); // chunks 5..9 again
+    expect(s.counters.bytesResent).toBeLessThanOrEqual(WINDOW);
+  });
+
+  test('a resume carries the receiver’s new peer id: later chunks go to it there', async () => {
+    const s = setup(1024 * KiB);
+    const transfer = await s.create();
+    accept(transfer, 'b', keyB);
+    s.pump(transfer, 2);
+    resume(transfer, 'b-again', keyB, CHUNK);
+    expect(transfer.plan()).toMatchObject({ offset: CHUNK, audience: ['b-again'] });
+  });
+
+  test('with bytes outstanding and no ack for a while, it goes back with one chunk (tail loss); unanswered again, it waits to hear from the receiver', async () => {
+    const s = setup(4 * 1024 * KiB);
+    const transfer = await s.create();
+    accept(transfer, 'b', keyB);
+    s.pump(transfer);
+    ack(transfer, 'b', keyB, 4 * CHUNK);
+    s.pump(transfer);
+    s.advance(2_000);
+    transfer.checkStalls();
+    expect(transfer.plan()).toBeUndefined(); // not yet
+    s.advance(1_000);
+    transfer.checkStalls();
+    expect(s.pump(transfer).map((plan) => plan.offset)).toEqual([4 * CHUNK]);
+    expect(s.counters.bytesResent).toBe(CHUNK);
+    ack(transfer, 'b', keyB, 5 * CHUNK); // it was a lost tail: the receiver is there, the window opens again
+    expect(s.pump(transfer).map((plan) => plan.offset / CHUNK)).toEqual([5, 6, 7, 8, 9, 10, 11, 12]);
+    expect(s.counters.bytesResent).toBe(WINDOW); // chunks 4–11 once more, no more
+
+    s.advance(3_000);
+    transfer.checkStalls();
+    expect(s.pump(transfer)).toHaveLength(1); // the probe
+    s.advance(3_000);
+    transfer.checkStalls(); // unanswered too: the receiver is away
+    s.advance(3_000);
+    transfer.checkStalls();
+    expect(transfer.plan()).toBeUndefined();
+    expect(s.counters.bytesResent).toBe(WINDOW + CHUNK); // not a window every few seconds into the void
+    expect(transfer.phase(true).phase).toBe('waiting');
+
+    resume(transfer, 'b', keyB, 6 * CHUNK); // back
+    expect(transfer.plan()?.offset).toBe(6 * CHUNK);
+  });
+
+  test('bytes sent after a quiet spell are not taken for a stall', async () => {
+    const s = setup(4 * 1024 * KiB);
+    const transfer = await s.create();
+    accept(transfer, 'b', keyB);
+    s.pump(transfer, 2);
+    ack(transfer, 'b', keyB, 2 * CHUNK); // all caught up; then nothing to do for a while (another recipient, a slow disk)
+    s.advance(10_000);
+    s.pump(transfer, 1);
+    s.advance(1_000);
+    transfer.checkStalls();
+    expect(transfer.plan()?.offset).toBe(3 * CHUNK);
+    expect(s.counters.bytesResent).toBe(0);
+  });
+
+  test('one far behind catches up alone while the others go on; once close, they wait for it', async () => {
+    const s = setup(40 * CHUNK, ['b', 'c']);
+    s.ctx.tuning.convoyDistance = 4 * CHUNK;
+    const transfer = await s.create();
+    const sent = (max?: number) => s.pump(transfer, max).map((plan) => `${plan.audience.join()}${plan.offset / CHUNK}`);
+    const range = (who: string, from: number, to: number) => Array.from({ length: to - from }, (_, n) => `${who}${from + n}`);
+    accept(transfer, 'b', keyB);
+    s.advance(3_000); // C has not answered: B starts alone
+    for (const acked of [0, 8, 16]) {
+      ack(transfer, 'b', keyB, acked * CHUNK);
+      sent();
+    }
+    accept(transfer, 'c', keyC); // 24 chunks behind B
+    expect(sent()).toEqual(range('c', 0, 8)); // lower offsets first
+    ack(transfer, 'b', keyB, 24 * CHUNK);
+    expect(sent()).toEqual(range('b', 24, 32)); // far behind: B is not held back
+
+    for (const acked of [8, 16]) {
+      ack(transfer, 'c', keyC, acked * CHUNK);
+      sent();
+    }
+    ack(transfer, 'c', keyC, 24 * CHUNK);
+    expect(sent(6)).toEqual(range('c', 24, 30));
+    ack(transfer, 'b', keyB, 32 * CHUNK); // B has room, but C is only 2 chunks behind now: B waits for it
+    expect(sent()).toEqual(['c30', 'c31']); // (then C's window is full)
+    ack(transfer, 'c', keyC, 32 * CHUNK);
+    expect(sent(2)).toEqual(['b,c32', 'b,c33']); // together again: each chunk once for both
+  });
+
+  test('offered to several, the first accept waits a moment for the others, then starts for whoever accepted', async () => {
+    const s = setup(1024 * KiB, ['b', 'c', 'd']);
+    const transfer = await s.create();
+    accept(transfer, 'b', keyB);
+    expect(transfer.plan()).toBeUndefined();
+    s.advance(1_000);
+    accept(transfer, 'c', keyC);
+    expect(transfer.plan()).toBeUndefined(); // D has not answered yet
+    s.advance(2_000); // D never does
+    expect(transfer.plan()?.audience).toEqual(['b', 'c']);
+  });
+
+  test('a chunk two recipients need goes once to both; one that fell behind is served alone until it catches up', async () => {
+    const s = setup(4 * 1024 * KiB, ['b', 'c']);
+    const transfer = await s.create();
+    accept(transfer, 'b', keyB);
+    accept(transfer, 'c', keyC);
+    expect(s.pump(transfer, 4).map((plan) => plan.audience.join())).toEqual(['b,c', 'b,c', 'b,c', 'b,c']);
+    resume(transfer, 'c', keyC, 2 * CHUNK); // C lost chunk 2
+    const next = s.pump(transfer, 3);
+    expect(next.map((plan) => [plan.offset / CHUNK, plan.audience.join()])).toEqual([
+      [2, 'c'],
+      [3, 'c'],
+      [4, 'b,c'], // caught up: together again
+    ]);
+  });
+
+  test('every byte acknowledged: the file’s SHA-256 goes to that receiver; its verdict ends the transfer', async () => {
+    const s = setup(100 * KiB + 3);
+    const transfer = await s.create();
+    accept(transfer, 'b', keyB);
+    s.pump(transfer);
+    ack(transfer, 'b', keyB, 100 * KiB + 3);
+    expect(transfer.phase(true).phase).toBe('verifying');
+    await waitUntil(() => s.done.length === 1, 'fileDone');
+    expect(s.done[0]).toEqual({ transferId: transfer.id, key: keyB, sha256: sha256Of(s.source.bytes) });
+    transfer.verified({ transferId: transfer.id, peerId: 'b', key: keyB, ok: false });
+    expect(transfer.phase(true)).toEqual({ phase: 'failed', error: expect.stringMatching(/damaged \(SHA-256 did not match\)/) });
+  });
+
+  test('a 0-byte file is done as soon as it is accepted', async () => {
+    const s = setup(0);
+    const transfer = await s.create();
+    accept(transfer, 'b', keyB);
+    expect(transfer.plan()).toBeUndefined();
+    await waitUntil(() => s.done.length === 1, 'fileDone');
+    expect(s.done[0]).toMatchObject({ sha256: sha256Of('') });
+  });
+
+  test('cancelled by a receiver: nothing more goes to it; by the sender: nothing goes at all', async () => {
+    const s = setup(4 * 1024 * KiB, ['b', 'c']);
+    const transfer = await s.create();
+    accept(transfer, 'b', keyB);
+    accept(transfer, 'c', keyC);
+    transfer.cancelledBy({ transferId: transfer.id, by: 'receiver', key: keyC });
+    expect(transfer.plan()?.audience).toEqual(['b']);
+    transfer.cancel();
+    expect(transfer.plan()).toBeUndefined();
+    expect(transfer.phase(true).phase).toBe('cancelled');
+  });
+});
