@@ -1,8 +1,8 @@
 import type { Notification } from '../../shared/protocol/index.ts';
 import { fileSource } from '../files/fileSource.ts';
-import { createDownloads } from '../files/download.ts';
+import { serviceWorkerDownloads } from '../files/download.ts';
 import type { FileControl } from '../files/ports.ts';
-import { FileTransfers } from '../files/transfers.ts';
+import { FileTransfers, isTransferNotification } from '../files/transfers.ts';
 import { createLogger } from '../log.ts';
 import { participants } from '../models/participants.ts';
 import { receiveUnsupported, resetTransfers, sharedFiles, transferActions, transfers, type SendTarget } from '../models/transfers.ts';
@@ -10,7 +10,7 @@ import { SessionFileLinks } from '../net/fileLinks.ts';
 import type { SfuSession } from '../net/sfu.ts';
 import type { SignalingClient } from '../net/signaling.ts';
 import { rememberRoom, takeSharedFiles } from '../storage/sharedFiles.ts';
-import { transferStore } from '../storage/transferStore.ts';
+import { deviceTransferStore } from '../storage/transferStore.ts';
 
 const log = createLogger('room-files');
 
@@ -37,16 +37,19 @@ function controlOver(signaling: SignalingClient): FileControl {
 export class RoomFiles {
   readonly #transfers: FileTransfers;
   readonly #signaling: SignalingClient;
+  /** Kept transfers are back in the engine (a join before that would leave them out of its re-offers). */
+  readonly #restored: Promise<void>;
+  #supportTimer: ReturnType<typeof setTimeout> | undefined;
   #links: SessionFileLinks | undefined;
 
   constructor(room: string, signaling: SignalingClient) {
     this.#signaling = signaling;
-    const downloads = createDownloads();
-    receiveUnsupported.value = downloads.supported ? null : NO_SERVICE_WORKER;
+    const downloads = serviceWorkerDownloads();
+    this.#watchReceiveSupport(downloads);
     this.#transfers = new FileTransfers({
       control: controlOver(signaling),
       downloads,
-      store: transferStore(),
+      store: deviceTransferStore(),
       nameOf: (peerId) => participants.value.get(peerId)?.name ?? 'Someone',
       onChange: (views) => void (transfers.value = views),
     });
@@ -61,37 +64,23 @@ export class RoomFiles {
           (error: unknown) => (error instanceof Error ? error.message : String(error)),
         ),
     };
-    void this.#transfers.restore().catch((error: unknown) => log.warn('could not restore transfers', String(error)));
+    this.#restored = this.#transfers.restore().catch((error: unknown) => log.warn('could not restore transfers', String(error)));
     void rememberRoom(room).catch(() => {});
     void this.#takeShared();
   }
 
   /** Handles a file notification; false for any other. */
   notification(notification: Notification): boolean {
-    switch (notification.method) {
-      case 'fileLinkOpened':
-        void this.#links?.linkOpened(notification.data);
-        return true;
-      case 'fileLinkReady':
-        this.#links?.linkReady(notification.data);
-        return true;
-      case 'fileOffered':
-      case 'fileAnswered':
-      case 'fileAcked':
-      case 'fileResumeFrom':
-      case 'fileCancelled':
-      case 'fileDone':
-      case 'fileVerified':
-        this.#transfers.notification(notification.method, notification.data as never);
-        return true;
-      default:
-        return false;
-    }
+    if (notification.method === 'fileLinkOpened') void this.#links?.linkOpened(notification.data);
+    else if (notification.method === 'fileLinkReady') this.#links?.linkReady(notification.data);
+    else if (isTransferNotification(notification)) this.#transfers.notification(notification.method, notification.data);
+    else return false;
+    return true;
   }
 
   /** Joined or resumed: offer again what we were sending, ask again for what we were receiving. */
   joined(): void {
-    this.#transfers.joined();
+    void this.#restored.then(() => this.#transfers.joined());
   }
 
   sessionStarted(sfu: SfuSession, myPeerId: string): void {
@@ -109,7 +98,23 @@ export class RoomFiles {
 
   close(): void {
     this.sessionEnded();
+    clearTimeout(this.#supportTimer);
+    navigator.serviceWorker?.removeEventListener('controllerchange', this.#supportChanged);
+    this.#transfers.dispose();
     resetTransfers();
+  }
+
+  #supportChanged = () => void 0;
+
+  /**
+   * On a first visit the service worker takes the page over a moment after it loads: say files cannot be received
+   * only when none has after a few seconds (or there is no service worker at all), and take it back when one does.
+   */
+  #watchReceiveSupport(downloads: { readonly supported: boolean }): void {
+    this.#supportChanged = () => void (receiveUnsupported.value = downloads.supported ? null : NO_SERVICE_WORKER);
+    if (!('serviceWorker' in navigator)) return this.#supportChanged();
+    navigator.serviceWorker.addEventListener('controllerchange', this.#supportChanged);
+    this.#supportTimer = setTimeout(this.#supportChanged, 5_000);
   }
 
   async #send(file: File, to: SendTarget): Promise<string | undefined> {
@@ -126,9 +131,9 @@ export class RoomFiles {
 
   /** Files shared into the app (share target) arrive as ?share=<id>: offer them for this room. */
   async #takeShared(): Promise<void> {
-    const url = new URL(location.href);
-    const id = url.searchParams.get('share');
+    const id = new URLSearchParams(globalThis.location?.search ?? '').get('share');
     if (!id) return;
+    const url = new URL(location.href);
     url.searchParams.delete('share');
     history.replaceState(history.state, '', url);
     const files = await takeSharedFiles(id).catch(() => []);

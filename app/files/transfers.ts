@@ -12,8 +12,8 @@ import { defaultTuning, type Tuning } from './tuning.ts';
 
 const log = createLogger('files');
 
-/** The file notifications this engine handles (`fileLinkOpened` belongs to the link layer). */
-export type FileNotificationMethod = Exclude<Extract<NotificationMethod, `file${string}`>, 'fileLinkOpened'>;
+/** The file notifications this engine handles (`fileLinkOpened` and `fileLinkReady` belong to the link layer). */
+export type FileNotificationMethod = Exclude<Extract<NotificationMethod, `file${string}`>, 'fileLinkOpened' | 'fileLinkReady'>;
 
 export type FileTransfersDeps = {
   control: FileControl;

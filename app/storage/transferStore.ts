@@ -132,3 +132,20 @@ export function memoryTransferStore(): TransferStore {
     },
   };
 }
+
+/**
+ * This device's store, usable at once: calls wait for IndexedDB to open, and fall back to memory where it cannot
+ * (no IndexedDB, storage blocked) — then transfers still work, only not across a reload.
+ */
+export function deviceTransferStore(): TransferStore {
+  const opened = openTransferStore()
+    .catch(() => undefined)
+    .then((store) => store ?? memoryTransferStore());
+  return {
+    loadTransfers: () => opened.then((store) => store.loadTransfers()),
+    putTransfer: (record) => opened.then((store) => store.putTransfer(record)),
+    persistReceived: (record, chunks, keepFrom) => opened.then((store) => store.persistReceived(record, chunks, keepFrom)),
+    loadChunks: (transferId, from) => opened.then((store) => store.loadChunks(transferId, from)),
+    removeTransfer: (transferId) => opened.then((store) => store.removeTransfer(transferId)),
+  };
+}

@@ -1,6 +1,6 @@
 import type { Browser, Download, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { FILE_WINDOW_BYTES } from '../../app/files/window.ts';
+import { defaultTuning } from '../../app/files/tuning.ts';
 import { joinRoom, launchBrowser, PHONE, tile } from '../support/browser.ts';
 import { acceptFile, countersOf, expectTransferDone, makeFile, progressOf, sendFile, sha256OfFile, testDir, waitForProgress } from '../support/files.ts';
 import { createTestNetwork, type TestNetwork } from '../support/netns.ts';
@@ -97,8 +97,8 @@ describe('file transfer resumes', () => {
     await expectTransferDone(alice, file.name, 30_000);
     expect(await sha256OfFile(await download.path())).toBe(file.sha256);
     const after = await countersOf(alice);
-    process.stdout.write(`drop: ${after.bytesResent} bytes re-sent (window ${FILE_WINDOW_BYTES}); sent before restore ${atCut.bytesSent}\n`);
-    expect(after.bytesResent).toBeLessThanOrEqual(FILE_WINDOW_BYTES);
+    process.stdout.write(`drop: ${after.bytesResent} bytes re-sent (window ${defaultTuning.sendWindow}); sent before restore ${atCut.bytesSent}\n`);
+    expect(after.bytesResent).toBeLessThanOrEqual(defaultTuning.sendWindow);
   });
 
   test('the receiver reloads at 60 %: the transfer resumes and one complete, correct file is saved', async () => {
@@ -121,6 +121,6 @@ describe('file transfer resumes', () => {
     expect(copies.ok).toBe(1);
     expect(copies.hashes).toEqual([file.sha256]);
     // Bob was not sent again what he had confirmed: at most the bytes in flight at the reload.
-    expect((await countersOf(alice)).bytesResent).toBeLessThanOrEqual(FILE_WINDOW_BYTES);
+    expect((await countersOf(alice)).bytesResent).toBeLessThanOrEqual(defaultTuning.sendWindow);
   });
 });
