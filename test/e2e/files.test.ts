@@ -149,6 +149,8 @@ describe('file transfer', () => {
     const file = makeFile(dir, 'unwanted.bin', 4 * MiB);
     const [alice, bob] = await people('files-decline', ['Alice', 'Bob']);
     await sendFile(alice!, file.path, 'Bob');
+    // Bob's chat is closed: the offer shows over his call, and opens the Transfers list.
+    await bob!.getByRole('status').filter({ hasText: `Alice wants to send you ${file.name}` }).getByRole('button', { name: 'Show transfers' }).click();
     const item = transferItem(bob!, file.name);
     await item.getByRole('button', { name: 'Decline' }).click();
     await waitUntil(async () => /Declined/.test(await statusOf(alice!, file.name)), 'Alice to see the decline', 15_000);
