@@ -68,11 +68,12 @@ export async function progressOf(page: Page, name: string): Promise<number> {
 }
 
 export async function statusOf(page: Page, name: string): Promise<string> {
-  return (await transferItem(page, name).textContent()) ?? '';
+  return (await transferItem(page, name).textContent({ timeout: 2_000 })) ?? '';
 }
 
 /** Waits until the file's item says it is done (verified), or fails with what it says instead. */
 export async function expectTransferDone(page: Page, name: string, timeout = 120_000): Promise<void> {
+  await openChat(page);
   await waitUntil(async () => /verified/.test(await statusOf(page, name)), `${name} to be done`, timeout, async () => statusOf(page, name));
 }
 
