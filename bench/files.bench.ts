@@ -11,7 +11,7 @@
  */
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import type { CDPSession, Page } from 'playwright-core';
-import { joinRoom, launchBrowser, openPhone } from '../test/support/browser.ts';
+import { joinRoom, launchBrowser, PHONE } from '../test/support/browser.ts';
 import { sendChat } from '../test/support/chat.ts';
 import { chatProbeScript } from '../test/support/chatProbe/bundle.ts';
 import type { FileProbe } from '../test/support/chatProbe/page.ts';
@@ -27,9 +27,14 @@ const server = await startServer({ LOG_LEVEL: 'warn' });
 const browser = await launchBrowser();
 const dir = testDir();
 
+/** A phone-sized page; CSP bypassed so the raw probe can be put into the same page (the app's CSP forbids inline scripts). */
+async function phone(): Promise<Page> {
+  return (await browser.newContext({ viewport: PHONE, bypassCSP: true })).newPage();
+}
+
 async function pair(room: string): Promise<[Page, Page]> {
-  const alice = (await openPhone(browser)).page;
-  const bob = (await openPhone(browser)).page;
+  const alice = await phone();
+  const bob = await phone();
   await joinRoom(alice, server.url, room, 'Alice');
   await joinRoom(bob, server.url, room, 'Bob');
   await bob.waitForFunction(() => navigator.serviceWorker.controller !== null);
@@ -106,6 +111,7 @@ function renderersRss(): number {
 // 1. Throughput, app vs raw, same pages, same SFU.
 const [alice, bob] = await pair('bench-files');
 const app = await appTransfer(alice, bob, 'throughput.bin', throughputMiB * MiB);
+process.stdout.write(`app: ${app.toFixed(1)} MiB/s\n`);
 const raw = await rawTransfer(alice, bob, 'bench-files', throughputMiB * MiB);
 process.stdout.write(
   `throughput (${throughputMiB} MiB): app ${app.toFixed(1)} MiB/s, raw ${raw.rate.toFixed(1)} MiB/s (${raw.lost} bytes lost), ratio ${(app / raw.rate).toFixed(2)}\n`,

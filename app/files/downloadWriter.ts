@@ -2,7 +2,7 @@ import type { StoredChunk } from '../storage/transferStore.ts';
 import type { DownloadSink } from './ports.ts';
 
 /**
- * Persisted chunks on their way into the download, strictly in order, one write at a time; each leaves memory once
+ * Received chunks on their way into the download, strictly in order, one write at a time; each leaves memory once
  * the download took it (the store forgets it with the next batch).
  */
 export class DownloadWriter {

@@ -193,7 +193,11 @@ export class IncomingTransfer {
     // A copy: the payload is a view into the whole frame, which the store would otherwise clone with its header.
     const bytes = payload.slice();
     this.#hasher.update(bytes);
-    this.#batch.push({ transferId: this.id, offset, bytes });
+    const chunk = { transferId: this.id, offset, bytes };
+    this.#batch.push(chunk);
+    // Into the download at once: the store keeps only what the download has not taken by the next flush, so a
+    // fast download costs IndexedDB a small record per flush instead of the whole file written and deleted again.
+    this.#writer?.add([chunk]);
     this.#batchBytes += bytes.byteLength;
     this.#expected += bytes.byteLength;
     ctx.counters.bytesReceived += bytes.byteLength;
@@ -214,9 +218,11 @@ export class IncomingTransfer {
     this.#batchBytes = 0;
     this.#flushChain = this.#flushChain.then(async () => {
       if (this.finished) return;
-      const keepFrom = this.#writer?.firstUnwritten ?? batch[0]?.offset ?? record.received;
+      // Chunks the download has taken are safe with it (a reload takes the same download up again); the rest is kept.
+      const keepFrom = this.#writer?.firstUnwritten ?? record.received;
+      const unwritten = batch.filter((chunk) => chunk.offset >= keepFrom);
       try {
-        await this.#ctx.store.persistReceived(record, batch, keepFrom);
+        await this.#ctx.store.persistReceived(record, unwritten, keepFrom);
       } catch (error) {
         log.warn('persisting received bytes failed', error);
         return this.#fail(STORAGE_FAILED);
@@ -224,7 +230,6 @@ export class IncomingTransfer {
       this.#persisted = record.received;
       this.#ctx.changed(false);
       this.#maybeAck();
-      this.#writer?.add(batch);
     });
   }
 
