@@ -190,8 +190,9 @@ export class IncomingTransfer {
       ctx.counters.framesDiscarded++;
       return;
     }
-    // A copy: the payload is a view into the whole frame, which the store would otherwise clone with its header.
-    const bytes = payload.slice();
+    // The payload is a view into the frame: kept as it is (a stored chunk carries its 25-byte header along, and the
+    // download copies what it is given), which spares a copy of every received byte.
+    const bytes = payload;
     this.#hasher.update(bytes);
     const chunk = { transferId: this.id, offset, bytes };
     this.#batch.push(chunk);
