@@ -1,18 +1,7 @@
 import path from 'node:path';
-import { build, type Rollup } from 'vite';
+import { bundlePageScript } from '../pageScript.ts';
 
-/** Bundles ./page.ts (with mediasoup-client) into one classic script, in memory, for `page.addScriptTag`. */
-export async function chatProbeScript(): Promise<string> {
-  const output = (await build({
-    configFile: false,
-    logLevel: 'silent',
-    build: {
-      write: false,
-      minify: false,
-      lib: { entry: path.join(import.meta.dirname, 'page.ts'), formats: ['iife'], name: 'chatProbe' },
-    },
-  })) as Rollup.RollupOutput[];
-  const chunk = output[0]?.output.find((item): item is Rollup.OutputChunk => item.type === 'chunk');
-  if (!chunk) throw new Error('the chat probe did not bundle');
-  return chunk.code;
+/** ./page.ts (a bare protocol client with mediasoup-client) as one classic script, for `page.addScriptTag`. */
+export function chatProbeScript(): Promise<string> {
+  return bundlePageScript(path.join(import.meta.dirname, 'page.ts'), 'chatProbe');
 }
