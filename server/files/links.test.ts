@@ -1,28 +1,21 @@
-import { Hono } from 'hono';
 import type { types } from 'mediasoup';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { decodeChunkFrame, encodeChunkFrame, FILE_CHUNK_SIZE } from '../../shared/protocol/index.ts';
 import { waitUntil } from '../../test/support/poll.ts';
-import { mountMetrics } from '../http/metrics.ts';
 import { FileLinks, LINK_CLAIM_MS, MAX_FILE_LINKS_PER_PEER } from './links.ts';
 import { FileStats } from './stats.ts';
 import { Peer } from '../sfu/peer.ts';
 import { createTestServices, FakeClient } from '../testing/fakes.ts';
+import { metricsReader } from '../testing/metrics.ts';
 
 let services: Awaited<ReturnType<typeof createTestServices>>;
-const app = new Hono();
+let metric: (series: string) => Promise<number>;
 
 beforeAll(async () => {
   services = await createTestServices();
-  mountMetrics(app, services.rooms, services.pool, services.chat.stats);
+  metric = metricsReader(services);
 });
 afterAll(() => services.pool.close());
-
-async function metric(series: string): Promise<number> {
-  const text = await (await app.request('/metrics')).text();
-  const line = text.split('\n').find((candidate) => candidate.startsWith(`${series} `));
-  return line ? Number(line.slice(series.length + 1)) : Number.NaN;
-}
 
 const TRANSFER = '0f8fad5b-d9cb-469f-a165-70867728950e';
 const secret = (who: string) => `${who}-secret-`.padEnd(32, 'x');

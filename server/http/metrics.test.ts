@@ -1,25 +1,17 @@
-import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { chatFeedOf } from '../chat/roomEvents.ts';
 import { setUpMedia } from '../testing/fakeMedia.ts';
 import { createTestServices, FakeClient } from '../testing/fakes.ts';
-import { mountMetrics } from './metrics.ts';
+import { metricsReader } from '../testing/metrics.ts';
 
 let services: Awaited<ReturnType<typeof createTestServices>>;
-const app = new Hono();
+let metric: (series: string) => Promise<number>;
 
 beforeAll(async () => {
   services = await createTestServices();
-  mountMetrics(app, services.rooms, services.pool, services.chat.stats);
+  metric = metricsReader(services);
 });
 afterAll(() => services.pool.close());
-
-/** One sample's value from the Prometheus text format, e.g. metric('huddle_chat_messages_stored_total'). */
-async function metric(series: string): Promise<number> {
-  const text = await (await app.request('/metrics')).text();
-  const line = text.split('\n').find((candidate) => candidate.startsWith(`${series} `));
-  return line ? Number(line.slice(series.length + 1)) : Number.NaN;
-}
 
 describe('/metrics for chat', () => {
   test('counts messages stored, resent, rejected by reason and delivered, and the bytes sent on the feed', async () => {
