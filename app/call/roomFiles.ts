@@ -4,6 +4,7 @@ import { serviceWorkerDownloads } from '../files/download.ts';
 import type { FileControl } from '../files/ports.ts';
 import { FileTransfers, isTransferNotification } from '../files/transfers.ts';
 import { createLogger } from '../log.ts';
+import { setChatOpen } from '../models/chat.ts';
 import { participants } from '../models/participants.ts';
 import { receiveUnsupported, resetTransfers, sharedFiles, transferActions, transfers, type SendTarget } from '../models/transfers.ts';
 import { SessionFileLinks } from '../net/fileLinks.ts';
@@ -137,6 +138,8 @@ export class RoomFiles {
     url.searchParams.delete('share');
     history.replaceState(history.state, '', url);
     const files = await takeSharedFiles(id).catch(() => []);
-    if (files.length) sharedFiles.value = files;
+    if (files.length === 0) return;
+    sharedFiles.value = files;
+    setChatOpen(true); // the offer to send them is at the top of this panel: the person came here to send them
   }
 }

@@ -7,8 +7,10 @@ const MiB = 1024 * 1024;
 export type Tuning = {
   /**
    * Unacknowledged bytes per recipient. The server's SCTP send buffer toward each receiver is 4 MiB and mediasoup
-   * drops messages when it fills (../shared/notes/datachannels.md), so a lone transfer keeps at most half of it in
-   * flight; this is also the most a go-back re-sends.
+   * drops messages when it fills (../shared/notes/datachannels.md), so a lone transfer keeps at most a quarter of
+   * it in flight; this is also the most a go-back re-sends. Chat shares the path and waits behind what is in
+   * flight: measured on loopback, 1 MiB kept chat at p50 ~250 ms during a transfer (2 MiB: ~350 ms) for the same
+   * throughput (bench/RESULTS.md).
    */
   sendWindow: number;
   /** With bytes outstanding and no acknowledgement this long, the sender goes back to the acknowledged offset (tail loss shows no gap). */
@@ -42,15 +44,15 @@ export type Tuning = {
 };
 
 export const defaultTuning: Tuning = {
-  sendWindow: 2 * MiB,
+  sendWindow: 1 * MiB,
   goBackAfterMs: 4_000,
   convoyDistance: 64 * MiB,
   gatherAnswersMs: 3_000,
   stallCheckMs: 1_000,
   maxQueuedOnLinks: 1 * MiB,
   flushMs: 100,
-  // Half a window: the first ack of a window comes back while most of it is still in flight, so a lone transfer is
-  // not held to one window per round trip.
+  // Half a window: the first ack of a window comes back while the rest is still in flight, so a lone transfer is not
+  // held to one window per round trip. (Not less: acks count against the signaling budget of 50 messages a second.)
   flushBytes: 512 * 1024,
   maxPendingDownload: 16 * MiB,
   holdAckRepeatMs: 2_000,

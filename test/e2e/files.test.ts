@@ -145,6 +145,30 @@ describe('file transfer', () => {
     expect(await sha256OfFile(await namedDownload.path())).toBe(named.sha256);
   });
 
+  test('a file shared into the app from another app is offered for the room, and sent with one tap', async () => {
+    const file = makeFile(dir, 'shared photo.jpg', 2 * MiB + 3);
+    const [alice, bob] = await people('files-share', ['Alice', 'Bob']);
+    // The phone's share sheet opens the app with a multipart POST to the manifest's share_target action.
+    await alice!.evaluate(() => {
+      const form = Object.assign(document.createElement('form'), { method: 'post', enctype: 'multipart/form-data', action: '/share' });
+      form.append(Object.assign(document.createElement('input'), { type: 'file', name: 'files' }));
+      document.body.append(form);
+    });
+    await alice!.locator('form[action="/share"] input[type=file]').setInputFiles(file.path);
+    await Promise.all([
+      alice!.waitForURL(/\/r\/files-share\?share=/, { timeout: 15_000 }),
+      alice!.locator('form[action="/share"]').evaluate((form: HTMLFormElement) => form.submit()),
+    ]);
+    await alice!.getByRole('textbox', { name: 'Name' }).fill('Alice');
+    await alice!.getByRole('button', { name: 'Join' }).click();
+    const offer = alice!.getByRole('group', { name: 'Shared with Huddle' });
+    await expect.poll(() => offer.textContent(), { timeout: 20_000 }).toContain(`Send ${file.name}`);
+    await offer.getByRole('button', { name: 'Send to everyone' }).click();
+    const download = await acceptFile(bob!, file.name);
+    await expectTransferDone(bob!, file.name);
+    expect(await sha256OfFile(await download.path())).toBe(file.sha256);
+  });
+
   test('Bob declines: Alice is told, and nothing is sent', async () => {
     const file = makeFile(dir, 'unwanted.bin', 4 * MiB);
     const [alice, bob] = await people('files-decline', ['Alice', 'Bob']);
