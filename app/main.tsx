@@ -6,6 +6,7 @@ import { UpdateToast } from './ui/UpdateToast.tsx';
 import './styles.css';
 
 watchInstallability();
+takeSharedFilesFromAddress();
 const root = document.getElementById('app');
 if (root) {
   render(
@@ -17,3 +18,13 @@ if (root) {
   );
 }
 registerServiceWorker();
+
+/** `?share=<id>`: files shared into the app (share target). Read now, before joining rewrites the address. */
+function takeSharedFilesFromAddress(): void {
+  const url = new URL(location.href);
+  const id = url.searchParams.get('share');
+  if (!id) return;
+  url.searchParams.delete('share');
+  history.replaceState(history.state, '', url);
+  void import('./files/sharedAtStart.ts').then(({ takeSharedFilesFor }) => takeSharedFilesFor(id));
+}

@@ -10,7 +10,7 @@ import { receiveUnsupported, resetTransfers, sharedFiles, transferActions, trans
 import { SessionFileLinks } from '../net/fileLinks.ts';
 import type { SfuSession } from '../net/sfu.ts';
 import type { SignalingClient } from '../net/signaling.ts';
-import { rememberRoom, takeSharedFiles } from '../storage/sharedFiles.ts';
+import { rememberRoom } from '../storage/sharedFiles.ts';
 import { deviceTransferStore } from '../storage/transferStore.ts';
 
 const log = createLogger('room-files');
@@ -41,6 +41,7 @@ export class RoomFiles {
   /** Kept transfers are back in the engine (a join before that would leave them out of its re-offers). */
   readonly #restored: Promise<void>;
   #supportTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #stopSharedWatch: () => void;
   #links: SessionFileLinks | undefined;
 
   constructor(room: string, signaling: SignalingClient) {
@@ -67,7 +68,10 @@ export class RoomFiles {
     };
     this.#restored = this.#transfers.restore().catch((error: unknown) => log.warn('could not restore transfers', String(error)));
     void rememberRoom(room).catch(() => {});
-    void this.#takeShared();
+    // Files shared into the app (now or before joining): the offer to send them is at the top of this panel.
+    this.#stopSharedWatch = sharedFiles.subscribe((files) => {
+      if (files.length > 0) setChatOpen(true);
+    });
   }
 
   /** Handles a file notification; false for any other. */
@@ -102,6 +106,7 @@ export class RoomFiles {
     clearTimeout(this.#supportTimer);
     navigator.serviceWorker?.removeEventListener('controllerchange', this.#supportChanged);
     this.#transfers.dispose();
+    this.#stopSharedWatch();
     resetTransfers();
   }
 
@@ -130,16 +135,4 @@ export class RoomFiles {
     }
   }
 
-  /** Files shared into the app (share target) arrive as ?share=<id>: offer them for this room. */
-  async #takeShared(): Promise<void> {
-    const id = new URLSearchParams(globalThis.location?.search ?? '').get('share');
-    if (!id) return;
-    const url = new URL(location.href);
-    url.searchParams.delete('share');
-    history.replaceState(history.state, '', url);
-    const files = await takeSharedFiles(id).catch(() => []);
-    if (files.length === 0) return;
-    sharedFiles.value = files;
-    setChatOpen(true); // the offer to send them is at the top of this panel: the person came here to send them
-  }
 }
