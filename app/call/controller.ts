@@ -161,13 +161,13 @@ export class CallController {
     this.#syncPeers(reply.peers);
     // History first (it needs only signaling); the outbox goes on the session's chat channel once it is open.
     this.#chat.joined(reply.peerId, reply.chat);
-    this.#files.joined();
     if (reply.resumed && this.#sfu && !this.#sfu.closed) {
       this.#remote.reconcile(reply.peers);
       await Promise.all([this.#sfu.refreshIce(reply.iceServers), this.#local.resync()]);
     } else {
       await this.#startSession(reply);
     }
+    this.#files.joined(); // after the media session: file links ride on it
     phase.value = 'in-call';
     await this.#takeMediaAfterResume();
   }

@@ -1,4 +1,4 @@
-import type { Notification } from '../../shared/protocol/index.ts';
+import type { Notification, NotificationData } from '../../shared/protocol/index.ts';
 import { fileSource } from '../files/fileSource.ts';
 import { serviceWorkerDownloads } from '../files/download.ts';
 import type { FileControl } from '../files/ports.ts';
@@ -43,6 +43,7 @@ export class RoomFiles {
   #supportTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #stopSharedWatch: () => void;
   #links: SessionFileLinks | undefined;
+  #announcedEarly: NotificationData<'fileLinkOpened'>[] = [];
 
   constructor(room: string, signaling: SignalingClient) {
     this.#signaling = signaling;
@@ -76,21 +77,32 @@ export class RoomFiles {
 
   /** Handles a file notification; false for any other. */
   notification(notification: Notification): boolean {
-    if (notification.method === 'fileLinkOpened') void this.#links?.linkOpened(notification.data);
+    if (notification.method === 'fileLinkOpened') {
+      // Announced while the media session is still being built: consumed once its links exist.
+      if (this.#links) this.#links.linkOpened(notification.data);
+      else this.#announcedEarly.push(notification.data);
+    }
     else if (notification.method === 'fileLinkReady') this.#links?.linkReady(notification.data);
     else if (isTransferNotification(notification)) this.#transfers.notification(notification.method, notification.data);
     else return false;
     return true;
   }
 
-  /** Joined or resumed: offer again what we were sending, ask again for what we were receiving. */
+  /**
+   * Joined or resumed, with the media session up: offer again what we were sending, ask again for what we were
+   * receiving — once the links toward us are consumed, so that what a sender sends again reaches us.
+   */
   joined(): void {
-    void this.#restored.then(() => this.#transfers.joined());
+    void this.#restored.then(async () => {
+      await this.#links?.settled();
+      this.#transfers.joined();
+    });
   }
 
   sessionStarted(sfu: SfuSession, myPeerId: string): void {
     this.sessionEnded();
     this.#links = new SessionFileLinks(sfu, this.#signaling, (data) => this.#transfers.frame(data));
+    for (const announced of this.#announcedEarly.splice(0)) this.#links.linkOpened(announced);
     this.#transfers.sessionStarted(this.#links, myPeerId);
   }
 

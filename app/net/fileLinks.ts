@@ -39,6 +39,8 @@ export class SessionFileLinks implements FileLinks {
   readonly #making = new Map<string, Promise<FileLink>>();
   readonly #pendingReady = new Map<string, PendingReady>();
   readonly #incoming = new Set<DataConsumer>();
+  /** Links toward us being consumed now. */
+  readonly #consuming = new Set<Promise<void>>();
   readonly #idleSweep: ReturnType<typeof setInterval>;
   #closed = false;
 
@@ -63,7 +65,26 @@ export class SessionFileLinks implements FileLinks {
   }
 
   /** Someone opened a link toward us: consume it and pass its frames on. */
-  async linkOpened({ dataProducerId, from }: NotificationData<'fileLinkOpened'>): Promise<void> {
+  linkOpened(data: NotificationData<'fileLinkOpened'>): void {
+    const consuming = this.#consume(data);
+    this.#consuming.add(consuming);
+    void consuming.finally(() => this.#consuming.delete(consuming));
+  }
+
+  /**
+   * Resolves once every link announced toward us so far is consumed (or failed), at most after a few seconds: a
+   * receiver asks its senders to resume only then, or the first frames they send again would reach nobody.
+   */
+  async settled(): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.#consuming]),
+      new Promise((resolve) => (timer = setTimeout(resolve, READY_TIMEOUT_MS))),
+    ]);
+    clearTimeout(timer);
+  }
+
+  async #consume({ dataProducerId, from }: NotificationData<'fileLinkOpened'>): Promise<void> {
     if (this.#closed) return;
     let consumer: DataConsumer;
     try {

@@ -106,10 +106,12 @@ describe('chat', () => {
     const { context, page } = await openPhone(browser);
     await joinRoom(page, server.url, 'chat-fit', 'Nia');
     await sendChat(page, 'hello');
-    // Names match by substring (as screen-reader search does): each must find exactly one thing.
-    for (const [role, name] of [['button', 'Chat'], ['button', 'Send'], ['textbox', 'Message'], ['log', 'Chat']] as const) {
+    // Names match by substring (as screen-reader search does): each must find exactly one thing. "Send" is also
+    // the start of "Send file" (the issue names both), so it alone is matched whole.
+    for (const [role, name] of [['button', 'Chat'], ['textbox', 'Message'], ['log', 'Chat'], ['button', 'Send file']] as const) {
       expect(await page.getByRole(role, { name }).count(), `${role} ${name}`).toBe(1);
     }
+    expect(await page.getByRole('button', { name: 'Send', exact: true }).count()).toBe(1);
     for (const viewport of [{ width: 390, height: 844 }, { width: 844, height: 390 }]) {
       await page.setViewportSize(viewport);
       await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
@@ -160,11 +162,11 @@ describe('chat', () => {
     const box = page.getByRole('textbox', { name: 'Message' });
     await box.fill('y'.repeat(2_001));
     await expect.poll(() => page.locator('#chat-limit').textContent()).toContain('Too long: 2001 of 2000');
-    expect(await page.getByRole('button', { name: 'Send' }).isDisabled()).toBe(true);
+    expect(await page.getByRole('button', { name: 'Send', exact: true }).isDisabled()).toBe(true);
     await box.press('Enter');
     expect(await shownTexts(page)).toEqual([]);
     await box.fill('y'.repeat(2_000));
-    await page.getByRole('button', { name: 'Send' }).click();
+    await page.getByRole('button', { name: 'Send', exact: true }).click();
     await expectChatShows(page, ['y'.repeat(2_000)]);
     await context.close();
   });
