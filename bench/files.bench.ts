@@ -117,7 +117,9 @@ process.stdout.write(
   `throughput (${throughputMiB} MiB): app ${app.toFixed(1)} MiB/s, raw ${raw.rate.toFixed(1)} MiB/s (${raw.lost} bytes lost), ratio ${(app / raw.rate).toFixed(2)}\n`,
 );
 
-// 2 + 3. Heap while receiving, and chat latency meanwhile (fresh pages: no probe in them).
+// 2 + 3. Heap while receiving, and chat latency meanwhile: fresh pages (no probe in them), the first two closed (four
+// pages with cameras on two cores would halve everything).
+await Promise.all([alice.context().close(), bob.context().close()]);
 const [sender, receiver] = await pair('bench-files-heap');
 const pageSession = await receiver.context().newCDPSession(receiver);
 await pageSession.send('HeapProfiler.collectGarbage');

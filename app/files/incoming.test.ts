@@ -179,3 +179,22 @@ describe('incoming transfer', () => {
     expect(s.transfer.phase).toBe('cancelled');
   });
 });
+
+describe('acknowledgements', () => {
+  test('on a fast link they are coalesced to one per interval, each for everything persisted by then', async () => {
+    const s = await setup(64 * CHUNK, { flushMs: 1, flushBytes: CHUNK, minAckIntervalMs: 200 });
+    const started = performance.now();
+    for (let index = 0; index < 64; index++) {
+      s.give(index);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await waitUntil(() => s.of('ack').at(-1)?.data.offset === 64 * CHUNK, 'every byte acknowledged', 5_000);
+    const elapsed = performance.now() - started;
+    // 64 flushes, but no more acks than intervals that passed (plus the first), and the last covers everything.
+    expect(s.of('ack').length).toBeLessThanOrEqual(Math.ceil(elapsed / 200) + 1);
+    expect(s.of('ack').length).toBeGreaterThan(1);
+    const offsets = s.of('ack').map((call) => call.data.offset as number);
+    expect(offsets).toEqual([...offsets].sort((a, b) => a - b));
+    s.dispose();
+  });
+});

@@ -60,6 +60,7 @@ export class IncomingTransfer {
   readonly #resume: ResumeAsker;
   #watch: ReturnType<typeof setInterval> | undefined;
   #lastAckAt = 0;
+  #ackCooldown: ReturnType<typeof setTimeout> | undefined;
   #tellSenderCancelled = false;
 
   constructor(
@@ -236,8 +237,14 @@ export class IncomingTransfer {
 
   /** Acknowledges the persisted offset, unless too much waits for the download (then the sender's window stalls). */
   #maybeAck(): void {
-    if (this.#persisted <= this.#acked || this.#holding) return;
+    // Acks share the connection's signaling budget (50 messages a second by default): on a fast link they are
+    // coalesced to one per `minAckIntervalMs`, each for everything persisted by then.
+    if (this.#persisted <= this.#acked || this.#holding || this.#ackCooldown) return;
     this.#sendAck(this.#persisted);
+    this.#ackCooldown = setTimeout(() => {
+      this.#ackCooldown = undefined;
+      if (!this.finished) this.#maybeAck();
+    }, this.#ctx.tuning.minAckIntervalMs);
   }
 
   get #holding(): boolean {
@@ -356,6 +363,8 @@ export class IncomingTransfer {
   /** Stops timers (the transfer ended, or the engine is going away). */
   dispose(): void {
     clearTimeout(this.#flushTimer);
+    clearTimeout(this.#ackCooldown);
+    this.#ackCooldown = undefined;
     this.#resume.stop();
     clearInterval(this.#watch);
     this.#flushTimer = this.#watch = undefined;

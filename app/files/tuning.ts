@@ -29,6 +29,8 @@ export type Tuning = {
   /** The receiver writes what it received to IndexedDB this often, or sooner once `flushBytes` are waiting. */
   flushMs: number;
   flushBytes: number;
+  /** At most one ack this often: acks count against the connection's signaling budget (MESSAGE_RATE_PER_SECOND, 50). */
+  minAckIntervalMs: number;
   /** Received bytes waiting for the download beyond which the receiver stops acknowledging (the sender's window stalls). */
   maxPendingDownload: number;
   /** While holding acknowledgements back, the receiver repeats its last one this often, so the sender does not take the pause for loss. */
@@ -54,6 +56,7 @@ export const defaultTuning: Tuning = {
   // Half a window: the first ack of a window comes back while the rest is still in flight, so a lone transfer is not
   // held to one window per round trip. (Not less: acks count against the signaling budget of 50 messages a second.)
   flushBytes: 512 * 1024,
+  minAckIntervalMs: 40,
   maxPendingDownload: 16 * MiB,
   holdAckRepeatMs: 2_000,
   gapResumeIntervalMs: 1_000,
