@@ -5,6 +5,7 @@ import { launchBrowser } from '../support/browser.ts';
 import { chatProbeScript } from '../support/chatProbe/bundle.ts';
 import type { ChatProbe } from '../support/chatProbe/page.ts';
 import { waitUntil } from '../support/poll.ts';
+import { metricOf as metric } from '../support/metrics.ts';
 import { startServer, type RunningServer } from '../support/server.ts';
 
 /*
@@ -53,12 +54,6 @@ const received = (page: Page) =>
   page.evaluate(() => (globalThis as unknown as ProbeWindow).chat.received.map((frame) => frame.message));
 const acks = (page: Page) => page.evaluate(() => (globalThis as unknown as ProbeWindow).chat.acks);
 const send = (page: Page, frames: unknown[]) => page.evaluate((list) => (globalThis as unknown as ProbeWindow).chat.send(list), frames);
-
-async function metric(at: RunningServer, series: string): Promise<number> {
-  const text = await (await fetch(`${at.url}/metrics`)).text();
-  const line = text.split('\n').find((candidate) => candidate.startsWith(`${series} `));
-  return line ? Number(line.slice(series.length + 1)) : Number.NaN;
-}
 
 describe('chat over real data channels through the SFU', () => {
   test('a message reaches everyone once, in order, numbered; its sender gets an ack; a resend is only acknowledged', async () => {

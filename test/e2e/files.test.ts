@@ -15,6 +15,7 @@ import {
   transferItem,
   waitForProgress,
 } from '../support/files.ts';
+import { metricOf } from '../support/metrics.ts';
 import { waitUntil } from '../support/poll.ts';
 import { startServer, type RunningServer } from '../support/server.ts';
 
@@ -50,13 +51,6 @@ async function people(room: string, names: string[]): Promise<Page[]> {
   return pages;
 }
 
-/** A metric's value from /metrics. */
-async function metric(name: string): Promise<number> {
-  const text = await (await fetch(`${server.url}/metrics`)).text();
-  const line = text.split('\n').find((row) => row.startsWith(`${name} `));
-  return line ? Number(line.split(' ')[1]) : 0;
-}
-
 describe('file transfer', () => {
   test('a 256 MiB file goes from Alice to Bob into his downloads, and its SHA-256 matches', async () => {
     const file = makeFile(dir, 'big-video.bin', 256 * MiB);
@@ -84,8 +78,8 @@ describe('file transfer', () => {
   test('sent to everyone (Bob and Carol), the file is uploaded once and both get it whole', async () => {
     const file = makeFile(dir, 'for-everyone.bin', 32 * MiB);
     const [alice, bob, carol] = await people('files-all', ['Alice', 'Bob', 'Carol']);
-    const receivedBefore = await metric('huddle_file_bytes_received_total');
-    const relayedBefore = await metric('huddle_file_bytes_relayed_total');
+    const receivedBefore = await metricOf(server, 'huddle_file_bytes_received_total');
+    const relayedBefore = await metricOf(server, 'huddle_file_bytes_relayed_total');
     await sendFile(alice!, file.path, 'Everyone');
     const [toBob, toCarol] = await Promise.all([acceptFile(bob!, file.name), acceptFile(carol!, file.name)]);
     await Promise.all([expectTransferDone(bob!, file.name), expectTransferDone(carol!, file.name), expectTransferDone(alice!, file.name)]);
@@ -93,8 +87,8 @@ describe('file transfer', () => {
     expect(await sha256OfFile(await toCarol.path())).toBe(file.sha256);
 
     const sent = await countersOf(alice!);
-    const received = (await metric('huddle_file_bytes_received_total')) - receivedBefore;
-    const relayed = (await metric('huddle_file_bytes_relayed_total')) - relayedBefore;
+    const received = (await metricOf(server, 'huddle_file_bytes_received_total')) - receivedBefore;
+    const relayed = (await metricOf(server, 'huddle_file_bytes_relayed_total')) - relayedBefore;
     process.stdout.write(`everyone: Alice sent ${sent.bytesSent} (${sent.bytesResent} again); SFU received ${received}, relayed ${relayed}\n`);
     // One upload: what Alice put on the wire and what the SFU took from her is about one file, not two.
     expect(sent.bytesSent).toBeLessThan(file.size * 1.25);
