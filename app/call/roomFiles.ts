@@ -47,11 +47,10 @@ export class RoomFiles {
 
   constructor(room: string, signaling: SignalingClient) {
     this.#signaling = signaling;
-    const downloads = serviceWorkerDownloads();
-    this.#watchReceiveSupport(downloads);
+    this.#watchReceiveSupport();
     this.#transfers = new FileTransfers({
       control: controlOver(signaling),
-      downloads,
+      downloads: this.#downloads,
       store: deviceTransferStore(),
       nameOf: (peerId) => participants.value.get(peerId)?.name ?? 'Someone',
       onChange: (views) => void (transfers.value = views),
@@ -122,14 +121,14 @@ export class RoomFiles {
     resetTransfers();
   }
 
-  #supportChanged = () => void 0;
+  readonly #downloads = serviceWorkerDownloads();
+  readonly #supportChanged = () => void (receiveUnsupported.value = this.#downloads.supported ? null : NO_SERVICE_WORKER);
 
   /**
    * On a first visit the service worker takes the page over a moment after it loads: say files cannot be received
    * only when none has after a few seconds (or there is no service worker at all), and take it back when one does.
    */
-  #watchReceiveSupport(downloads: { readonly supported: boolean }): void {
-    this.#supportChanged = () => void (receiveUnsupported.value = downloads.supported ? null : NO_SERVICE_WORKER);
+  #watchReceiveSupport(): void {
     if (!('serviceWorker' in navigator)) return this.#supportChanged();
     navigator.serviceWorker.addEventListener('controllerchange', this.#supportChanged);
     this.#supportTimer = setTimeout(this.#supportChanged, 5_000);
