@@ -1,3 +1,4 @@
+export * from './annotations.ts';
 export * from './chat.ts';
 export * from './envelope.ts';
 export * from './errors.ts';
