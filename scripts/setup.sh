@@ -36,10 +36,12 @@ ensure_packages() {
   fi
 }
 
-# Tests drive Chromium, start coturn, and cut a network link between namespaces (ip, from iproute2).
-if ((for_tests)) && { [[ ! -x /usr/bin/chromium ]] || ! command -v turnserver >/dev/null || ! command -v ip >/dev/null; }; then
-  command -v dpkg-query >/dev/null || die "tests need Chromium at /usr/bin/chromium, coturn's turnserver and iproute2's ip"
-  ensure_packages chromium coturn iproute2
+# Tests drive Chromium, start coturn, cut a network link between namespaces (ip, from iproute2) and read
+# recordings with ffprobe/ffmpeg.
+if ((for_tests)) && { [[ ! -x /usr/bin/chromium ]] || ! command -v turnserver >/dev/null || ! command -v ip >/dev/null ||
+  ! command -v ffprobe >/dev/null; }; then
+  command -v dpkg-query >/dev/null || die "tests need Chromium at /usr/bin/chromium, coturn's turnserver, iproute2's ip and ffmpeg"
+  ensure_packages chromium coturn iproute2 ffmpeg
 fi
 
 mediasoup_version=$(node -p "require('./package.json').dependencies.mediasoup")

@@ -18,3 +18,19 @@ export interface RecordingActions {
 
 /** Set while in a call (recording needs the call's media). */
 export const recordingActions = signal<RecordingActions | null>(null);
+
+/** The Recordings panel is open. */
+export const recordingsOpen = signal(false);
+
+/** What the Recordings list can do; available in and out of a call (the recordings live on this device). */
+export interface RecordingLibraryActions {
+  /** Saves the recording through the service worker; resolves with why it cannot, or undefined. */
+  download(id: string): Promise<string | undefined>;
+  /** Takes the recording off the list at once; it is erased unless `undoDelete` comes within a few seconds. */
+  delete(id: string): void;
+  undoDelete(): void;
+}
+
+export const recordingLibrary = signal<RecordingLibraryActions | null>(null);
+/** The recording just deleted, while its deletion can still be undone. */
+export const recentlyDeleted = signal<{ id: string; title: string } | null>(null);

@@ -1,3 +1,4 @@
+import { RecordingsEntry } from './recording/RecordingsEntry.tsx';
 import { useSignal } from '@preact/signals';
 import type { TargetedEvent } from 'preact';
 import { ROOM_PASSWORD_MIN_LENGTH } from '../../shared/protocol/passwordRule.ts';
@@ -116,6 +117,7 @@ export function JoinScreen({ onJoin, busy }: { onJoin(request: JoinRequest): Pro
         <PhoneLink room={normalizeRoom(room.value)} />
         <InstallApp />
       </form>
+      <RecordingsEntry />
     </main>
   );
 }

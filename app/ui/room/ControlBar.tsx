@@ -1,5 +1,6 @@
 import { camOn, canShareScreen, controls, micOn, screenOn } from '../../models/localMedia.ts';
 import { ChatButton } from '../chat/ChatButton.tsx';
+import { RecordButton } from '../recording/RecordButton.tsx';
 import { Toggle } from '../Toggle.tsx';
 import { CameraIcon, LeaveIcon, MicIcon, ScreenIcon } from './icons.tsx';
 
@@ -37,6 +38,7 @@ export function ControlBar() {
       >
         <ScreenIcon />
       </Toggle>
+      <RecordButton />
       <ChatButton />
       <button type="button" class="round leave" aria-label="Leave" title="Leave the call" onClick={() => void actions?.leave()}>
         <LeaveIcon />

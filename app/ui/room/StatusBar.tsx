@@ -2,6 +2,8 @@ import { useSignal } from '@preact/signals';
 import { controls } from '../../models/localMedia.ts';
 import { participants } from '../../models/participants.ts';
 import { connection, notice, roomLocked, roomName, type ConnectionState } from '../../models/session.ts';
+import { RecordingsButton } from '../recording/RecordingsButton.tsx';
+import { recordings, recordingSince } from '../../models/recording.ts';
 import { roomPath } from '../roomLink.ts';
 import { LinkIcon } from './icons.tsx';
 
@@ -47,10 +49,17 @@ export function StatusBar() {
         <span class="dot" aria-hidden="true" />
         {CONNECTION_TEXT[connection.value]}
       </span>
+      {hasRecordingsToList() && <RecordingsButton />}
       <button type="button" class="chip" onClick={() => void share()} aria-label="Share invite link">
         <LinkIcon />
         <span>{copied.value ? 'Copied' : 'Invite'}</span>
       </button>
     </header>
   );
+}
+
+/** The list has something besides the recording being made right now (that one is saved once stopped). */
+function hasRecordingsToList(): boolean {
+  const since = recordingSince.value;
+  return recordings.value.some((recording) => recording.state !== 'recording' || since === null);
 }
