@@ -113,6 +113,29 @@ const probe = {
     await recording.stop();
     return (await store()).get(id);
   },
+  /**
+   * A large recording made of a real one: its chunk 0, then its later chunks over and over until `bytes` are
+   * stored. Not playable past the first chunks (timestamps repeat), but the size of a long meeting.
+   */
+  async storeLarge(id: string, room: string, bytes: number): Promise<RecordingMeta | undefined> {
+    const chunks: Blob[] = [];
+    const recording = startCanvasRecording(1000, (data) => void chunks.push(data));
+    await sleep(2_500);
+    await recording.stop();
+    const [first, ...later] = chunks;
+    if (!first || later.length === 0) throw new Error('the recording made too few chunks');
+    const recordings = await store();
+    await recordings.create({ id, room, mimeType: recording.mimeType, startedAt: Date.now() });
+    let stored = 0;
+    for (let seq = 0; stored < bytes; seq++) {
+      const chunk = seq === 0 ? first : (later[(seq - 1) % later.length] as Blob);
+      await recordings.putChunk(id, seq, chunk, (seq + 1) * 1000);
+      stored += chunk.size;
+    }
+    const meta = await recordings.get(id);
+    await recordings.finish(id, meta?.durationMs ?? 0);
+    return recordings.get(id);
+  },
   /** Starts recording into the store and leaves it recording (until the page goes away). */
   async startRecordingIntoStore(id: string, room: string): Promise<void> {
     await recordIntoStore(id, room);
