@@ -58,7 +58,11 @@ describe('a recording saved through the service worker', () => {
     const probed = await probe(file);
     const length = await mediaLength(file);
     const recordedSeconds = (stored?.durationMs ?? 0) / 1000;
-    console.info(`[recording-save] ${stored?.chunks} chunks, ${size} bytes; recorded ${recordedSeconds.toFixed(3)} s, media ${length.toFixed(3)} s, header ${probed.duration} s`);
+    const figures = await page.evaluate(() => recordingProbe.figures());
+    console.info(
+      `[recording-save] ${stored?.chunks} chunks, ${size} bytes; recorded ${recordedSeconds.toFixed(3)} s, media ${length.toFixed(3)} s, header ${probed.duration} s; ` +
+        `longest putChunk call ${figures.longestPutCallMs.toFixed(1)} ms, longest until stored ${figures.longestPutMs.toFixed(1)} ms, longest 10 ms-timer gap ${figures.longestTimerGapMs.toFixed(1)} ms`,
+    );
     expect(Math.abs((probed.duration ?? 0) - recordedSeconds) / recordedSeconds).toBeLessThan(0.1);
     expect(Math.abs(length - recordedSeconds) / recordedSeconds).toBeLessThan(0.1);
     expect(kinds(probed.streams)).toEqual(['audio', 'video']);

@@ -80,7 +80,12 @@ async function recordIntoStore(id: string, room: string): Promise<Recording> {
   const recordings = await store();
   let seq = 0;
   const writes: Promise<void>[] = [];
-  const recording = startCanvasRecording(1000, (data, endsAtMs) => void writes.push(recordings.putChunk(id, seq++, data, endsAtMs)));
+  const recording = startCanvasRecording(1000, (data, endsAtMs) => {
+    const called = performance.now();
+    const write = recordings.putChunk(id, seq++, data, endsAtMs);
+    figures.longestPutCallMs = Math.max(figures.longestPutCallMs, performance.now() - called);
+    writes.push(write.then(() => void (figures.longestPutMs = Math.max(figures.longestPutMs, performance.now() - called))));
+  });
   await recordings.create({ id, room, mimeType: recording.mimeType, startedAt: Date.now() });
   return {
     mimeType: recording.mimeType,
@@ -91,6 +96,20 @@ async function recordIntoStore(id: string, room: string): Promise<Recording> {
       return length;
     },
   };
+}
+
+/** Measured while recording into the store: how long a putChunk call held the thread, and took to be stored. */
+const figures = { longestPutCallMs: 0, longestPutMs: 0, longestTimerGapMs: 0 };
+
+/** The longest gap between ticks of a 10 ms timer from now until the returned function is called. */
+function watchTimerGaps(): () => void {
+  let last = performance.now();
+  const timer = setInterval(() => {
+    const now = performance.now();
+    figures.longestTimerGapMs = Math.max(figures.longestTimerGapMs, now - last);
+    last = now;
+  }, 10);
+  return () => clearInterval(timer);
 }
 
 const probe = {
@@ -108,9 +127,11 @@ const probe = {
   },
   /** Records into the store for `ms`, then stops; resolves with the stored meta. */
   async recordIntoStore(id: string, room: string, ms: number): Promise<RecordingMeta | undefined> {
+    const stopWatching = watchTimerGaps();
     const recording = await recordIntoStore(id, room);
     await sleep(ms);
     await recording.stop();
+    stopWatching();
     return (await store()).get(id);
   },
   /**
@@ -140,6 +161,8 @@ const probe = {
   async startRecordingIntoStore(id: string, room: string): Promise<void> {
     await recordIntoStore(id, room);
   },
+  /** See `figures`. */
+  figures: () => ({ ...figures }),
   meta: async (id: string) => (await store()).get(id),
   recoverUnfinished: async () => (await store()).recoverUnfinished(),
   list: async () => (await store()).list(),
