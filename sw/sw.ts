@@ -2,12 +2,14 @@
 import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
 import { installDownloads } from './downloads.ts';
+import { installRecordings } from './recordings.ts';
 import { installShareTarget } from './shareTarget.ts';
 
 /*
  * The app shell works offline: built files are precached and every page navigation (/, /r/<room>) gets
  * index.html. Server endpoints are never answered from the cache. Received files stream to disk through this
- * worker (downloads.ts), and files shared into the app from other apps arrive here (shareTarget.ts).
+ * worker (downloads.ts), recordings are saved from IndexedDB (recordings.ts), and files shared into the app from
+ * other apps arrive here (shareTarget.ts).
  */
 declare const self: ServiceWorkerGlobalScope;
 
@@ -15,10 +17,11 @@ cleanupOutdatedCaches();
 precacheAndRoute(self.__WB_MANIFEST);
 // Before the navigation route: a download is the navigation of a hidden iframe, and must never get the app.
 installDownloads(self);
+installRecordings();
 installShareTarget();
 registerRoute(
   new NavigationRoute(createHandlerBoundToURL('/index.html'), {
-    denylist: [/^\/api(\/|$)/, /^\/ws(\/|$)/, /^\/healthz$/, /^\/metrics$/, /^\/__test(\/|$)/, /^\/_download\//],
+    denylist: [/^\/api(\/|$)/, /^\/ws(\/|$)/, /^\/healthz$/, /^\/metrics$/, /^\/__test(\/|$)/, /^\/_download\//, /^\/_recording\//],
   }),
 );
 

@@ -26,5 +26,9 @@ export function mountClient(app: Hono, staticDir: string): void {
   app.get('/_download/*', (c) =>
     c.text('This download is made by the app in your browser, and it is not running here any more. Go back to the call.', 404),
   );
+  // Recordings are saved from the browser's own storage by the service worker; the server never has them.
+  app.get('/_recording/*', (c) =>
+    c.text('Recordings are kept in your browser and saved by the app, which is not running here. Open the app and save it from Recordings.', 404),
+  );
   app.get('*', serveStatic({ root, path: 'index.html' }));
 }
