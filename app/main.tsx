@@ -18,6 +18,8 @@ if (root) {
   );
 }
 registerServiceWorker();
+// Recordings a crash or a reload left unfinished are found at start-up (after the first paint: not on its path).
+void import('./recording/device.ts').then(({ deviceRecordings }) => deviceRecordings());
 
 /** `?share=<id>`: files shared into the app (share target). Read now, before joining rewrites the address. */
 function takeSharedFilesFromAddress(): void {

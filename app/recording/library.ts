@@ -1,5 +1,5 @@
 import { recentlyDeleted, recordingLibrary, recordings, type RecordingLibraryActions } from '../models/recording.ts';
-import { recordingDownloadUrl, type RecordingStore } from './ports.ts';
+import { recordingDownloadUrl, type RecordingMeta, type RecordingStore } from './ports.ts';
 
 /** How long a deleted recording can be brought back with Undo before it is erased. */
 export const UNDO_DELETE_MS = 6_000;
@@ -23,11 +23,12 @@ export class RecordingLibrary implements RecordingLibraryActions {
     this.#startDownload = startDownload;
   }
 
-  /** At start-up: marks what a crash or a reload left unfinished as recovered, then lists everything. */
-  async open(): Promise<void> {
-    await this.#store.recoverUnfinished();
+  /** At start-up: marks what a crash or a reload left unfinished as recovered, lists everything; returns the recovered. */
+  async open(): Promise<RecordingMeta[]> {
+    const recovered = await this.#store.recoverUnfinished();
     await this.refresh();
     recordingLibrary.value = this;
+    return recovered;
   }
 
   /** Reads the list again (after a recording starts, grows or stops); calls during a read coalesce into one more. */
