@@ -171,7 +171,7 @@ export class RoomAnnotations implements AnnotationActions, FeedListener {
 
   #scheduleFlush(): void {
     if (this.#flushTimer !== undefined || this.#closed) return;
-    const wait = Math.max(0, this.#flushedAt + SEND_EVERY_MS - performance.now());
+    const wait = Math.max(0, this.#flushedAt + SEND_EVERY_MS - Date.now());
     this.#flushTimer = setTimeout(() => this.#flush(), wait);
   }
 
@@ -179,7 +179,6 @@ export class RoomAnnotations implements AnnotationActions, FeedListener {
   #flush(): void {
     clearTimeout(this.#flushTimer);
     this.#flushTimer = undefined;
-    this.#flushedAt = performance.now();
     for (const stroke of this.#drawing.values()) {
       const count = stroke.points.length / 2;
       while (stroke.sent < count) {
@@ -188,6 +187,7 @@ export class RoomAnnotations implements AnnotationActions, FeedListener {
         const { board, id, color, width, sent } = stroke;
         if (!this.#send({ kind: 'stroke', board, strokeId: id, color, width, from: sent, points })) return;
         stroke.sent = upTo;
+        this.#flushedAt = Date.now();
       }
     }
   }
