@@ -12,17 +12,17 @@ const log = createLogger('room-chat');
 
 /**
  * A call's chat, wired: the chat controller (outbox, history, delivery) bound to the chat model the UI reads, to
- * signaling (history, acks) and to each media session's data channel, which it shares with `also` (annotations).
+ * signaling (history, acks) and to each media session's data channel, which it shares with `feedListener` (annotations).
  */
 export class RoomChat {
   readonly #chat: ChatController;
-  readonly #also: FeedListener | undefined;
+  readonly #feedListener: FeedListener | undefined;
   #channel: ChatChannel | undefined;
   /** The media session whose channel is wanted; a channel made for an older one is closed on arrival. */
   #session: SfuSession | undefined;
 
-  constructor(room: string, name: string, signaling: SignalingClient, also?: FeedListener) {
-    this.#also = also;
+  constructor(room: string, name: string, signaling: SignalingClient, feedListener?: FeedListener) {
+    this.#feedListener = feedListener;
     this.#chat = new ChatController({
       room,
       name,
@@ -57,12 +57,12 @@ export class RoomChat {
     this.sessionEnded();
     this.#session = sfu;
     const chat = this.#chat;
-    const also = this.#also;
+    const listener = this.#feedListener;
     ChatChannel.open(sfu, feedId, {
-      opened: (link) => (chat.linkOpened(link), also?.linkOpened(link)),
-      feedOpened: () => (chat.feedOpened(), also?.feedOpened()),
-      closed: (link) => (chat.linkClosed(link), also?.linkClosed(link)),
-      message: (data) => routeFeedFrame(data, { chat: (raw) => chat.receive(raw), annotation: (frame) => also?.receive(frame) }),
+      opened: (link) => (chat.linkOpened(link), listener?.linkOpened(link)),
+      feedOpened: () => (chat.feedOpened(), listener?.feedOpened()),
+      closed: (link) => (chat.linkClosed(link), listener?.linkClosed(link)),
+      message: (data) => routeFeedFrame(data, { chat: (raw) => chat.receive(raw), annotation: (frame) => listener?.receive(frame) }),
     })
       .then((channel) => {
         if (this.#session === sfu && !sfu.closed) this.#channel = channel;
