@@ -29,7 +29,7 @@ const log = createLogger('annotations');
 
 /** Pointer moves come far faster than the feed needs them: points are sent in batches at most this often (ms). */
 export const SEND_EVERY_MS = 40;
-/** The pen's width, in ANNOTATION_SCALE units of the picture's width: about 3 px on a phone, 10 px in a 720p recording. */
+/** The pen's width in ANNOTATION_SCALE units of the picture's width: about 3 px on a phone, 10 px in a 720p video. */
 export const PEN_WIDTH = 80;
 
 /** A stroke the local person is drawing: its points, and how many of them went out. */

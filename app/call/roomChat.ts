@@ -12,7 +12,8 @@ const log = createLogger('room-chat');
 
 /**
  * A call's chat, wired: the chat controller (outbox, history, delivery) bound to the chat model the UI reads, to
- * signaling (history, acks) and to each media session's data channel, which it shares with `feedListener` (annotations).
+ * signaling (history, acks) and to each media session's data channel, which it shares with `feedListener`
+ * (annotations).
  */
 export class RoomChat {
   readonly #chat: ChatController;
