@@ -5,8 +5,9 @@ import { useServerAndBrowser } from '../support/environment.ts';
 
 const env = useServerAndBrowser();
 
-/** The yellow pen (#ffcc00). */
+/** The yellow and green pens (#ffcc00, #34c759). */
 const YELLOW: [number, number, number] = [255, 204, 0];
+const GREEN: [number, number, number] = [52, 199, 89];
 
 /**
  * Whether the overlay on a screen tile has ink of `colour` within a few pixels of the point (nx, ny) of the shared
@@ -37,8 +38,8 @@ async function inkAt(page: Page, label: string, nx: number, ny: number, colour =
     );
 }
 
-/** Drags the mouse across the shared picture on a screen tile, from (x0, y0) to (x1, y1), normalised. */
-async function drag(page: Page, label: string, from: [number, number], to: [number, number]): Promise<void> {
+/** Drags the mouse (or a finger) across the shared picture on a screen tile, from (x0, y0) to (x1, y1), normalised. */
+async function drag(page: Page, label: string, from: [number, number], to: [number, number], pointer: 'mouse' | 'finger' = 'mouse'): Promise<void> {
   const video = tile(page, label).locator('video');
   const picture = await video.evaluate((element: HTMLVideoElement) => {
     const box = element.getBoundingClientRect();
@@ -48,6 +49,19 @@ async function drag(page: Page, label: string, from: [number, number], to: [numb
     return { x: box.left + (box.width - width) / 2, y: box.top + (box.height - height) / 2, width, height };
   });
   const at = ([nx, ny]: [number, number]) => [picture.x + nx * picture.width, picture.y + ny * picture.height] as const;
+  if (pointer === 'finger') {
+    // A real touch sequence (touchstart, touchmoves, touchend), as a phone's screen makes it.
+    const cdp = await page.context().newCDPSession(page);
+    const touch = async (type: 'touchStart' | 'touchMove' | 'touchEnd', [x, y]: readonly [number, number]) =>
+      cdp.send('Input.dispatchTouchEvent', { type, touchPoints: type === 'touchEnd' ? [] : [{ x, y }] });
+    const [x0, y0] = at(from);
+    const [x1, y1] = at(to);
+    await touch('touchStart', [x0, y0]);
+    for (let step = 1; step <= 12; step++) await touch('touchMove', [x0 + ((x1 - x0) * step) / 12, y0 + ((y1 - y0) * step) / 12]);
+    await touch('touchEnd', [x1, y1]);
+    await cdp.detach();
+    return;
+  }
   await page.mouse.move(...at(from));
   await page.mouse.down();
   await page.mouse.move(...at(to), { steps: 12 });
@@ -55,7 +69,7 @@ async function drag(page: Page, label: string, from: [number, number], to: [numb
 }
 
 describe('annotations on a shared screen', () => {
-  test('a stroke shows on every page at the same place, reaches a late joiner, undoes everywhere, and goes with the share', async () => {
+  test('strokes by mouse and finger show on every page at the same place, reach a late joiner, undo everywhere, and go with the share', async () => {
     const alice = await openPhone(env.browser);
     const bob = await openPhone(env.browser);
     await joinRoom(alice.page, env.server.url, 'annotate', 'Alice', { watchOnly: true });
@@ -87,10 +101,18 @@ describe('annotations on a shared screen', () => {
     await expectVideoPlaying(cat.page, 'Alice screen');
     await expect.poll(() => inkAt(cat.page, 'Alice screen', 0.5, 0.5), { timeout: 10_000 }).toBe(true);
 
-    // Bob's Undo takes it off every page.
+    // Cat draws green with a finger, higher up.
+    const catsView = tile(cat.page, 'Alice screen');
+    await catsView.getByRole('button', { name: 'Draw' }).click();
+    await catsView.getByRole('radio', { name: 'Green' }).check();
+    await drag(cat.page, 'Alice screen', [0.3, 0.3], [0.7, 0.3], 'finger');
+    await expect.poll(() => inkAt(alice.page, 'Alice screen', 0.5, 0.3, GREEN), { timeout: 10_000 }).toBe(true);
+
+    // Bob's Undo takes his stroke off every page, and leaves Cat's.
     await bobsView.getByRole('button', { name: 'Undo' }).click();
     for (const page of [alice.page, bob.page, cat.page]) {
       await expect.poll(() => inkAt(page, 'Alice screen', 0.5, 0.5), { timeout: 10_000 }).toBe(false);
+      expect(await inkAt(page, 'Alice screen', 0.5, 0.3, GREEN)).toBe(true);
     }
 
     // Another stroke, then Alice stops sharing: when she shares again, the new screen starts blank everywhere.
@@ -103,6 +125,7 @@ describe('annotations on a shared screen', () => {
     for (const page of [alice.page, bob.page, cat.page]) {
       await expectVideoPlaying(page, 'Alice screen');
       expect(await inkAt(page, 'Alice screen', 0.5, 0.8)).toBe(false);
+      expect(await inkAt(page, 'Alice screen', 0.5, 0.3, GREEN)).toBe(false);
     }
 
     for (const { context } of [alice, bob, cat]) await context.close();
