@@ -1,5 +1,12 @@
 import { describe, expect, test } from 'vitest';
-import { ANNOTATION_MAX_POINTS, ANNOTATION_MAX_STROKES, type AnnotationDownFrame, type AnnotationOp } from '../../shared/protocol/index.ts';
+import {
+  ANNOTATION_MAX_POINTS,
+  ANNOTATION_MAX_ROOM_POINTS,
+  ANNOTATION_MAX_STROKES,
+  ANNOTATION_STROKE_WEIGHT,
+  type AnnotationDownFrame,
+  type AnnotationOp,
+} from '../../shared/protocol/index.ts';
 import { applyOp, dropBoard, emptyBoardState, receiveFrame, receiveSnapshot, snapshotFailed, snapshotRequested, type BoardState } from './boardState.ts';
 
 const stroke = (strokeId: string, from: number, points: number[], board = 'ann'): AnnotationOp => ({
@@ -122,5 +129,18 @@ describe('bounds', () => {
     expect(long.get('ann')?.[0]?.points.length).toBe(ANNOTATION_MAX_POINTS * 2);
     // Past the end of a stroke: a hole is never bridged.
     expect(applyOp(boards, 'me', stroke('stroke-1', 5, [7, 7]))).toBe(boards);
+  });
+
+  test(`the room's ink stops at ${ANNOTATION_MAX_ROOM_POINTS} points, as on the server`, () => {
+    const fill = Array.from({ length: 2 * (ANNOTATION_MAX_POINTS - 1) }, () => 5);
+    let boards = applyOp(new Map(), 'me', stroke('stroke-a', 0, [0, 0]));
+    const perStroke = ANNOTATION_MAX_POINTS + ANNOTATION_STROKE_WEIGHT;
+    for (let i = 0; i < Math.floor(ANNOTATION_MAX_ROOM_POINTS / perStroke); i++) {
+      boards = applyOp(boards, 'me', stroke(`stroke-${i}`, 0, [0, 0], `board-${i}`));
+      boards = applyOp(boards, 'me', stroke(`stroke-${i}`, 1, fill, `board-${i}`));
+    }
+    const full = applyOp(boards, 'me', stroke('stroke-big', 0, fill, 'board-x'));
+    expect(full).toBe(boards);
+    expect(applyOp(boards, 'me', stroke('stroke-small', 0, [1, 1], 'board-x'))).not.toBe(boards);
   });
 });

@@ -1,6 +1,8 @@
 import {
   ANNOTATION_MAX_POINTS,
+  ANNOTATION_MAX_ROOM_POINTS,
   ANNOTATION_MAX_STROKES,
+  ANNOTATION_STROKE_WEIGHT,
   type AnnotationDownFrame,
   type AnnotationOp,
   type ResponseData,
@@ -40,6 +42,7 @@ export function applyOp(boards: Boards, author: string, op: AnnotationOp): Board
       const index = list.findIndex((stroke) => stroke.id === op.strokeId);
       if (index < 0) {
         if (op.from !== 0 || list.length >= ANNOTATION_MAX_STROKES || op.points.length / 2 > ANNOTATION_MAX_POINTS) return boards;
+        if (weightOf(boards) + ANNOTATION_STROKE_WEIGHT + op.points.length / 2 > ANNOTATION_MAX_ROOM_POINTS) return boards;
         const created: Stroke = { id: op.strokeId, author, color: op.color, width: op.width, points: [...op.points] };
         return withBoard(boards, op.board, [...list, created]);
       }
@@ -48,6 +51,7 @@ export function applyOp(boards: Boards, author: string, op: AnnotationOp): Board
       if (stroke.author !== author || op.from > have) return boards;
       const fresh = op.points.slice((have - op.from) * 2);
       if (fresh.length === 0 || have + fresh.length / 2 > ANNOTATION_MAX_POINTS) return boards;
+      if (weightOf(boards) + fresh.length / 2 > ANNOTATION_MAX_ROOM_POINTS) return boards;
       const next = [...list];
       next[index] = { ...stroke, points: [...stroke.points, ...fresh] };
       return withBoard(boards, op.board, next);
@@ -115,6 +119,13 @@ function replayHeld(state: BoardState, held: readonly AnnotationDownFrame[]): { 
 function hold(state: BoardState, frame: AnnotationDownFrame): BoardState {
   if (state.held.some((held) => held.rev === frame.rev)) return state;
   return { ...state, held: [...state.held, frame].sort((a, b) => a.rev - b.rev) };
+}
+
+/** The ink on all boards, in points, as the server counts it (ANNOTATION_MAX_ROOM_POINTS). */
+function weightOf(boards: Boards): number {
+  let weight = 0;
+  for (const strokes of boards.values()) for (const stroke of strokes) weight += ANNOTATION_STROKE_WEIGHT + stroke.points.length / 2;
+  return weight;
 }
 
 function withBoard(boards: Boards, board: string, strokes: readonly Stroke[]): Boards {

@@ -1,5 +1,11 @@
 import { describe, expect, test } from 'vitest';
-import { ANNOTATION_MAX_POINTS, ANNOTATION_MAX_STROKES, type AnnotationOp } from '../../shared/protocol/index.ts';
+import {
+  ANNOTATION_MAX_POINTS,
+  ANNOTATION_MAX_ROOM_POINTS,
+  ANNOTATION_MAX_STROKES,
+  ANNOTATION_STROKE_WEIGHT,
+  type AnnotationOp,
+} from '../../shared/protocol/index.ts';
 import { RoomAnnotations } from './boards.ts';
 
 const RED = '#ff2d55';
@@ -68,6 +74,30 @@ describe('limits', () => {
     }
     expect(boards.apply('bob', op(from), sharing('ann'))).toEqual({ applied: false, reason: 'too_many_points' });
     expect(boards.snapshot().boards[0]?.strokes[0]?.points.length).toBe(from * 2);
+  });
+
+  test(`a room holds at most ${ANNOTATION_MAX_ROOM_POINTS} points of ink, so its state stays small; undo and clear give it back`, () => {
+    const boards = new RoomAnnotations();
+    const long = (board: string, index: number) => {
+      const id = `stroke-${board}-${index}`;
+      for (let from = 0; from < ANNOTATION_MAX_POINTS; from += 64) {
+        const points = Array.from({ length: 2 * Math.min(64, ANNOTATION_MAX_POINTS - from) }, () => 10_000);
+        const result = boards.apply('bob', stroke(id, from, points, board), sharing('ann', 'cat'));
+        if (!result.applied) return result.reason;
+      }
+      return 'applied';
+    };
+    const perStroke = ANNOTATION_MAX_POINTS + ANNOTATION_STROKE_WEIGHT;
+    const fit = Math.floor(ANNOTATION_MAX_ROOM_POINTS / perStroke);
+    for (let i = 0; i < fit; i++) expect(long(i % 2 ? 'cat' : 'ann', i)).toBe('applied');
+    expect(long('cat', fit)).toBe('room_full');
+    expect(boards.weight).toBeLessThanOrEqual(ANNOTATION_MAX_ROOM_POINTS);
+    // The state a late joiner fetches, at its largest (every coordinate five digits), stays about half a megabyte.
+    expect(JSON.stringify(boards.snapshot()).length).toBeLessThan(600_000);
+    expect(boards.apply('bob', { kind: 'clear', board: 'ann' }, sharing('ann', 'cat')).applied).toBe(true);
+    expect(boards.dropBoard('cat')).toBeDefined();
+    expect(boards.weight).toBe(0);
+    expect(long('ann', 99)).toBe('applied');
   });
 });
 

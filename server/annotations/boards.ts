@@ -1,6 +1,8 @@
 import {
   ANNOTATION_MAX_POINTS,
+  ANNOTATION_MAX_ROOM_POINTS,
   ANNOTATION_MAX_STROKES,
+  ANNOTATION_STROKE_WEIGHT,
   type AnnotationDownFrame,
   type AnnotationOp,
   type ResponseData,
@@ -15,6 +17,8 @@ export type RefusalReason =
   | 'not_yours'
   | 'too_many_strokes'
   | 'too_many_points'
+  /** The room holds as much ink as it may (ANNOTATION_MAX_ROOM_POINTS): clear or undo first. */
+  | 'room_full'
   /** A stroke op starting past the stroke's end (an earlier op of it was dropped): the hole cannot be filled. */
   | 'gap'
   /** An undo of a stroke that is not there (cleared already, or never was), or a stroke op that adds nothing new. */
@@ -25,12 +29,14 @@ export type ApplyResult = { applied: true; frame: AnnotationDownFrame } | { appl
 /**
  * One room's boards and its annotation revision. Each applied op bumps `rev` and becomes the down frame everyone
  * gets; a refused op changes nothing. Bounded: ANNOTATION_MAX_STROKES per board, ANNOTATION_MAX_POINTS per stroke,
- * and at most one board per screen shared in the room.
+ * ANNOTATION_MAX_ROOM_POINTS over the room, and at most one board per screen shared in the room.
  */
 export class RoomAnnotations {
   /** Board (the sharer's peer id) → its strokes by id, in the order they were begun. */
   readonly #boards = new Map<string, Map<string, Stroke>>();
   #rev = 0;
+  /** The ink held, in points (see ANNOTATION_MAX_ROOM_POINTS). */
+  #weight = 0;
   /** The last frame fanned out, for `resendNewest`: resending it is harmless (receivers dedupe by `rev`). */
   #newest: AnnotationDownFrame | undefined;
 
@@ -57,6 +63,9 @@ export class RoomAnnotations {
           if (op.from !== 0) return refused('gap');
           if (strokes.size >= ANNOTATION_MAX_STROKES) return refused('too_many_strokes');
           if (op.points.length / 2 > ANNOTATION_MAX_POINTS) return refused('too_many_points');
+          const weight = ANNOTATION_STROKE_WEIGHT + op.points.length / 2;
+          if (this.#weight + weight > ANNOTATION_MAX_ROOM_POINTS) return refused('room_full');
+          this.#weight += weight;
           strokes.set(op.strokeId, { id: op.strokeId, author, color: op.color, width: op.width, points: [...op.points] });
           this.#boards.set(op.board, strokes);
           return this.#applied(author, op);
@@ -68,6 +77,8 @@ export class RoomAnnotations {
         const fresh = op.points.slice((have - op.from) * 2);
         if (fresh.length === 0) return refused('no_change');
         if (have + fresh.length / 2 > ANNOTATION_MAX_POINTS) return refused('too_many_points');
+        if (this.#weight + fresh.length / 2 > ANNOTATION_MAX_ROOM_POINTS) return refused('room_full');
+        this.#weight += fresh.length / 2;
         stroke.points.push(...fresh);
         return this.#applied(author, op);
       }
@@ -76,12 +87,13 @@ export class RoomAnnotations {
         if (!board || !stroke) return refused('no_change');
         if (stroke.author !== author) return refused('not_yours');
         board.delete(op.strokeId);
+        this.#weight -= weightOf(stroke);
         if (board.size === 0) this.#boards.delete(op.board);
         return this.#applied(author, op);
       }
       case 'clear': {
         if (!board) return refused('no_change');
-        this.#boards.delete(op.board);
+        this.#drop(op.board);
         return this.#applied(author, op);
       }
     }
@@ -92,7 +104,7 @@ export class RoomAnnotations {
    * `clear` frame to fan out when it held strokes, so pages that missed the end of the share drop them too.
    */
   dropBoard(board: string): AnnotationDownFrame | undefined {
-    if (!this.#boards.delete(board)) return undefined;
+    if (!this.#drop(board)) return undefined;
     return this.#stamp(board, { kind: 'clear', board });
   }
 
@@ -112,6 +124,19 @@ export class RoomAnnotations {
     return count;
   }
 
+  /** The ink held over all boards, in points (each stroke weighing ANNOTATION_STROKE_WEIGHT more). */
+  get weight(): number {
+    return this.#weight;
+  }
+
+  #drop(board: string): boolean {
+    const strokes = this.#boards.get(board);
+    if (!strokes) return false;
+    for (const stroke of strokes.values()) this.#weight -= weightOf(stroke);
+    this.#boards.delete(board);
+    return true;
+  }
+
   #applied(author: string, op: AnnotationOp): ApplyResult {
     return { applied: true, frame: this.#stamp(author, op) };
   }
@@ -121,6 +146,10 @@ export class RoomAnnotations {
     this.#newest = { type: 'annotation', rev: this.#rev, author, op };
     return this.#newest;
   }
+}
+
+function weightOf(stroke: Stroke): number {
+  return ANNOTATION_STROKE_WEIGHT + stroke.points.length / 2;
 }
 
 function refused(reason: RefusalReason): ApplyResult {

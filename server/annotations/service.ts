@@ -26,6 +26,7 @@ export class AnnotationStats {
     not_yours: 0,
     too_many_strokes: 0,
     too_many_points: 0,
+    room_full: 0,
     gap: 0,
     no_change: 0,
   };

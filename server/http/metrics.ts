@@ -210,7 +210,7 @@ function mountAnnotationMetrics(registry: Registry, annotations: AnnotationStats
   totalCounter(registry, 'huddle_annotation_ops_applied_total', 'Annotation ops applied and fanned out', () => annotations.applied);
   new Counter({
     name: 'huddle_annotation_ops_rejected_total',
-    help: 'Annotation ops dropped, by reason (invalid, rate_limited, no_share, not_yours, too_many_strokes, too_many_points, gap, no_change)',
+    help: 'Annotation ops dropped, by reason (invalid, rate_limited, no_share, not_yours, too_many_strokes, too_many_points, room_full, gap, no_change)',
     labelNames: ['reason'],
     registers: [registry],
     collect() {
