@@ -37,14 +37,19 @@ export function chatRoomEvents(chat: ChatService, annotations = new AnnotationSe
       }),
     feedDrained(room) {
       keepingCallsUp(room, () => chat.resendNewest(chatFeedOf(room)));
-      annotations.resendNewest(annotatedRoomOf(room));
+      keepingCallsUp(room, () => annotations.resendNewest(annotatedRoomOf(room)));
     },
     dataMessage(room, { peer, label, payload, ppid }) {
       if (label !== 'chat') return;
       const isText = ppid === PPID_STRING || ppid === PPID_STRING_EMPTY;
       const annotate = annotateFrameOf(payload, isText, MAX_CHAT_FRAME_BYTES);
       if (annotate) {
-        annotations.receive(annotatedRoomOf(room), peer, annotate);
+        try {
+          annotations.receive(annotatedRoomOf(room), peer, annotate);
+        } catch (error) {
+          // Nothing in it should throw; if it ever does, it costs that op, never the room (this runs in a worker event).
+          log.error('annotation op failed', { room: room.id, peer: peer.id, error });
+        }
         return;
       }
       try {
