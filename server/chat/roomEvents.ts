@@ -37,7 +37,7 @@ export function chatRoomEvents(chat: ChatService, annotations = new AnnotationSe
       }),
     feedDrained(room) {
       keepingCallsUp(room, () => chat.resendNewest(chatFeedOf(room)));
-      keepingCallsUp(room, () => annotations.resendNewest(annotatedRoomOf(room)));
+      annotations.resendNewest(annotatedRoomOf(room));
     },
     dataMessage(room, { peer, label, payload, ppid }) {
       if (label !== 'chat') return;
