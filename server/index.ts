@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { InviteSigner } from './access/invites.ts';
+import { AnnotationService } from './annotations/service.ts';
 import { PasswordGuard } from './access/passwordGuard.ts';
 import { chatRoomEvents } from './chat/roomEvents.ts';
 import { ChatService } from './chat/service.ts';
@@ -39,12 +40,13 @@ chat.startRetention(config.chatRetentionMs);
 
 // A worker that dies is replaced and only its rooms are rebuilt (their people rejoin by themselves).
 const pool = await WorkerPool.create(config);
-const rooms = new RoomRegistry(pool, { events: chatRoomEvents(chat), sctpSendBufferSize: config.sctpSendBufferSize });
+const annotations = new AnnotationService();
+const rooms = new RoomRegistry(pool, { events: chatRoomEvents(chat, annotations), sctpSendBufferSize: config.sctpSendBufferSize });
 
 const app = new Hono();
 mountSecurityHeaders(app);
 mountHealth(app, rooms);
-mountMetrics(app, rooms, pool, chat.stats);
+mountMetrics(app, rooms, pool, chat.stats, annotations.stats);
 const joinLimiter = new KeyedRateLimiter(config.joinRatePerMinute, config.joinRatePerMinute / 60);
 const invites = new InviteSigner(config.inviteSecret, config.inviteTtlS);
 const passwords = new PasswordGuard();

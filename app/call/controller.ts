@@ -11,6 +11,7 @@ import { SignalingClient, type SignalingState } from '../net/signaling.ts';
 import { forgetCall, loadSavedCall, saveCall } from '../storage/savedCall.ts';
 import { LocalMedia, SELF_ID } from './localMedia.ts';
 import { RemoteMedia } from './remoteMedia.ts';
+import { RoomAnnotations } from './roomAnnotations.ts';
 import { RoomChat } from './roomChat.ts';
 import { RoomFiles } from './roomFiles.ts';
 import { createSerialQueue } from './serialQueue.ts';
@@ -49,6 +50,7 @@ export class CallController {
   readonly #remote = new RemoteMedia();
   readonly #enqueue = createSerialQueue();
   readonly #chat: RoomChat;
+  readonly #annotations: RoomAnnotations;
   readonly #files: RoomFiles;
   #sfu: SfuSession | undefined;
   #identity: { peerId: string; token: string } | undefined;
@@ -81,7 +83,8 @@ export class CallController {
       fatal: (error) => this.#fail(error.message),
     });
     this.#local = new LocalMedia(this.#signaling, this.#enqueue);
-    this.#chat = new RoomChat(room, name, this.#signaling);
+    this.#annotations = new RoomAnnotations({ fetchState: () => this.#signaling.request('annotationState', {}) });
+    this.#chat = new RoomChat(room, name, this.#signaling, this.#annotations); // annotations ride the chat channel
     this.#files = new RoomFiles(room, this.#signaling);
     // This tab was in this call before a reload: come back as the same peer.
     const saved = loadSavedCall();
@@ -161,6 +164,7 @@ export class CallController {
     this.#syncPeers(reply.peers);
     // History first (it needs only signaling); the outbox goes on the session's chat channel once it is open.
     this.#chat.joined(reply.peerId, reply.chat);
+    this.#annotations.joined(reply.peerId);
     if (reply.resumed && this.#sfu && !this.#sfu.closed) {
       this.#remote.reconcile(reply.peers);
       await Promise.all([this.#sfu.refreshIce(reply.iceServers), this.#local.resync()]);
@@ -295,6 +299,7 @@ export class CallController {
   #teardown(): void {
     this.#signaling.close();
     this.#chat.close();
+    this.#annotations.close();
     this.#files.close();
     this.#sfu?.close();
     this.#sfu = undefined;

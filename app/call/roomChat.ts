@@ -6,20 +6,24 @@ import type { SfuSession } from '../net/sfu.ts';
 import type { SignalingClient } from '../net/signaling.ts';
 import { chatStore } from '../storage/chatStore.ts';
 import { ChatController } from './chat.ts';
+import { routeFeedFrame, type FeedListener } from './feedFrames.ts';
 
 const log = createLogger('room-chat');
 
 /**
  * A call's chat, wired: the chat controller (outbox, history, delivery) bound to the chat model the UI reads, to
- * signaling (history, acks) and to each media session's data channel.
+ * signaling (history, acks) and to each media session's data channel, which it shares with `feedListener`
+ * (annotations).
  */
 export class RoomChat {
   readonly #chat: ChatController;
+  readonly #feedListener: FeedListener | undefined;
   #channel: ChatChannel | undefined;
   /** The media session whose channel is wanted; a channel made for an older one is closed on arrival. */
   #session: SfuSession | undefined;
 
-  constructor(room: string, name: string, signaling: SignalingClient) {
+  constructor(room: string, name: string, signaling: SignalingClient, feedListener?: FeedListener) {
+    this.#feedListener = feedListener;
     this.#chat = new ChatController({
       room,
       name,
@@ -53,11 +57,13 @@ export class RoomChat {
   sessionStarted(sfu: SfuSession, feedId: string): void {
     this.sessionEnded();
     this.#session = sfu;
+    const chat = this.#chat;
+    const listener = this.#feedListener;
     ChatChannel.open(sfu, feedId, {
-      opened: (link) => this.#chat.linkOpened(link),
-      feedOpened: () => this.#chat.feedOpened(),
-      closed: (link) => this.#chat.linkClosed(link),
-      message: (data) => this.#chat.receive(data),
+      opened: (link) => (chat.linkOpened(link), listener?.linkOpened(link)),
+      feedOpened: () => (chat.feedOpened(), listener?.feedOpened()),
+      closed: (link) => (chat.linkClosed(link), listener?.linkClosed(link)),
+      message: (data) => routeFeedFrame(data, { chat: (raw) => chat.receive(raw), annotation: (frame) => listener?.receive(frame) }),
     })
       .then((channel) => {
         if (this.#session === sfu && !sfu.closed) this.#channel = channel;

@@ -1,7 +1,9 @@
+import { annotatedRoomOf } from '../annotations/roomFeed.ts';
+import { annotateFrameOf, AnnotationService } from '../annotations/service.ts';
 import { createLogger } from '../log.ts';
 import { PPID_STRING, PPID_STRING_EMPTY } from '../sfu/dataChannels.ts';
 import type { Room, RoomEvents } from '../sfu/room.ts';
-import type { ChatFeed, ChatService } from './service.ts';
+import { MAX_CHAT_FRAME_BYTES, type ChatFeed, type ChatService } from './service.ts';
 
 const log = createLogger('chat');
 
@@ -20,8 +22,11 @@ export function chatFeedOf(room: Room): ChatFeed {
   return { historyKey: chatHistoryKey(room), send: (text) => room.data.sendChat(text) };
 }
 
-/** Connects rooms to the chat service: their `chat` frames, and when they open and empty (history retention). */
-export function chatRoomEvents(chat: ChatService): RoomEvents {
+/**
+ * Connects rooms to the chat service: their `chat` frames, and when they open and empty (history retention). A
+ * peer's `chat` channel carries its annotation ops too (`annotate` frames): those go to `annotations`.
+ */
+export function chatRoomEvents(chat: ChatService, annotations = new AnnotationService()): RoomEvents {
   return {
     // No password is set yet when a room opens: only an open room's history can be in use again.
     opened: (room) => keepingCallsUp(room, () => chat.roomOpened(room.id)),
@@ -30,11 +35,25 @@ export function chatRoomEvents(chat: ChatService): RoomEvents {
         chat.roomClosed(room.id);
         if (room.password) chat.roomClosed(chatHistoryKey(room));
       }),
-    feedDrained: (room) => keepingCallsUp(room, () => chat.resendNewest(chatFeedOf(room))),
+    feedDrained(room) {
+      keepingCallsUp(room, () => chat.resendNewest(chatFeedOf(room)));
+      annotations.resendNewest(annotatedRoomOf(room));
+    },
     dataMessage(room, { peer, label, payload, ppid }) {
       if (label !== 'chat') return;
+      const isText = ppid === PPID_STRING || ppid === PPID_STRING_EMPTY;
+      const annotate = annotateFrameOf(payload, isText, MAX_CHAT_FRAME_BYTES);
+      if (annotate) {
+        try {
+          annotations.receive(annotatedRoomOf(room), peer, annotate);
+        } catch (error) {
+          // Nothing in it should throw; if it ever does, it costs that op, never the room (this runs in a worker event).
+          log.error('annotation op failed', { room: room.id, peer: peer.id, error });
+        }
+        return;
+      }
       try {
-        chat.receive(chatFeedOf(room), peer, payload, ppid === PPID_STRING || ppid === PPID_STRING_EMPTY);
+        chat.receive(chatFeedOf(room), peer, payload, isText);
       } catch (error) {
         // The store failed (a full disk): the message is not acknowledged, so its sender keeps it and sends it again.
         log.error('chat message not stored', { room: room.id, peer: peer.id, error });

@@ -1,5 +1,6 @@
 import type { Hono } from 'hono';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
+import type { AnnotationStats } from '../annotations/service.ts';
 import type { ChatStats } from '../chat/service.ts';
 import type { RoomRegistry } from '../sfu/rooms.ts';
 import type { WorkerPool } from '../sfu/workerPool.ts';
@@ -8,7 +9,13 @@ import type { WorkerPool } from '../sfu/workerPool.ts';
  * Prometheus metrics at /metrics: what the SFU carries now (rooms, peers, transports, producers, consumers) and
  * what each mediasoup worker costs (CPU seconds, peak memory). Values are read when scraped, never kept twice.
  */
-export function mountMetrics(app: Hono, rooms: RoomRegistry, pool: WorkerPool, chat: ChatStats): void {
+export function mountMetrics(
+  app: Hono,
+  rooms: RoomRegistry,
+  pool: WorkerPool,
+  chat: ChatStats,
+  annotations?: AnnotationStats,
+): void {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'huddle_process_' });
 
@@ -89,6 +96,7 @@ export function mountMetrics(app: Hono, rooms: RoomRegistry, pool: WorkerPool, c
 
   mountChatMetrics(registry, rooms, chat);
   mountFileMetrics(registry, rooms);
+  if (annotations) mountAnnotationMetrics(registry, annotations);
 
   app.get('/metrics', async (c) => c.body(await registry.metrics(), 200, { 'Content-Type': registry.contentType }));
 }
@@ -195,4 +203,19 @@ function mountFileMetrics(registry: Registry, rooms: RoomRegistry): void {
     "Recipients that received a file and found its SHA-256 matching the sender's",
     () => rooms.fileStats.completed,
   );
+}
+
+/** Annotation ops since the start: applied, and dropped by reason (a flood shows as rate_limited). */
+function mountAnnotationMetrics(registry: Registry, annotations: AnnotationStats): void {
+  totalCounter(registry, 'huddle_annotation_ops_applied_total', 'Annotation ops applied and fanned out', () => annotations.applied);
+  new Counter({
+    name: 'huddle_annotation_ops_rejected_total',
+    help: 'Annotation ops dropped, by reason (invalid, rate_limited, no_share, not_yours, too_many_strokes, too_many_points, room_full, gap, no_change)',
+    labelNames: ['reason'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [reason, count] of Object.entries(annotations.rejected)) this.inc({ reason }, count);
+    },
+  });
 }

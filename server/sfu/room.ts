@@ -9,6 +9,7 @@ import {
   type TransportDirection,
 } from '../../shared/protocol/index.ts';
 import type { PasswordHash } from '../access/password.ts';
+import { RoomAnnotations } from '../annotations/boards.ts';
 import { FileLinks } from '../files/links.ts';
 import { FileTransfers } from '../files/registry.ts';
 import type { FileStats } from '../files/stats.ts';
@@ -59,6 +60,8 @@ export class Room {
   readonly files: FileTransfers;
   /** `file` DataProducers toward exact sets of peers, forwarded by mediasoup alone. */
   readonly fileLinks: FileLinks;
+  /** What people drew on the screens shared here (one board per live share), fanned out on the chat feed. */
+  readonly annotations = new RoomAnnotations();
   /** Set by the first person in, if they chose one; only its hash is kept (see access/admission.ts). */
   password: Promise<PasswordHash> | undefined;
   /** Joins being admitted right now: a refused join closes an empty room only when no other join is on its way in. */
@@ -194,6 +197,7 @@ export class Room {
     producer.observer.on('close', () => {
       peer.producers.delete(producer.id);
       this.broadcast({ method: 'producerClosed', data: { peerId: peer.id, producerId: producer.id } }, peer.id);
+      if (options.source === 'screen') this.#shareEnded(peer);
     });
     const publication = { id: producer.id, source: options.source, kind: producer.kind, paused: producer.paused };
     this.broadcast({ method: 'producerAdded', data: { peerId: peer.id, publication } }, peer.id);
@@ -236,6 +240,21 @@ export class Room {
     consumer.on('transportclose', notifyClosed);
     consumer.observer.on('close', () => peer.consumers.delete(consumer.id));
     return consumer;
+  }
+
+  /** Whether the peer shares a screen now: only a live share has a board to draw on. */
+  sharesScreen(peerId: string): boolean {
+    const producer = this.peers.get(peerId)?.producerForSource('screen');
+    return producer !== undefined && !producer.closed;
+  }
+
+  /**
+   * A screen share ended (stopped, replaced, or its sharer left or lost their media): what was drawn on it goes, and
+   * everyone is told (an op like any other, so a page that misses it sees the gap and fetches the state).
+   */
+  #shareEnded(peer: Peer): void {
+    const frame = this.annotations.dropBoard(peer.id);
+    if (frame) this.data.sendChat(JSON.stringify(frame));
   }
 
   /**

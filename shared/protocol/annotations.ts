@@ -22,6 +22,13 @@ export const ANNOTATION_POINTS_PER_OP = 64;
 /** Most points one stroke may have, and most strokes one board may hold: the server refuses beyond them. */
 export const ANNOTATION_MAX_POINTS = 4_000;
 export const ANNOTATION_MAX_STROKES = 500;
+/**
+ * Most ink a room may hold over all its boards, in points, each stroke counting ANNOTATION_STROKE_WEIGHT more for
+ * its id, author and pen: keeps the `annotationState` reply under about half a megabyte (the server cuts a
+ * signaling socket that has 1 MiB unsent), and every page's redraw cheap.
+ */
+export const ANNOTATION_MAX_ROOM_POINTS = 40_000;
+export const ANNOTATION_STROKE_WEIGHT = 16;
 
 const coordinateSchema = v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(ANNOTATION_SCALE));
 export const annotationColorSchema = v.picklist(ANNOTATION_COLORS);

@@ -43,7 +43,7 @@ export type ChatUpFrame = v.InferOutput<typeof chatUpFrameSchema>;
 export const chatDownFrameSchema = v.object({ type: v.literal('message'), message: chatMessageSchema });
 export type ChatDownFrame = v.InferOutput<typeof chatDownFrameSchema>;
 
-/** The labels a peer may give its DataProducers: its chat, and file links (see files.ts); annotations will add theirs. */
+/** The labels a peer may give its DataProducers: its chat (annotation ops ride it too), and file links (files.ts). */
 export const DATA_LABELS = ['chat', 'file'] as const;
 export const dataLabelSchema = v.picklist(DATA_LABELS);
 export type DataLabel = v.InferOutput<typeof dataLabelSchema>;

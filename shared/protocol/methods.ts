@@ -1,4 +1,5 @@
 import type * as v from 'valibot';
+import * as annotations from './annotations.ts';
 import * as chat from './chat.ts';
 import * as files from './files.ts';
 import * as media from './media.ts';
@@ -35,6 +36,7 @@ export const methods = {
   fileVerified: files.fileVerified,
   openFileLink: files.openFileLink,
   closeFileLink: files.closeFileLink,
+  annotationState: annotations.annotationState,
 } as const;
 
 export type Method = keyof typeof methods;

@@ -1,4 +1,6 @@
+import { selfPeerId } from '../../models/annotations.ts';
 import type { Tile as TileModel } from '../../models/participants.ts';
+import { AnnotationLayer } from '../annotations/AnnotationLayer.tsx';
 import { MicIcon } from './icons.tsx';
 import { TrackVideo } from '../MediaElement.tsx';
 
@@ -19,6 +21,7 @@ export function Tile({ tile, variant }: { tile: TileModel; variant?: 'pip' }) {
       data-peer={participant.id}
     >
       <TrackVideo track={track} mirrored={participant.isLocal && source === 'cam'} fit={source === 'screen' ? 'contain' : 'cover'} />
+      {source === 'screen' && <AnnotationLayer board={participant.isLocal ? selfPeerId.value : participant.id} />}
       {!track && (
         <div class="avatar" aria-hidden="true">
           {initials(participant.name)}
