@@ -8,14 +8,14 @@ const run = promisify(execFile);
 export type ProbedFile = {
   /** The container's duration in seconds, as players show it; undefined when the file does not say. */
   duration: number | undefined;
-  streams: { codec_type: string; codec_name: string }[];
+  streams: { codec_type: string; codec_name: string; width?: number; height?: number }[];
 };
 
 export async function probe(file: string): Promise<ProbedFile> {
   const { stdout } = await run('ffprobe', ['-v', 'error', '-show_format', '-show_streams', '-of', 'json', file]);
-  const parsed = JSON.parse(stdout) as { format: { duration?: string }; streams: { codec_type: string; codec_name: string }[] };
+  const parsed = JSON.parse(stdout) as { format: { duration?: string }; streams: ProbedFile['streams'] };
   const duration = parsed.format.duration === undefined ? undefined : Number(parsed.format.duration);
-  return { duration, streams: parsed.streams.map(({ codec_type, codec_name }) => ({ codec_type, codec_name })) };
+  return { duration, streams: parsed.streams.map(({ codec_type, codec_name, width, height }) => ({ codec_type, codec_name, width, height })) };
 }
 
 /** How long the media really is: the end of the last packet of any stream (seconds), read from the packets themselves. */
@@ -49,4 +49,42 @@ export async function frameAt(file: string, seconds: number, how: 'seek' | 'deco
     { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 },
   );
   return stdout;
+}
+
+/** The presentation time (s) of every video frame a decoder reads from the file, in order. */
+export async function videoFrameTimes(file: string): Promise<number[]> {
+  const { stdout } = await run(
+    'ffprobe',
+    ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'frame=best_effort_timestamp_time', '-of', 'csv=p=0', file],
+    { maxBuffer: 64 * 1024 * 1024 },
+  );
+  return stdout
+    .split('\n')
+    .map((line) => Number.parseFloat(line))
+    .filter((time) => Number.isFinite(time));
+}
+
+/** What share of an RGB frame's pixels is within `tolerance` (per channel) of the colour. */
+export function colourShare(rgb: Uint8Array, colour: readonly [number, number, number], tolerance = 45): number {
+  let count = 0;
+  const pixels = Math.floor(rgb.length / 3);
+  for (let i = 0; i < pixels; i++) {
+    const [r, g, b] = [rgb[i * 3] ?? 0, rgb[i * 3 + 1] ?? 0, rgb[i * 3 + 2] ?? 0];
+    if (Math.abs(r - colour[0]) <= tolerance && Math.abs(g - colour[1]) <= tolerance && Math.abs(b - colour[2]) <= tolerance) count++;
+  }
+  return count / pixels;
+}
+
+/** The spread (standard deviation) of brightness over an RGB frame: near 0 for a blank, one-colour frame. */
+export function brightnessSpread(rgb: Uint8Array): number {
+  let sum = 0;
+  let squares = 0;
+  const pixels = Math.floor(rgb.length / 3);
+  for (let i = 0; i < pixels; i++) {
+    const luma = 0.299 * (rgb[i * 3] ?? 0) + 0.587 * (rgb[i * 3 + 1] ?? 0) + 0.114 * (rgb[i * 3 + 2] ?? 0);
+    sum += luma;
+    squares += luma * luma;
+  }
+  const mean = sum / pixels;
+  return Math.sqrt(Math.max(0, squares / pixels - mean * mean));
 }
