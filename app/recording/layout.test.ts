@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { chooseScene, layoutScene, type Rect } from './layout.ts';
 
 const CANVAS = { width: 1280, height: 720 };
-const person = (id: string, hasScreen = false) => ({ id, hasScreen });
+const person = (id: string, hasScreen = false, hasCam = true) => ({ id, hasScreen, hasCam, isLocal: id === 'self' });
 
 const inside = (inner: Rect, outer: Rect) =>
   inner.x >= outer.x && inner.y >= outer.y && inner.x + inner.width <= outer.x + outer.width && inner.y + inner.height <= outer.y + outer.height;
@@ -27,9 +27,12 @@ describe('chooseScene', () => {
     expect(chosen.thumbnails.map((t) => t.participantId)).toEqual(['self', 'b']);
   });
 
-  it('without a speaker, falls back to the first person', () => {
-    expect(chooseScene([person('b'), person('self')], null, null).main).toEqual({ participantId: 'b', source: 'cam' });
-    expect(chooseScene([person('b')], null, 'gone').main).toEqual({ participantId: 'b', source: 'cam' });
+  it('without a speaker, shows the first other person with a camera, else another person, else oneself', () => {
+    const main = (people: ReturnType<typeof person>[], speaker: string | null = null) => chooseScene(people, null, speaker).main?.participantId;
+    expect(main([person('self'), person('b', false, false), person('c')])).toBe('c');
+    expect(main([person('self'), person('b', false, false), person('c', false, false)])).toBe('b');
+    expect(main([person('self')])).toBe('self');
+    expect(main([person('self'), person('b')], 'gone')).toBe('b');
   });
 
   it('is empty with nobody', () => {

@@ -11,7 +11,7 @@ export type PlacedSource = SceneSource & { rect: Rect };
 export type Scene = { main: PlacedSource | null; thumbnails: PlacedSource[] };
 
 /** What the scene chooser needs to know about one person. */
-export type ScenePerson = { id: string; hasScreen: boolean };
+export type ScenePerson = { id: string; isLocal: boolean; hasCam: boolean; hasScreen: boolean };
 
 export const THUMBNAIL_ASPECT = 16 / 9;
 /** Space between thumbnails and around the strip, as a share of the canvas height. */
@@ -21,8 +21,8 @@ const STRIP_SHARE = 0.2;
 
 /**
  * Which picture is large and which are thumbnails: the active screen share (the one given, else the first screen)
- * large with every camera beside it; without a screen, the speaker's camera large (else the first person's) and the
- * other cameras as thumbnails. Other screens than the large one become thumbnails after the cameras.
+ * large with every camera beside it; without a screen, the speaker's camera large (else the first other person with
+ * a camera, else the first other person, else oneself) and the other cameras as thumbnails. Other screens than the large one become thumbnails after the cameras.
  */
 export function chooseScene(people: readonly ScenePerson[], activeScreenId: string | null, speakerId: string | null): { main: SceneSource | null; thumbnails: SceneSource[] } {
   const sharing = people.filter((person) => person.hasScreen);
@@ -32,7 +32,9 @@ export function chooseScene(people: readonly ScenePerson[], activeScreenId: stri
     .filter((person) => person !== screenOwner)
     .map((person) => ({ participantId: person.id, source: 'screen' }));
   if (screenOwner) return { main: { participantId: screenOwner.id, source: 'screen' }, thumbnails: [...cams, ...otherScreens] };
-  const speaker = people.find((person) => person.id === speakerId) ?? people[0];
+  const others = people.filter((person) => !person.isLocal);
+  const speaker =
+    people.find((person) => person.id === speakerId) ?? others.find((person) => person.hasCam) ?? others[0] ?? people[0];
   if (!speaker) return { main: null, thumbnails: [] };
   return {
     main: { participantId: speaker.id, source: 'cam' },
