@@ -8,7 +8,7 @@ export interface RecordingMedia {
   readonly video: MediaStreamTrack;
   readonly audio: MediaStreamTrack;
   /** The compositor's timing, for the bench and the tests. */
-  stats(): CompositorStats;
+  stats(resetPeaks?: boolean): CompositorStats;
   /** Stops the compositor and the mix (their own tracks and clones only; the call's tracks stay live). */
   close(): void;
 }
@@ -28,7 +28,7 @@ export function openMeetingMedia(options: CompositorOptions = {}): RecordingMedi
   return {
     video: compositor.track,
     audio: mix.track,
-    stats: () => compositor.stats(),
+    stats: (resetPeaks) => compositor.stats(resetPeaks),
     close() {
       stopSync();
       compositor.close();

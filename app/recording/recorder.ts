@@ -74,8 +74,8 @@ export class MeetingRecorder implements RecordingActions {
   }
 
   /** The compositor's timing while recording (the bench reads it). */
-  stats() {
-    return this.#session?.media.stats() ?? null;
+  stats(resetPeaks = false) {
+    return this.#session?.media.stats(resetPeaks) ?? null;
   }
 
   async start(): Promise<string | undefined> {

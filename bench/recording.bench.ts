@@ -1,0 +1,176 @@
+/**
+ * In-browser recording at 720p/30: the app's compositor (4 camera tiles + a shared screen with a stroke), audio mix
+ * and MediaRecorder (start(1000)) writing every chunk into IndexedDB, in real Chromium (fake camera and microphone).
+ * Spans: a baseline without recording, ~12 s with the page in front, ~12 s with another page brought to front, a
+ * few seconds in front again. For each: the compositor's frame rate, skipped ticks and longest gap between draws; the
+ * main thread's longest stall (5 ms timer lateness, long tasks) while chunks are written; and the frame rate of the
+ * recorded file over the span (ffprobe). Also checks that the call's own camera and microphone are still live after.
+ * Run: npm run bench:recording [-- <seconds per span>]. CLOCK=timer: the compositor's page-timer fallback instead of
+ * its worker clock; DRIVER=playwright: through Playwright as the e2e tests are (the page is never really hidden).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { extname, join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { build } from 'vite';
+import type { Page as PlaywrightPage } from 'playwright-core';
+import { LAUNCH_ARGS, launchBrowser } from '../test/support/browser.ts';
+import { waitUntil } from '../test/support/poll.ts';
+import { CdpBrowser } from './cdpTabs.ts';
+
+const SPAN_S = Number(process.argv[2] ?? 12);
+const root = new URL('./recording/', import.meta.url).pathname;
+const outDir = mkdtempSync(join(tmpdir(), 'huddle-recording-bench-'));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// The page is built like the app (vite), so the clock's worker is a file of its own, as in production.
+await build({ configFile: false, root, logLevel: 'warn', build: { outDir, emptyOutDir: true, minify: false, target: 'es2022' } });
+const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript' };
+const server = createServer((request, response) => {
+  const path = new URL(request.url ?? '/', 'http://x').pathname;
+  try {
+    const body = readFileSync(join(outDir, path === '/' ? 'index.html' : path));
+    response.writeHead(200, { 'content-type': TYPES[extname(path) || '.html'] ?? 'application/octet-stream' }).end(body);
+  } catch {
+    response.writeHead(404).end();
+  }
+});
+await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+
+type Figures = {
+  elapsedMs: number;
+  compositorFps: number;
+  ticksSkipped: number;
+  longestGapMs: number;
+  longestDrawMs: number;
+  meanDrawMs: number;
+  tickSource: string | null;
+  timerMaxLateMs: number;
+  timerLateOver50: number;
+  longTasks: number;
+  longestTaskMs: number;
+  chunkPuts: number;
+  longestPutMs: number;
+  visibility: string;
+};
+type Bench = {
+  setup(): Promise<void>;
+  start(): Promise<string | undefined>;
+  mark(): Figures;
+  stop(): Promise<{ meta: { mimeType: string; chunks: number; bytes: number; durationMs: number }; originals: { kind: string; readyState: string; enabled: boolean }[] }>;
+  file(): Promise<string>;
+};
+/** What the bench needs of a tab, from either driver. */
+type Tab = { evaluate<T>(expression: string): Promise<T>; bringToFront(): Promise<void> };
+const call = <K extends keyof Bench>(tab: Tab, method: K) => tab.evaluate<Awaited<ReturnType<Bench[K]>>>(`window.bench.${method}()`);
+
+/*
+ * DRIVER=playwright: as the e2e tests run (another page brought to front; Playwright keeps the page visible and
+ * unthrottled). Otherwise Chromium over DevTools directly, where the page behind another tab is really hidden.
+ */
+const executable = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const viaPlaywright = process.env.DRIVER === 'playwright';
+const pageUrl = process.env.CLOCK === 'timer' ? `${url}?clock=timer` : url; // CLOCK=timer: the page-timer fallback
+let page: Tab;
+let openOther: () => Promise<Tab>;
+let version: string;
+let closeBrowser: () => Promise<void>;
+if (viaPlaywright) {
+  const browser = await launchBrowser();
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const wrap = (playwrightPage: PlaywrightPage): Tab => ({
+    evaluate: (expression) => playwrightPage.evaluate(expression),
+    bringToFront: () => playwrightPage.bringToFront(),
+  });
+  const first = await context.newPage();
+  await first.goto(pageUrl);
+  page = wrap(first);
+  openOther = async () => wrap(await context.newPage());
+  version = `${browser.version()} via Playwright`;
+  closeBrowser = () => browser.close();
+} else {
+  const browser = await CdpBrowser.launch(executable, LAUNCH_ARGS);
+  page = await browser.open(pageUrl);
+  openOther = () => browser.open('about:blank');
+  version = `${await browser.version()} over DevTools`;
+  closeBrowser = () => browser.close();
+}
+try {
+  await waitUntil(async () => (await page.evaluate<string>('document.title')) === 'bench ready', 'the bench page', 30_000);
+  await call(page, 'setup');
+  await sleep(2000);
+  await call(page, 'mark');
+  await sleep(5000);
+  const baseline = await call(page, 'mark');
+
+  const problem = await call(page, 'start');
+  if (problem) throw new Error(`recording did not start: ${problem}`);
+  const spans: { name: string; figures: Figures; fromMs: number; toMs: number }[] = [];
+  let at = 0;
+  const span = async (name: string, seconds: number) => {
+    await sleep(seconds * 1000);
+    const figures = await call(page, 'mark');
+    spans.push({ name, figures, fromMs: at, toMs: at + figures.elapsedMs });
+    at += figures.elapsedMs;
+  };
+  await call(page, 'mark');
+  await span('start-up (first 2 s)', 2);
+  await span('in front', SPAN_S);
+  const other = await openOther();
+  await other.bringToFront();
+  await span('background', SPAN_S);
+  await page.bringToFront();
+  await span('in front again', 3);
+  const stopped = await call(page, 'stop');
+
+  const file = join(outDir, 'recording.webm');
+  writeFileSync(file, Buffer.from(await call(page, 'file'), 'base64'));
+  const streams = execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_type,codec_name,width,height', '-of', 'csv=p=0', file]).toString().trim();
+  const times = execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'frame=best_effort_timestamp_time', '-of', 'csv=p=0', file])
+    .toString()
+    .split('\n')
+    .map(Number)
+    .filter((time) => Number.isFinite(time) && time > 0);
+  // The file's clock starts at the recorder's start (≈ the first span's start); up to a second is trimmed at each edge.
+  const fileFps = (fromMs: number, toMs: number) => {
+    const trim = Math.min(1, (toMs - fromMs) / 4000);
+    const from = fromMs / 1000 + trim;
+    const to = toMs / 1000 - trim;
+    return times.filter((time) => time >= from && time < to).length / (to - from);
+  };
+  const fileGapMs = (fromMs: number, toMs: number) => {
+    const inside = times.filter((time) => time >= fromMs / 1000 && time < toMs / 1000);
+    return Math.max(0, ...inside.slice(1).map((time, index) => (time - inside[index]!) * 1000));
+  };
+
+  const row = (name: string, f: Figures, file: string, gap: string) =>
+    `| ${name} | ${f.visibility} | ${f.compositorFps.toFixed(1)} | ${f.ticksSkipped} | ${f.longestGapMs.toFixed(0)} | ` +
+    `${f.meanDrawMs.toFixed(1)} / ${f.longestDrawMs.toFixed(0)} | ${f.timerMaxLateMs.toFixed(0)} | ${f.longTasks} (${f.longestTaskMs.toFixed(0)}) | ` +
+    `${f.chunkPuts} (${f.longestPutMs.toFixed(0)}) | ${file} | ${gap} |`;
+  const lines = [
+    `Chromium ${version}, ${stopped.meta.mimeType}, ${stopped.meta.chunks} chunks, ${(stopped.meta.bytes / 1e6).toFixed(1)} MB, ` +
+      `${(stopped.meta.durationMs / 1000).toFixed(1)} s recorded; clock: ${spans[0]?.figures.tickSource}; streams: ${streams.replace(/\n/g, '; ')}`,
+    '',
+    '| span | page | compositor fps | ticks skipped | longest draw gap ms | draw ms mean / max | 5 ms timer max late ms | long tasks (longest ms) | chunk puts (longest ms) | file fps | file longest frame gap ms |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+    row('baseline: media playing, not recording', baseline, '–', '–'),
+    ...spans.map((s) => row(s.name, s.figures, fileFps(s.fromMs, s.toMs).toFixed(1), fileGapMs(s.fromMs, s.toMs).toFixed(0))),
+    '',
+    `After stop, the call's own tracks: ${stopped.originals.map((track) => `${track.kind} ${track.readyState}${track.enabled ? ' enabled' : ' disabled'}`).join(', ')}`,
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  const background = spans.find((s) => s.name === 'background')!;
+  const backgroundFileFps = fileFps(background.fromMs, background.toMs);
+  if (backgroundFileFps < 25) process.stdout.write(`WARNING: the file has ${backgroundFileFps.toFixed(1)} fps in the background (< 25)\n`);
+  if (stopped.originals.some((track) => track.readyState !== 'live' || !track.enabled)) {
+    process.stdout.write('WARNING: stopping the recording ended or disabled a call track\n');
+    process.exitCode = 1;
+  }
+} finally {
+  await closeBrowser();
+  server.close();
+  rmSync(outDir, { recursive: true, force: true });
+}

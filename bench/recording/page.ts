@@ -1,0 +1,158 @@
+/*
+ * The recording bench's page: four people with cameras (Chromium's fake camera) and voices (the fake microphone for
+ * oneself, tones for the others), one of them sharing a screen (a canvas stream) with a stroke drawn on it, recorded
+ * by the app's own MeetingRecorder (compositor, audio mix, recorder) into IndexedDB. A 5 ms timer and a long-task
+ * observer watch the main thread. bench/recording.bench.ts drives it through `window.bench`.
+ */
+import { SELF_ID } from '../../app/call/localMedia.ts';
+import { boards } from '../../app/models/annotations.ts';
+import { upsertParticipant } from '../../app/models/participants.ts';
+import { openMeetingMedia } from '../../app/recording/meetingMedia.ts';
+import { createMeetingRecorder } from '../../app/recording/recorder.ts';
+import type { CompositorStats } from '../../app/recording/compositor.ts';
+import { BenchStore } from './benchStore.ts';
+
+const REMOTES = [
+  { id: 'p1', name: 'Bob Jones', pitchHz: 620 },
+  { id: 'p2', name: 'Carol', pitchHz: 830 },
+  { id: 'p3', name: 'Dave Smith', pitchHz: 1050 },
+];
+
+const store = new BenchStore();
+const pageTimer = new URLSearchParams(location.search).get('clock') === 'timer';
+const recorder = createMeetingRecorder(store, 'bench', async () => ({}), {
+  // ?clock=timer: no worker, so the compositor falls back to a page timer (for comparison).
+  openMedia: () =>
+    openMeetingMedia({
+      createWorker: pageTimer
+        ? () => {
+            throw new Error('no worker for this run');
+          }
+        : undefined,
+    }),
+});
+let originals: MediaStreamTrack[] = [];
+let recordingId: string | null = null;
+
+/** A screen share: a 1920×1080 canvas with moving content, redrawn 10 times a second (screens change slowly). */
+function screenTrack(): MediaStreamTrack {
+  const canvas = document.createElement('canvas');
+  canvas.width = 1920;
+  canvas.height = 1080;
+  const context = canvas.getContext('2d')!;
+  let frame = 0;
+  setInterval(() => {
+    frame += 1;
+    context.fillStyle = '#f4f4f4';
+    context.fillRect(0, 0, 1920, 1080);
+    context.fillStyle = '#333';
+    context.font = '48px sans-serif';
+    for (let line = 0; line < 14; line += 1) context.fillText(`Slide line ${line} · frame ${frame}`, 80, 120 + line * 68);
+    context.fillStyle = '#0a84ff';
+    context.fillRect((frame * 20) % 1920, 980, 200, 60);
+  }, 100);
+  return canvas.captureStream(10).getVideoTracks()[0]!;
+}
+
+function tone(context: AudioContext, pitchHz: number): MediaStreamTrack {
+  const oscillator = new OscillatorNode(context, { frequency: pitchHz });
+  const gain = new GainNode(context, { gain: 0.1 });
+  const destination = context.createMediaStreamDestination();
+  oscillator.connect(gain).connect(destination);
+  oscillator.start();
+  return destination.stream.getAudioTracks()[0]!;
+}
+
+/** What the main thread went through since the last `mark`: timer lateness and long tasks. */
+const probe = { maxLateMs: 0, lateOver50: 0, longTasks: 0, longestTaskMs: 0, last: performance.now() };
+setInterval(() => {
+  const now = performance.now();
+  const late = now - probe.last - 5;
+  probe.last = now;
+  probe.maxLateMs = Math.max(probe.maxLateMs, late);
+  if (late > 50) probe.lateOver50 += 1;
+}, 5);
+new PerformanceObserver((list) => {
+  for (const entry of list.getEntries()) {
+    probe.longTasks += 1;
+    probe.longestTaskMs = Math.max(probe.longestTaskMs, entry.duration);
+  }
+}).observe({ type: 'longtask', buffered: false });
+
+let markedAt = performance.now();
+let lastStats: CompositorStats | null = null;
+let putsSeen = 0;
+
+const bench = {
+  async setup(): Promise<void> {
+    const local = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 640, height: 360 } });
+    originals = local.getTracks();
+    upsertParticipant(SELF_ID, { name: 'Alice Me', isLocal: true, cam: local.getVideoTracks()[0]!, mic: local.getAudioTracks()[0]!, micMuted: false });
+    const audio = new AudioContext();
+    for (const remote of REMOTES) {
+      const camera = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 360 } });
+      upsertParticipant(remote.id, { name: remote.name, cam: camera.getVideoTracks()[0]!, mic: tone(audio, remote.pitchHz), micMuted: false });
+    }
+    upsertParticipant('p1', { screen: screenTrack() });
+    // A red stroke across the middle of Bob's screen (his board is named by his peer id).
+    boards.value = new Map([
+      ['p1', [{ id: 'stroke-0001', author: 'p1', color: '#ff2d55', width: 60, points: [2000, 5000, 5000, 4000, 8000, 5000] }]],
+    ]);
+  },
+
+  async start(): Promise<string | undefined> {
+    const problem = await recorder.start();
+    recordingId = (await store.list())[0]?.id ?? null;
+    lastStats = recorder.stats(true);
+    return problem;
+  },
+
+  /** Figures since the previous mark, and resets the peaks. */
+  mark() {
+    const now = performance.now();
+    const elapsedMs = now - markedAt;
+    markedAt = now;
+    const stats = recorder.stats(true);
+    const drawn = stats && lastStats ? stats.framesDrawn - lastStats.framesDrawn : 0;
+    const skipped = stats && lastStats ? stats.ticksSkipped - lastStats.ticksSkipped : 0;
+    const puts = store.putMs.slice(putsSeen);
+    putsSeen = store.putMs.length;
+    const figures = {
+      elapsedMs,
+      compositorFps: (drawn * 1000) / elapsedMs,
+      ticksSkipped: skipped,
+      longestGapMs: stats?.longestGapMs ?? 0,
+      longestDrawMs: stats?.longestDrawMs ?? 0,
+      meanDrawMs: drawn > 0 && stats && lastStats ? (stats.totalDrawMs - lastStats.totalDrawMs) / drawn : 0,
+      tickSource: stats?.tickSource ?? null,
+      timerMaxLateMs: probe.maxLateMs,
+      timerLateOver50: probe.lateOver50,
+      longTasks: probe.longTasks,
+      longestTaskMs: probe.longestTaskMs,
+      chunkPuts: puts.length,
+      longestPutMs: Math.max(0, ...puts),
+      visibility: document.visibilityState,
+    };
+    lastStats = stats;
+    Object.assign(probe, { maxLateMs: 0, lateOver50: 0, longTasks: 0, longestTaskMs: 0 });
+    return figures;
+  },
+
+  async stop() {
+    await recorder.stop();
+    const meta = (await store.list()).find((item) => item.id === recordingId);
+    return { meta, originals: originals.map((track) => ({ kind: track.kind, readyState: track.readyState, enabled: track.enabled })) };
+  },
+
+  /** The recorded file, base64 (a few MB). */
+  async file(): Promise<string> {
+    const blob = await store.file(recordingId!);
+    const bytes = new Uint8Array(await blob.arrayBuffer());
+    let binary = '';
+    for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    return btoa(binary);
+  },
+};
+
+(window as unknown as { bench: typeof bench }).bench = bench;
+document.title = 'bench ready';
