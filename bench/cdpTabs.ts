@@ -60,7 +60,7 @@ export class CdpTab {
   }
 }
 
-/** A Chromium of its own (own profile), launched with `args`, headless. */
+/** A Chromium of its own (own profile), launched with `args`, headless unless told (then it needs a display). */
 export class CdpBrowser {
   readonly #process: ChildProcess;
   readonly #profile: string;
@@ -72,9 +72,10 @@ export class CdpBrowser {
     this.#port = port;
   }
 
-  static async launch(executable: string, args: string[]): Promise<CdpBrowser> {
+  static async launch(executable: string, args: string[], options: { headless?: boolean } = {}): Promise<CdpBrowser> {
     const profile = mkdtempSync(join(tmpdir(), 'huddle-cdp-'));
-    const child = spawn(executable, ['--headless', '--remote-debugging-port=0', `--user-data-dir=${profile}`, ...args, 'about:blank'], {
+    const mode = options.headless === false ? [] : ['--headless'];
+    const child = spawn(executable, [...mode, '--remote-debugging-port=0', `--user-data-dir=${profile}`, ...args, 'about:blank'], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     const port = await new Promise<number>((resolve, reject) => {

@@ -6,7 +6,8 @@
  * main thread's longest stall (5 ms timer lateness, long tasks) while chunks are written; and the frame rate of the
  * recorded file over the span (ffprobe). Also checks that the call's own camera and microphone are still live after.
  * Run: npm run bench:recording [-- <seconds per span>]. CLOCK=timer: the compositor's page-timer fallback instead of
- * its worker clock; DRIVER=playwright: through Playwright as the e2e tests are (the page is never really hidden).
+ * its worker clock; DRIVER=playwright: through Playwright as the e2e tests are (the page is never really hidden);
+ * HEADFUL=1 (under `xvfb-run -a`): a browser with a window instead of headless.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -92,7 +93,7 @@ if (viaPlaywright) {
   version = `${browser.version()} via Playwright`;
   closeBrowser = () => browser.close();
 } else {
-  const browser = await CdpBrowser.launch(executable, LAUNCH_ARGS);
+  const browser = await CdpBrowser.launch(executable, LAUNCH_ARGS, { headless: process.env.HEADFUL !== '1' });
   page = await browser.open(pageUrl);
   openOther = () => browser.open('about:blank');
   version = `${await browser.version()} over DevTools`;

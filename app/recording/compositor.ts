@@ -71,9 +71,9 @@ export class Compositor {
     const context = this.canvas.getContext('2d', { alpha: false });
     if (!context) throw new Error('no 2D canvas');
     this.#context = context;
-    // Each drawn picture is handed over explicitly (requestFrame): with captureStream(fps), Chromium samples the
-    // canvas on a page timer of its own, which beats against our clock and lost a third of the frames (20 fps
-    // recorded from 30 drawn, measured in bench/recording.bench.ts), and which a hidden page may throttle.
+    // Each drawn picture is handed over explicitly (requestFrame). With captureStream(fps), Chromium samples the
+    // canvas on a clock of its own that can beat against ours: a headful Chromium recorded 20 fps of the 30 drawn
+    // (bench/RESULTS.md). Where requestFrame is missing, the sampled capture is the fallback.
     const track = this.canvas.captureStream(0).getVideoTracks()[0] as CanvasCaptureMediaStreamTrack | undefined;
     if (!track) throw new Error('the canvas gave no video track');
     if (typeof track.requestFrame === 'function') {
