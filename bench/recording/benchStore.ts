@@ -7,6 +7,8 @@ import type { RecordingMeta, RecordingStore } from '../../app/recording/ports.ts
  */
 export class BenchStore implements RecordingStore {
   readonly putMs: number[] = [];
+  /** When the newest put began and ended (performance.now()), to tell stalls during a write from the others. */
+  lastPut = { from: -Infinity, to: -Infinity };
   #db: Promise<IDBPDatabase> = openDB('bench-recordings', 1, {
     upgrade(db) {
       db.createObjectStore('meta', { keyPath: 'id' });
@@ -20,12 +22,14 @@ export class BenchStore implements RecordingStore {
 
   async putChunk(id: string, seq: number, data: Blob, durationMs: number): Promise<void> {
     const started = performance.now();
+    this.lastPut = { from: started, to: Infinity };
     const tx = (await this.#db).transaction(['meta', 'chunks'], 'readwrite');
     const meta = (await tx.objectStore('meta').get(id)) as RecordingMeta;
     await tx.objectStore('chunks').put(data, [id, seq]);
     await tx.objectStore('meta').put({ ...meta, durationMs, chunks: seq + 1, bytes: meta.bytes + data.size });
     await tx.done;
     this.putMs.push(performance.now() - started);
+    this.lastPut = { from: started, to: performance.now() };
   }
 
   async finish(id: string, durationMs: number): Promise<void> {
