@@ -9,7 +9,7 @@
  * its worker clock; DRIVER=playwright: through Playwright as the e2e tests are (the page is never really hidden);
  * HEADFUL=1 (under `xvfb-run -a`): a browser with a window instead of headless.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -148,18 +148,40 @@ try {
     return Math.max(0, ...inside.slice(1).map((time, index) => (time - inside[index]!) * 1000));
   };
 
-  const row = (name: string, f: Figures, file: string, gap: string) =>
+  // Whether the pictures inside the recording kept moving: ffmpeg's freezedetect over the large picture and over the
+  // thumbnail strip (the fake cameras change every frame), as seconds frozen within each span.
+  const freezes = (crop: string): [number, number][] => {
+    const result = spawnSync('ffmpeg', ['-v', 'info', '-i', file, '-map', '0:v', '-vf', `crop=${crop},freezedetect=n=0.0005:d=0.3`, '-f', 'null', '-']);
+    const log = String(result.stderr);
+    const starts = [...log.matchAll(/freeze_start: ([\d.]+)/g)].map((match) => Number(match[1]));
+    const ends = [...log.matchAll(/freeze_end: ([\d.]+)/g)].map((match) => Number(match[1]));
+    return starts.map((start, index) => [start, ends[index] ?? Infinity]);
+  };
+  const mainFreezes = freezes('1024:720:0:0');
+  const stripFreezes = freezes('256:720:1024:0');
+  const frozenIn = (list: [number, number][], fromMs: number, toMs: number) =>
+    list.reduce((sum, [start, end]) => sum + Math.max(0, Math.min(end, toMs / 1000) - Math.max(start, fromMs / 1000)), 0);
+
+  const row = (name: string, f: Figures, file: string, gap: string, still = '–') =>
     `| ${name} | ${f.visibility} | ${f.compositorFps.toFixed(1)} | ${f.ticksSkipped} | ${f.longestGapMs.toFixed(0)} | ` +
     `${f.meanDrawMs.toFixed(1)} / ${f.longestDrawMs.toFixed(0)} | ${f.visibility === 'hidden' ? 'throttled' : `${f.timerMaxLateMs.toFixed(0)} / ${f.timerMaxLateDuringPutMs.toFixed(0)}`} | ${f.longTasks} (${f.longestTaskMs.toFixed(0)}) | ` +
-    `${f.chunkPuts} (${f.longestPutMs.toFixed(0)}) | ${file} | ${gap} |`;
+    `${f.chunkPuts} (${f.longestPutMs.toFixed(0)}) | ${file} | ${gap} | ${still} |`;
   const lines = [
     `Chromium ${version}, ${stopped.meta.mimeType}, ${stopped.meta.chunks} chunks, ${(stopped.meta.bytes / 1e6).toFixed(1)} MB, ` +
       `${(stopped.meta.durationMs / 1000).toFixed(1)} s recorded; clock: ${spans[0]?.figures.tickSource}; streams: ${streams.replace(/\n/g, '; ')}`,
     '',
-    '| span | page | compositor fps | ticks skipped | longest draw gap ms | draw ms mean / max | 5 ms timer max late ms: all / during a chunk write | long tasks (longest ms) | chunk puts (longest ms) | file fps | file longest frame gap ms |',
-    '|---|---|---|---|---|---|---|---|---|---|---|',
+    '| span | page | compositor fps | ticks skipped | longest draw gap ms | draw ms mean / max | 5 ms timer max late ms: all / during a chunk write | long tasks (longest ms) | chunk puts (longest ms) | file fps | file longest frame gap ms | file frozen s: large / thumbnails |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|',
     row('baseline: media playing, not recording', baseline, '–', '–'),
-    ...spans.map((s) => row(s.name, s.figures, fileFps(s.fromMs, s.toMs).toFixed(1), fileGapMs(s.fromMs, s.toMs).toFixed(0))),
+    ...spans.map((s) =>
+      row(
+        s.name,
+        s.figures,
+        fileFps(s.fromMs, s.toMs).toFixed(1),
+        fileGapMs(s.fromMs, s.toMs).toFixed(0),
+        `${frozenIn(mainFreezes, s.fromMs, s.toMs).toFixed(1)} / ${frozenIn(stripFreezes, s.fromMs, s.toMs).toFixed(1)}`,
+      ),
+    ),
     '',
     `After stop, the call's own tracks: ${stopped.originals.map((track) => `${track.kind} ${track.readyState}${track.enabled ? ' enabled' : ' disabled'}`).join(', ')}`,
   ];

@@ -1,6 +1,6 @@
 /*
  * The recording bench's page: four people with cameras (Chromium's fake camera) and voices (the fake microphone for
- * oneself, tones for the others), one of them sharing a screen (a canvas stream) with a stroke drawn on it, recorded
+ * oneself, tones for the others), one of them sharing a screen (a 1080p fake camera track) with a stroke on it, recorded
  * by the app's own MeetingRecorder (compositor, audio mix, recorder) into IndexedDB. A 5 ms timer and a long-task
  * observer watch the main thread. bench/recording.bench.ts drives it through `window.bench`.
  */
@@ -33,26 +33,6 @@ const recorder = createMeetingRecorder(store, 'bench', async () => ({}), {
 });
 let originals: MediaStreamTrack[] = [];
 let recordingId: string | null = null;
-
-/** A screen share: a 1920×1080 canvas with moving content, redrawn 10 times a second (screens change slowly). */
-function screenTrack(): MediaStreamTrack {
-  const canvas = document.createElement('canvas');
-  canvas.width = 1920;
-  canvas.height = 1080;
-  const context = canvas.getContext('2d')!;
-  let frame = 0;
-  setInterval(() => {
-    frame += 1;
-    context.fillStyle = '#f4f4f4';
-    context.fillRect(0, 0, 1920, 1080);
-    context.fillStyle = '#333';
-    context.font = '48px sans-serif';
-    for (let line = 0; line < 14; line += 1) context.fillText(`Slide line ${line} · frame ${frame}`, 80, 120 + line * 68);
-    context.fillStyle = '#0a84ff';
-    context.fillRect((frame * 20) % 1920, 980, 200, 60);
-  }, 100);
-  return canvas.captureStream(10).getVideoTracks()[0]!;
-}
 
 function tone(context: AudioContext, pitchHz: number): MediaStreamTrack {
   const oscillator = new OscillatorNode(context, { frequency: pitchHz });
@@ -102,7 +82,10 @@ const bench = {
       const camera = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 360 } });
       upsertParticipant(remote.id, { name: remote.name, cam: camera.getVideoTracks()[0]!, mic: tone(audio, remote.pitchHz), micMuted: false });
     }
-    upsertParticipant('p1', { screen: screenTrack() });
+    // The shared screen: a 1080p track from the fake camera (its picture moves by itself, like a decoded share;
+    // a canvas drawn on a page timer would freeze in a hidden page for reasons of its own).
+    const screen = await navigator.mediaDevices.getUserMedia({ video: { width: 1920, height: 1080 } });
+    upsertParticipant('p1', { screen: screen.getVideoTracks()[0]! });
     // A red stroke across the middle of Bob's screen (his board is named by his peer id).
     boards.value = new Map([
       ['p1', [{ id: 'stroke-0001', author: 'p1', color: '#ff2d55', width: 60, points: [2000, 5000, 5000, 4000, 8000, 5000] }]],
