@@ -67,7 +67,7 @@ class FakeStore implements RecordingStore {
   async list() {
     return [];
   }
-  async delete() {}
+  async delete(_id: string) {}
   async recoverUnfinished() {
     return [];
   }
@@ -215,6 +215,24 @@ describe('MeetingRecorder', () => {
     expect(store.finished?.id).toBe('rec-1');
     expect(recordingWarning.value).toMatch(/recorder failed/);
     expect(media.closed).toBe(1);
+  });
+
+  it('a recorder that cannot start leaves no empty recording, no hold and no media behind', async () => {
+    const deleted: string[] = [];
+    store.delete = async (id: string) => {
+      deleted.push(id);
+    };
+    const broken = class extends FakeMediaRecorder {
+      override start(): void {
+        throw new DOMException('cannot record these tracks', 'NotSupportedError');
+      }
+    };
+    expect(await recorder({ MediaRecorder: broken }).start()).toMatch(/could not start/);
+    await settle();
+    expect(deleted).toEqual(['rec-1']);
+    expect(released).toEqual(['rec-1']);
+    expect(media.closed).toBe(1);
+    expect(recordingSince.value).toBeNull();
   });
 
   it('says why it cannot record when the browser has no usable type or no storage, and starts nothing', async () => {

@@ -86,6 +86,8 @@ export class MeetingRecorder implements RecordingActions {
     if (!mimeType) return 'This browser cannot record video in a format that can be saved.';
     this.#starting = true;
     let media: RecordingMedia | undefined;
+    let created: string | undefined;
+    let release: (() => void) | undefined;
     try {
       media = (this.#options.openMedia ?? openMeetingMedia)();
       const id = this.#options.newId?.() ?? crypto.randomUUID();
@@ -97,7 +99,8 @@ export class MeetingRecorder implements RecordingActions {
         media.close();
         return 'Recording needs storage on this device, and it could not be used.';
       }
-      const release = (await this.#options.holdRecording?.(id)) ?? (() => {});
+      created = id;
+      release = (await this.#options.holdRecording?.(id)) ?? (() => {});
       const recorder = new Recorder(new MediaStream([media.video, media.audio]), { mimeType });
       const session: Session = {
         id,
@@ -129,6 +132,9 @@ export class MeetingRecorder implements RecordingActions {
     } catch (error) {
       log.warn('could not start recording', { error: String(error) });
       media?.close();
+      release?.();
+      // An empty recording would be listed as recovered at the next start-up: remove it.
+      if (created !== undefined) void this.#store.delete(created).catch(() => {});
       return 'Recording could not start in this browser.';
     } finally {
       this.#starting = false;
