@@ -7,10 +7,10 @@
  * recorded file over the span (ffprobe). Also checks that the call's own camera and microphone are still live after.
  * Run: npm run bench:recording [-- <seconds per span>]. CLOCK=timer: the compositor's page-timer fallback instead of
  * its worker clock; DRIVER=playwright: through Playwright as the e2e tests are (the page is never really hidden);
- * HEADFUL=1 (under `xvfb-run -a`): a browser with a window instead of headless.
+ * HEADFUL=1 (under `xvfb-run -a`): a browser with a window instead of headless; RECORDING_FILE=<path> keeps the file.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { extname, join } from 'node:path';
@@ -130,6 +130,7 @@ try {
 
   const file = join(outDir, 'recording.webm');
   writeFileSync(file, Buffer.from(await call(page, 'file'), 'base64'));
+  if (process.env.RECORDING_FILE) copyFileSync(file, process.env.RECORDING_FILE); // to look at it afterwards
   const streams = execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_type,codec_name,width,height', '-of', 'csv=p=0', file]).toString().trim();
   const times = execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'frame=best_effort_timestamp_time', '-of', 'csv=p=0', file])
     .toString()
