@@ -10,36 +10,21 @@
  * HEADFUL=1 (under `xvfb-run -a`): a browser with a window instead of headless; RECORDING_FILE=<path> keeps the file.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { extname, join } from 'node:path';
-import type { AddressInfo } from 'node:net';
-import { build } from 'vite';
+import { join } from 'node:path';
 import type { Page as PlaywrightPage } from 'playwright-core';
 import { LAUNCH_ARGS, launchBrowser } from '../test/support/browser.ts';
 import { waitUntil } from '../test/support/poll.ts';
-import { CdpBrowser } from './cdpTabs.ts';
+import { CdpBrowser } from '../test/support/cdpTabs.ts';
+import { framesPerSecond, serveRecordingPage, videoFrameTimes } from '../test/support/recordingPage.ts';
 
 const SPAN_S = Number(process.argv[2] ?? 12);
-const root = new URL('./recording/', import.meta.url).pathname;
 const outDir = mkdtempSync(join(tmpdir(), 'huddle-recording-bench-'));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-// The page is built like the app (vite), so the clock's worker is a file of its own, as in production.
-await build({ configFile: false, root, logLevel: 'warn', build: { outDir, emptyOutDir: true, minify: false, target: 'es2022' } });
-const TYPES: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript' };
-const server = createServer((request, response) => {
-  const path = new URL(request.url ?? '/', 'http://x').pathname;
-  try {
-    const body = readFileSync(join(outDir, path === '/' ? 'index.html' : path));
-    response.writeHead(200, { 'content-type': TYPES[extname(path) || '.html'] ?? 'application/octet-stream' }).end(body);
-  } catch {
-    response.writeHead(404).end();
-  }
-});
-await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+const served = await serveRecordingPage();
+const url = served.url;
 
 type Figures = {
   elapsedMs: number;
@@ -132,17 +117,13 @@ try {
   writeFileSync(file, Buffer.from(await call(page, 'file'), 'base64'));
   if (process.env.RECORDING_FILE) copyFileSync(file, process.env.RECORDING_FILE); // to look at it afterwards
   const streams = execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_type,codec_name,width,height', '-of', 'csv=p=0', file]).toString().trim();
-  const times = execFileSync('ffprobe', ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'frame=best_effort_timestamp_time', '-of', 'csv=p=0', file])
-    .toString()
-    .split('\n')
-    .map(Number)
-    .filter((time) => Number.isFinite(time) && time > 0);
+  const times = videoFrameTimes(file).filter((time) => time > 0);
   // The file's clock starts at the recorder's start (≈ the first span's start); up to a second is trimmed at each edge.
   const fileFps = (fromMs: number, toMs: number) => {
     const trim = Math.min(1, (toMs - fromMs) / 4000);
     const from = fromMs / 1000 + trim;
     const to = toMs / 1000 - trim;
-    return times.filter((time) => time >= from && time < to).length / (to - from);
+    return framesPerSecond(times, from, to);
   };
   const fileGapMs = (fromMs: number, toMs: number) => {
     const inside = times.filter((time) => time >= fromMs / 1000 && time < toMs / 1000);
@@ -196,6 +177,6 @@ try {
   }
 } finally {
   await closeBrowser();
-  server.close();
+  served.close();
   rmSync(outDir, { recursive: true, force: true });
 }

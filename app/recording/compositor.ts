@@ -68,7 +68,7 @@ export class Compositor {
     this.canvas.width = width;
     this.canvas.height = height;
     // Opaque: nothing is behind the picture, so no blending with it (Chrome still tags the WebM video
-    // `alpha_mode=1`, measured: the file is the same either way).
+    // `alpha_mode=1`, measured).
     const context = this.canvas.getContext('2d', { alpha: false });
     if (!context) throw new Error('no 2D canvas');
     this.#context = context;

@@ -1,22 +1,26 @@
 import { openDB, type IDBPDatabase } from 'idb';
-import type { RecordingMeta, RecordingStore } from '../../app/recording/ports.ts';
+import type { RecordingMeta, RecordingStore } from '../../../app/recording/ports.ts';
 
 /*
- * A minimal IndexedDB RecordingStore for the bench (the app's own store is app/storage/recordingStore.ts): Blob
- * chunks under [id, seq] and one meta row, each chunk in one transaction as the real store does. Times every put.
+ * A minimal IndexedDB RecordingStore for the recording page (the app's own store is app/storage/recordingStore.ts):
+ * Blob chunks under [id, seq] and one meta row, each chunk in one transaction as the real store does. Times every put.
  */
-export class BenchStore implements RecordingStore {
+export class TestRecordingStore implements RecordingStore {
   readonly putMs: number[] = [];
   /** When the newest put began and ended (performance.now()), to tell stalls during a write from the others. */
   lastPut = { from: -Infinity, to: -Infinity };
-  #db: Promise<IDBPDatabase> = openDB('bench-recordings', 1, {
+  #db: Promise<IDBPDatabase> = openDB('test-recordings', 1, {
     upgrade(db) {
       db.createObjectStore('meta', { keyPath: 'id' });
       db.createObjectStore('chunks');
     },
   });
 
+  /** The newest recording's id. */
+  lastCreated: string | null = null;
+
   async create(meta: Pick<RecordingMeta, 'id' | 'room' | 'mimeType' | 'startedAt'>): Promise<void> {
+    this.lastCreated = meta.id;
     await (await this.#db).put('meta', { ...meta, durationMs: 0, chunks: 0, bytes: 0, state: 'recording' });
   }
 

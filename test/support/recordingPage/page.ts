@@ -1,16 +1,17 @@
 /*
- * The recording bench's page: four people with cameras (Chromium's fake camera) and voices (the fake microphone for
- * oneself, tones for the others), one of them sharing a screen (a 1080p fake camera track) with a stroke on it, recorded
- * by the app's own MeetingRecorder (compositor, audio mix, recorder) into IndexedDB. A 5 ms timer and a long-task
- * observer watch the main thread. bench/recording.bench.ts drives it through `window.bench`.
+ * A page recording a made-up meeting, for bench/recording.bench.ts and test/e2e/recording-compositor.test.ts: four
+ * people with cameras (Chromium's fake camera) and voices (the fake microphone for oneself, tones for the others),
+ * one of them sharing a screen (a 1080p fake camera track) with a stroke on it, recorded by the app's own
+ * MeetingRecorder (compositor, audio mix, recorder) into IndexedDB. A 5 ms timer and a long-task observer watch the
+ * main thread. The driver calls `window.bench`.
  */
-import { SELF_ID } from '../../app/call/localMedia.ts';
-import { boards } from '../../app/models/annotations.ts';
-import { upsertParticipant } from '../../app/models/participants.ts';
-import { openMeetingMedia } from '../../app/recording/meetingMedia.ts';
-import { createMeetingRecorder } from '../../app/recording/recorder.ts';
-import type { CompositorStats } from '../../app/recording/compositor.ts';
-import { BenchStore } from './benchStore.ts';
+import { SELF_ID } from '../../../app/call/localMedia.ts';
+import { boards } from '../../../app/models/annotations.ts';
+import { upsertParticipant } from '../../../app/models/participants.ts';
+import { openMeetingMedia } from '../../../app/recording/meetingMedia.ts';
+import { createMeetingRecorder } from '../../../app/recording/recorder.ts';
+import type { CompositorStats } from '../../../app/recording/compositor.ts';
+import { TestRecordingStore } from './idbStore.ts';
 
 const REMOTES = [
   { id: 'p1', name: 'Bob Jones', pitchHz: 620 },
@@ -18,7 +19,7 @@ const REMOTES = [
   { id: 'p3', name: 'Dave Smith', pitchHz: 1050 },
 ];
 
-const store = new BenchStore();
+const store = new TestRecordingStore();
 const pageTimer = new URLSearchParams(location.search).get('clock') === 'timer';
 const recorder = createMeetingRecorder(store, 'bench', async () => ({}), {
   // ?clock=timer: no worker, so the compositor falls back to a page timer (for comparison).
@@ -33,6 +34,7 @@ const recorder = createMeetingRecorder(store, 'bench', async () => ({}), {
 });
 let originals: MediaStreamTrack[] = [];
 let recordingId: string | null = null;
+let recordingStartedAt = 0;
 
 function tone(context: AudioContext, pitchHz: number): MediaStreamTrack {
   const oscillator = new OscillatorNode(context, { frequency: pitchHz });
@@ -73,14 +75,16 @@ let lastStats: CompositorStats | null = null;
 let putsSeen = 0;
 
 const bench = {
-  async setup(): Promise<void> {
+  /** `voices: false`: the others are silent (no microphone), so the recording's sound is one's own microphone. */
+  async setup(voices = true): Promise<void> {
     const local = await navigator.mediaDevices.getUserMedia({ audio: true, video: { width: 640, height: 360 } });
     originals = local.getTracks();
     upsertParticipant(SELF_ID, { name: 'Alice Me', isLocal: true, cam: local.getVideoTracks()[0]!, mic: local.getAudioTracks()[0]!, micMuted: false });
     const audio = new AudioContext();
     for (const remote of REMOTES) {
       const camera = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 360 } });
-      upsertParticipant(remote.id, { name: remote.name, cam: camera.getVideoTracks()[0]!, mic: tone(audio, remote.pitchHz), micMuted: false });
+      const mic = voices ? tone(audio, remote.pitchHz) : null;
+      upsertParticipant(remote.id, { name: remote.name, cam: camera.getVideoTracks()[0]!, mic, micMuted: false });
     }
     // The shared screen: a 1080p track from the fake camera (its picture moves by itself, like a decoded share;
     // a canvas drawn on a page timer would freeze in a hidden page for reasons of its own).
@@ -92,11 +96,23 @@ const bench = {
     ]);
   },
 
+  /** The mic button: `enabled` on the call's own track, as app/call/localMedia.ts does (the model follows later). */
+  muteOwnMic(muted: boolean): void {
+    const mic = originals.find((track) => track.kind === 'audio');
+    if (mic) mic.enabled = !muted;
+  },
+
   async start(): Promise<string | undefined> {
     const problem = await recorder.start();
-    recordingId = (await store.list())[0]?.id ?? null;
+    recordingId = store.lastCreated;
+    recordingStartedAt = performance.now();
     lastStats = recorder.stats(true);
     return problem;
+  },
+
+  /** Seconds since the recording started (≈ the file's media time) and chunks stored so far. */
+  progress() {
+    return { seconds: (performance.now() - recordingStartedAt) / 1000, chunks: store.putMs.length, visibility: document.visibilityState };
   },
 
   /** Figures since the previous mark, and resets the peaks. */
