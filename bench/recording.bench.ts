@@ -6,11 +6,11 @@
  * main thread's longest stall (5 ms timer lateness, long tasks) while chunks are written; and the frame rate of the
  * recorded file over the span (ffprobe). Also checks that the call's own camera and microphone are still live after.
  * Run: npm run bench:recording [-- <seconds per span>]. CLOCK=timer: the compositor's page-timer fallback instead of
- * its worker clock; DRIVER=playwright: through Playwright as the e2e tests are (the page is never really hidden);
+ * its worker clock; TYPE=vp8: record only a type containing "vp8" (or any other part of a type); DRIVER=playwright: through Playwright as the e2e tests are (the page is never really hidden);
  * HEADFUL=1 (under `xvfb-run -a`): a browser with a window instead of headless; RECORDING_FILE=<path> keeps the file.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page as PlaywrightPage } from 'playwright-core';
@@ -21,6 +21,33 @@ import { framesPerSecond, serveRecordingPage, videoFrameTimes } from '../test/su
 
 const SPAN_S = Number(process.argv[2] ?? 12);
 const outDir = mkdtempSync(join(tmpdir(), 'huddle-recording-bench-'));
+/** utime + stime of `root` and every process below it, from /proc (Linux). */
+function processTreeCpuSeconds(root: number): number {
+  const stats = readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map((pid) => {
+      try {
+        // Fields after the command name (which may hold spaces) start at ") ": state, ppid, … utime (14), stime (15).
+        const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+        return { pid: Number(pid), ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) };
+      } catch {
+        return null; // gone meanwhile
+      }
+    })
+    .filter((stat) => stat !== null);
+  const tree = new Set([root]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const stat of stats) {
+      if (tree.has(stat.ppid) && !tree.has(stat.pid)) {
+        tree.add(stat.pid);
+        grew = true;
+      }
+    }
+  }
+  return stats.filter((stat) => tree.has(stat.pid)).reduce((sum, stat) => sum + stat.ticks, 0) / 100; // USER_HZ
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const served = await serveRecordingPage();
@@ -60,7 +87,13 @@ const call = <K extends keyof Bench>(tab: Tab, method: K) => tab.evaluate<Awaite
  */
 const executable = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const viaPlaywright = process.env.DRIVER === 'playwright';
-const pageUrl = process.env.CLOCK === 'timer' ? `${url}?clock=timer` : url; // CLOCK=timer: the page-timer fallback
+// CLOCK=timer: the page-timer fallback; TYPE=vp8 (or another word of the type): only types containing it.
+const query = new URLSearchParams();
+if (process.env.CLOCK === 'timer') query.set('clock', 'timer');
+if (process.env.TYPE) query.set('type', process.env.TYPE);
+const pageUrl = `${url}?${query}`;
+/** CPU seconds used so far by the browser and all its processes (over DevTools only: Playwright hides the pid). */
+let cpuSeconds: () => number | null = () => null;
 let page: Tab;
 let openOther: () => Promise<Tab>;
 let version: string;
@@ -83,6 +116,7 @@ if (viaPlaywright) {
   page = await browser.open(pageUrl);
   openOther = () => browser.open('about:blank');
   version = `${await browser.version()} over DevTools`;
+  if (browser.pid !== undefined) cpuSeconds = () => processTreeCpuSeconds(browser.pid!);
   closeBrowser = () => browser.close();
 }
 try {
@@ -90,20 +124,30 @@ try {
   await call(page, 'setup');
   await sleep(2000);
   await call(page, 'mark');
+  let cpuAt = cpuSeconds();
+  /** Cores the browser used since the previous call (CPU seconds over wall seconds). */
+  const coresSince = (elapsedMs: number) => {
+    const now = cpuSeconds();
+    const cores = now === null || cpuAt === null ? null : (now - cpuAt) / (elapsedMs / 1000);
+    cpuAt = now;
+    return cores;
+  };
   await sleep(5000);
   const baseline = await call(page, 'mark');
+  const baselineCores = coresSince(baseline.elapsedMs);
 
   const problem = await call(page, 'start');
   if (problem) throw new Error(`recording did not start: ${problem}`);
-  const spans: { name: string; figures: Figures; fromMs: number; toMs: number }[] = [];
+  const spans: { name: string; figures: Figures; fromMs: number; toMs: number; cores: number | null }[] = [];
   let at = 0;
   const span = async (name: string, seconds: number) => {
     await sleep(seconds * 1000);
     const figures = await call(page, 'mark');
-    spans.push({ name, figures, fromMs: at, toMs: at + figures.elapsedMs });
+    spans.push({ name, figures, fromMs: at, toMs: at + figures.elapsedMs, cores: coresSince(figures.elapsedMs) });
     at += figures.elapsedMs;
   };
   await call(page, 'mark');
+  cpuAt = cpuSeconds();
   await span('start-up (first 2 s)', 2);
   await span('in front', SPAN_S);
   const other = await openOther();
@@ -144,21 +188,22 @@ try {
   const frozenIn = (list: [number, number][], fromMs: number, toMs: number) =>
     list.reduce((sum, [start, end]) => sum + Math.max(0, Math.min(end, toMs / 1000) - Math.max(start, fromMs / 1000)), 0);
 
-  const row = (name: string, f: Figures, file: string, gap: string, still = '–') =>
-    `| ${name} | ${f.visibility} | ${f.compositorFps.toFixed(1)} | ${f.ticksSkipped} | ${f.longestGapMs.toFixed(0)} | ` +
+  const row = (name: string, f: Figures, cores: number | null, file: string, gap: string, still = '–') =>
+    `| ${name} | ${f.visibility} | ${cores === null ? '–' : cores.toFixed(2)} | ${f.compositorFps.toFixed(1)} | ${f.ticksSkipped} | ${f.longestGapMs.toFixed(0)} | ` +
     `${f.meanDrawMs.toFixed(1)} / ${f.longestDrawMs.toFixed(0)} | ${f.visibility === 'hidden' ? 'throttled' : `${f.timerMaxLateMs.toFixed(0)} / ${f.timerMaxLateDuringPutMs.toFixed(0)}`} | ${f.longTasks} (${f.longestTaskMs.toFixed(0)}) | ` +
     `${f.chunkPuts} (${f.longestPutMs.toFixed(0)}) | ${file} | ${gap} | ${still} |`;
   const lines = [
     `Chromium ${version}, ${stopped.meta.mimeType}, ${stopped.meta.chunks} chunks, ${(stopped.meta.bytes / 1e6).toFixed(1)} MB, ` +
       `${(stopped.meta.durationMs / 1000).toFixed(1)} s recorded; clock: ${spans[0]?.figures.tickSource}; streams: ${streams.replace(/\n/g, '; ')}`,
     '',
-    '| span | page | compositor fps | ticks skipped | longest draw gap ms | draw ms mean / max | 5 ms timer max late ms: all / during a chunk write | long tasks (longest ms) | chunk puts (longest ms) | file fps | file longest frame gap ms | file frozen s: large / thumbnails |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|',
-    row('baseline: media playing, not recording', baseline, '–', '–'),
+    '| span | page | browser CPU cores | compositor fps | ticks skipped | longest draw gap ms | draw ms mean / max | 5 ms timer max late ms: all / during a chunk write | long tasks (longest ms) | chunk puts (longest ms) | file fps | file longest frame gap ms | file frozen s: large / thumbnails |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    row('baseline: media playing, not recording', baseline, baselineCores, '–', '–'),
     ...spans.map((s) =>
       row(
         s.name,
         s.figures,
+        s.cores,
         fileFps(s.fromMs, s.toMs).toFixed(1),
         fileGapMs(s.fromMs, s.toMs).toFixed(0),
         `${frozenIn(mainFreezes, s.fromMs, s.toMs).toFixed(1)} / ${frozenIn(stripFreezes, s.fromMs, s.toMs).toFixed(1)}`,

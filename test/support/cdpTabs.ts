@@ -90,6 +90,11 @@ export class CdpBrowser {
     return new CdpBrowser(child, profile, port);
   }
 
+  /** The browser's process id (its renderers and helpers are its descendants). */
+  get pid(): number | undefined {
+    return this.#process.pid;
+  }
+
   async http<T>(path: string, method = 'GET'): Promise<T> {
     const response = await fetch(`http://127.0.0.1:${this.#port}${path}`, { method });
     const text = await response.text();

@@ -21,7 +21,15 @@ const REMOTES = [
 
 const store = new TestRecordingStore();
 const pageTimer = new URLSearchParams(location.search).get('clock') === 'timer';
+// ?type=vp8: only the types containing "vp8" count as supported (to compare encoders).
+const onlyType = new URLSearchParams(location.search).get('type');
+const Recorder = class extends MediaRecorder {
+  static override isTypeSupported(type: string): boolean {
+    return (!onlyType || type.includes(onlyType)) && MediaRecorder.isTypeSupported(type);
+  }
+};
 const recorder = createMeetingRecorder(store, 'bench', async () => ({}), {
+  MediaRecorder: Recorder,
   // ?clock=timer: no worker, so the compositor falls back to a page timer (for comparison).
   openMedia: () =>
     openMeetingMedia({
