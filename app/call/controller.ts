@@ -14,6 +14,7 @@ import { RemoteMedia } from './remoteMedia.ts';
 import { RoomAnnotations } from './roomAnnotations.ts';
 import { RoomChat } from './roomChat.ts';
 import { RoomFiles } from './roomFiles.ts';
+import { RoomRecording } from './roomRecording.ts';
 import { createSerialQueue } from './serialQueue.ts';
 import { holdWakeLock } from './wakeLock.ts';
 
@@ -52,6 +53,7 @@ export class CallController {
   readonly #chat: RoomChat;
   readonly #annotations: RoomAnnotations;
   readonly #files: RoomFiles;
+  readonly #recording: RoomRecording;
   #sfu: SfuSession | undefined;
   #identity: { peerId: string; token: string } | undefined;
   /** What the person chose to join with, when a reload's resume goes ahead of asking for it. */
@@ -86,6 +88,7 @@ export class CallController {
     this.#annotations = new RoomAnnotations({ fetchState: () => this.#signaling.request('annotationState', {}) });
     this.#chat = new RoomChat(room, name, this.#signaling, this.#annotations); // annotations ride the chat channel
     this.#files = new RoomFiles(room, this.#signaling);
+    this.#recording = new RoomRecording(room);
     // This tab was in this call before a reload: come back as the same peer.
     const saved = loadSavedCall();
     if (saved?.room === room && saved.name === name) this.#identity = { peerId: saved.peerId, token: saved.token };
@@ -105,6 +108,7 @@ export class CallController {
       leave: () => this.leave(),
       inviteLink: () => this.#inviteLink(),
     };
+    this.#recording.open();
     window.addEventListener('online', this.#onOnline);
     window.addEventListener('pagehide', this.#onPageHide);
     this.#releaseWakeLock = holdWakeLock();
@@ -301,6 +305,7 @@ export class CallController {
     this.#chat.close();
     this.#annotations.close();
     this.#files.close();
+    void this.#recording.close();
     this.#sfu?.close();
     this.#sfu = undefined;
     this.#remote.reset();

@@ -105,6 +105,31 @@ export class CdpBrowser {
     }
   }
 
+  /** Where Playwright can attach (`chromium.connectOverCDP`) — only between hidings: attached, it keeps pages shown. */
+  get endpoint(): string {
+    return `http://127.0.0.1:${this.#port}`;
+  }
+
+  /** The id of the first tab whose address contains `urlPart`. */
+  async tabId(urlPart: string): Promise<string> {
+    const tabs = await this.http<{ id: string; type: string; url: string }[]>('/json/list');
+    const tab = tabs.find((candidate) => candidate.type === 'page' && candidate.url.includes(urlPart));
+    if (!tab) throw new Error(`no tab at ${urlPart}`);
+    return tab.id;
+  }
+
+  /**
+   * Puts the tab at `urlPart` behind a new blank tab for `ms`, as a person switching tabs does (its page is hidden,
+   * its timers throttled to one a second), then brings it back and closes the blank tab. Detach Playwright first.
+   */
+  async hideFor(urlPart: string, ms: number): Promise<void> {
+    const id = await this.tabId(urlPart);
+    const other = await this.http<{ id: string }>('/json/new?about:blank', 'PUT');
+    await new Promise((resolve) => setTimeout(resolve, ms));
+    await this.http(`/json/activate/${id}`);
+    await this.http(`/json/close/${other.id}`);
+  }
+
   async version(): Promise<string> {
     return (await this.http<{ Browser: string }>('/json/version')).Browser;
   }

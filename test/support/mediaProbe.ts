@@ -31,9 +31,14 @@ export async function mediaLength(file: string): Promise<number> {
   return end;
 }
 
-/** ffmpeg's complaints while decoding every stream (empty when the file decodes cleanly). */
+/**
+ * ffmpeg's complaints while decoding every stream (empty when the file decodes cleanly). Frames keep their own
+ * times in the file's own time base (`passthrough`, `-enc_time_base -1`): frames 20 ms apart are fine in a file,
+ * but rounded to the null output's 1/30 s clock two of them can land on one tick, and ffmpeg would complain about
+ * its own output, which says nothing about the file.
+ */
 export async function decodeErrors(file: string): Promise<string> {
-  const { stderr } = await run('ffmpeg', ['-v', 'error', '-i', file, '-f', 'null', '-']);
+  const { stderr } = await run('ffmpeg', ['-v', 'error', '-i', file, '-fps_mode', 'passthrough', '-enc_time_base', '-1', '-f', 'null', '-']);
   return stderr.trim();
 }
 
