@@ -2,7 +2,7 @@ import { setChatOpen } from '../../models/chat.ts';
 import { recordings, recordingsOpen } from '../../models/recording.ts';
 
 /** Opens and closes the list of recordings on this device. Its name is exactly "Recordings". */
-export function RecordingsButton() {
+export function RecordingsButton({ withText = false }: { withText?: boolean }) {
   const open = recordingsOpen.value;
   const recovered = recordings.value.filter((recording) => recording.state === 'recovered').length;
   return (
@@ -22,6 +22,7 @@ export function RecordingsButton() {
         <rect x="3" y="6" width="13" height="12" rx="2" />
         <path d="M16 10l5-3v10l-5-3z" stroke-linejoin="round" />
       </svg>
+      {withText && <span aria-hidden="true">Recordings</span>}
       {recovered > 0 && <span class="recordings-dot" aria-hidden="true" />}
     </button>
   );

@@ -12,7 +12,7 @@ export function RecordingsEntry() {
           {recordingWarning.value}
         </p>
       )}
-      <RecordingsButton />
+      <RecordingsButton withText />
       <RecordingsPanel />
     </div>
   );
