@@ -1,20 +1,12 @@
-import {
-  ANNOTATION_MAX_POINTS,
-  ANNOTATION_MAX_ROOM_POINTS,
-  ANNOTATION_MAX_STROKES,
-  ANNOTATION_STROKE_WEIGHT,
-  type AnnotationDownFrame,
-  type AnnotationOp,
-  type ResponseData,
-  type Stroke,
-} from '../../shared/protocol/index.ts';
+import { applyAnnotationOp, withoutBoard, type Boards } from '../../shared/annotationBoards.ts';
+import type { AnnotationDownFrame, AnnotationOp, ResponseData, Stroke } from '../../shared/protocol/index.ts';
 
 /*
  * The boards of a call as this page knows them, and how frames from the room's feed change them. Pure: every
  * function returns a new state (maps and arrays are never mutated, so signals see each change).
  */
 
-export type Boards = ReadonlyMap<string, readonly Stroke[]>;
+export type { Boards };
 
 export type BoardState = {
   /** The newest revision applied: frames arrive on it in order, one after another. */
@@ -29,47 +21,15 @@ export type BoardState = {
 export const emptyBoardState: BoardState = { rev: 0, boards: new Map(), held: [], awaitingSnapshot: false };
 
 /**
- * Applies one op by `author` to the boards, as the server did (it refused what breaks the rules, so this only has
- * to be idempotent and bounded the same way): a stroke op adds only the points the stroke lacks; an op on a stroke
- * of someone else, past a stroke's end, or beyond the limits changes nothing. Returns `boards` itself when nothing
- * changed.
+ * Applies one op by `author` to the boards, as the server did (shared/annotationBoards.ts: the same rules, so
+ * replaying what the server applied gives what it holds). Returns `boards` itself when nothing changed.
  */
 export function applyOp(boards: Boards, author: string, op: AnnotationOp): Boards {
-  const strokes = boards.get(op.board);
-  switch (op.kind) {
-    case 'stroke': {
-      const list = strokes ?? [];
-      const index = list.findIndex((stroke) => stroke.id === op.strokeId);
-      if (index < 0) {
-        if (op.from !== 0 || list.length >= ANNOTATION_MAX_STROKES || op.points.length / 2 > ANNOTATION_MAX_POINTS) return boards;
-        if (weightOf(boards) + ANNOTATION_STROKE_WEIGHT + op.points.length / 2 > ANNOTATION_MAX_ROOM_POINTS) return boards;
-        const created: Stroke = { id: op.strokeId, author, color: op.color, width: op.width, points: [...op.points] };
-        return withBoard(boards, op.board, [...list, created]);
-      }
-      const stroke = list[index]!;
-      const have = stroke.points.length / 2;
-      if (stroke.author !== author || op.from > have) return boards;
-      const fresh = op.points.slice((have - op.from) * 2);
-      if (fresh.length === 0 || have + fresh.length / 2 > ANNOTATION_MAX_POINTS) return boards;
-      if (weightOf(boards) + fresh.length / 2 > ANNOTATION_MAX_ROOM_POINTS) return boards;
-      const next = [...list];
-      next[index] = { ...stroke, points: [...stroke.points, ...fresh] };
-      return withBoard(boards, op.board, next);
-    }
-    case 'undo': {
-      const stroke = strokes?.find((candidate) => candidate.id === op.strokeId);
-      if (!strokes || !stroke || stroke.author !== author) return boards;
-      return withBoard(boards, op.board, strokes.filter((candidate) => candidate !== stroke));
-    }
-    case 'clear':
-      return strokes ? withBoard(boards, op.board, []) : boards;
-  }
+  return applyAnnotationOp(boards, author, op).boards ?? boards;
 }
 
 /** Removes a board (its share ended). */
-export function dropBoard(boards: Boards, board: string): Boards {
-  return boards.has(board) ? withBoard(boards, board, []) : boards;
-}
+export const dropBoard = withoutBoard;
 
 /**
  * A frame from the room's feed. In order (`rev` is the next one) it is applied; one already applied is ignored; one
@@ -119,18 +79,4 @@ function replayHeld(state: BoardState, held: readonly AnnotationDownFrame[]): { 
 function hold(state: BoardState, frame: AnnotationDownFrame): BoardState {
   if (state.held.some((held) => held.rev === frame.rev)) return state;
   return { ...state, held: [...state.held, frame].sort((a, b) => a.rev - b.rev) };
-}
-
-/** The ink on all boards, in points, as the server counts it (ANNOTATION_MAX_ROOM_POINTS). */
-function weightOf(boards: Boards): number {
-  let weight = 0;
-  for (const strokes of boards.values()) for (const stroke of strokes) weight += ANNOTATION_STROKE_WEIGHT + stroke.points.length / 2;
-  return weight;
-}
-
-function withBoard(boards: Boards, board: string, strokes: readonly Stroke[]): Boards {
-  const next = new Map(boards);
-  if (strokes.length) next.set(board, strokes);
-  else next.delete(board);
-  return next;
 }
