@@ -17,7 +17,8 @@ import type { Page as PlaywrightPage } from 'playwright-core';
 import { LAUNCH_ARGS, launchBrowser } from '../test/support/browser.ts';
 import { waitUntil } from '../test/support/poll.ts';
 import { CdpBrowser } from '../test/support/cdpTabs.ts';
-import { framesPerSecond, serveRecordingPage, videoFrameTimes } from '../test/support/recordingPage.ts';
+import { framesPerSecond, videoFrameTimes } from '../test/support/mediaProbe.ts';
+import { serveRecordingPage } from '../test/support/recordingPage.ts';
 
 const SPAN_S = Number(process.argv[2] ?? 12);
 const outDir = mkdtempSync(join(tmpdir(), 'huddle-recording-bench-'));
@@ -161,7 +162,7 @@ try {
   writeFileSync(file, Buffer.from(await call(page, 'file'), 'base64'));
   if (process.env.RECORDING_FILE) copyFileSync(file, process.env.RECORDING_FILE); // to look at it afterwards
   const streams = execFileSync('ffprobe', ['-v', 'error', '-show_entries', 'stream=codec_type,codec_name,width,height', '-of', 'csv=p=0', file]).toString().trim();
-  const times = videoFrameTimes(file).filter((time) => time > 0);
+  const times = (await videoFrameTimes(file)).filter((time) => time > 0);
   // The file's clock starts at the recorder's start (≈ the first span's start); up to a second is trimmed at each edge.
   const fileFps = (fromMs: number, toMs: number) => {
     const trim = Math.min(1, (toMs - fromMs) / 4000);

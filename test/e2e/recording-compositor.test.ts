@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LAUNCH_ARGS } from '../support/browser.ts';
 import { CdpBrowser, type CdpTab } from '../support/cdpTabs.ts';
 import { waitUntil } from '../support/poll.ts';
-import { framesPerSecond, maxVolumeDb, serveRecordingPage, videoFrameTimes } from '../support/recordingPage.ts';
+import { framesPerSecond, maxVolumeDb, videoFrameTimes } from '../support/mediaProbe.ts';
+import { serveRecordingPage } from '../support/recordingPage.ts';
 
 /*
  * The recorder's own parts (compositor, audio mix, MediaRecorder into IndexedDB) in real Chromium, on a page that
@@ -68,7 +69,7 @@ describe('recording in real Chromium', () => {
     await waitUntil(async () => (await progress(page)).visibility === 'visible', 'the recording page in front again');
     const { file, stopped } = await stopAndSave(page, 'hidden.webm');
 
-    const times = videoFrameTimes(file);
+    const times = await videoFrameTimes(file);
     // Half a second off each edge: the switch itself is not what is measured.
     expect(framesPerSecond(times, hiddenFrom + 0.5, hiddenTo - 0.5)).toBeGreaterThanOrEqual(25);
     expect(stopped.originals).toEqual([
@@ -87,7 +88,7 @@ describe('recording in real Chromium', () => {
     const mutedTo = (await progress(page)).seconds;
     const { file } = await stopAndSave(page, 'muted.webm');
 
-    expect(maxVolumeDb(file, 0.5, mutedFrom - 0.2)).toBeGreaterThan(-40);
-    expect(maxVolumeDb(file, mutedFrom + 0.3, mutedTo - 0.2)).toBeLessThan(-70);
+    expect(await maxVolumeDb(file, 0.5, mutedFrom - 0.2)).toBeGreaterThan(-40);
+    expect(await maxVolumeDb(file, mutedFrom + 0.3, mutedTo - 0.2)).toBeLessThan(-70);
   });
 });

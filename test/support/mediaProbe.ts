@@ -93,3 +93,16 @@ export function brightnessSpread(rgb: Uint8Array): number {
   const mean = sum / pixels;
   return Math.sqrt(Math.max(0, squares / pixels - mean * mean));
 }
+
+/** Video frames per second of media time between `from` and `to` (s), from `videoFrameTimes`. */
+export function framesPerSecond(times: readonly number[], from: number, to: number): number {
+  return times.filter((time) => time >= from && time < to).length / (to - from);
+}
+
+/** The loudest sample (dBFS) of the file's sound between `from` and `to` (s); -91 is digital silence. */
+export async function maxVolumeDb(file: string, from: number, to: number): Promise<number> {
+  const { stderr } = await run('ffmpeg', ['-v', 'info', '-ss', String(from), '-to', String(to), '-i', file, '-map', '0:a', '-af', 'volumedetect', '-f', 'null', '-']);
+  const match = /max_volume: (-?[\d.]+|-inf) dB/.exec(stderr);
+  if (!match) throw new Error(`no volume in ${file} ${from}–${to} s: ${stderr.slice(-300)}`);
+  return match[1] === '-inf' ? -Infinity : Number(match[1]);
+}
