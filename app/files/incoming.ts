@@ -309,8 +309,7 @@ export class IncomingTransfer {
         if (now() - this.#lastAckAt >= tuning.holdAckRepeatMs) this.#sendAck(this.#acked);
         return;
       }
-      const idle = now() - Math.max(this.#lastArrivalAt, this.#resume.lastAskedAt);
-      if (this.#expected < this.meta.size && idle >= tuning.idleResumeMs && !this.#resume.retrying) this.#resume.ask(this.#expected);
+      if (this.#expected < this.meta.size) this.#resume.askIfIdle(this.#expected, this.#lastArrivalAt);
     }, this.#ctx.tuning.stallCheckMs);
   }
 

@@ -16,6 +16,8 @@ export class ResumeAsker {
   readonly #now: () => number;
   #last = { offset: -1, at: -Infinity };
   #retry: ReturnType<typeof setTimeout> | undefined;
+  /** Idle asks in a row at the same offset with nothing arrived in between. */
+  #idleRepeats = 0;
 
   /** `wanted`: whether asking still makes sense; `failed`: a request failed (the sender is away). */
   constructor(options: { send(offset: number): Promise<void>; wanted(): boolean; failed(): void; tuning: Tuning; now(): number }) {
@@ -39,6 +41,22 @@ export class ResumeAsker {
   /** A chunk beyond `expected` arrived. */
   gap(expected: number): void {
     if (this.#last.offset === expected && this.#now() - this.#last.at < this.#tuning.gapResumeIntervalMs) return;
+    this.ask(expected);
+  }
+
+  /**
+   * The sender has been silent since `lastArrivalAt`: ask again. An ask at the same offset that nothing has answered
+   * yet waits twice as long each time (up to 8×): the request got through (it did not fail), so the bytes are on
+   * their way to a page that may just be slow (after a reload, under load), and asking again would make the sender
+   * send the same window twice. A lost tail is the sender's to repair (its go-back on a stall).
+   */
+  askIfIdle(expected: number, lastArrivalAt: number): void {
+    if (this.#retry !== undefined) return;
+    const unanswered = this.#last.offset === expected && this.#last.at >= lastArrivalAt;
+    const repeats = unanswered ? this.#idleRepeats + 1 : 0;
+    const patience = this.#tuning.idleResumeMs * 2 ** Math.min(repeats, 3);
+    if (this.#now() - Math.max(lastArrivalAt, this.#last.at) < patience) return;
+    this.#idleRepeats = repeats;
     this.ask(expected);
   }
 

@@ -72,7 +72,7 @@ export class SessionFileLinks implements FileLinks {
   }
 
   /**
-   * Resolves once every link announced toward us so far is consumed (or failed), at most after a few seconds: a
+   * Resolves once every link announced toward us so far is consumed and open (or failed), at most after a few seconds: a
    * receiver asks its senders to resume only then, or the first frames they send again would reach nobody.
    */
   async settled(): Promise<void> {
@@ -104,6 +104,9 @@ export class SessionFileLinks implements FileLinks {
         this.#incoming.delete(consumer);
       });
     }
+    // Consumed is not yet open: after a reload the new transport's SCTP association may still be coming up, and
+    // what the SFU forwards before it is lost (the first window after a resume, measured). `settled` waits for this.
+    await opened(consumer).catch(() => {});
   }
 
   /** An audience peer consumes one of our links. */
@@ -168,12 +171,18 @@ export class SessionFileLinks implements FileLinks {
 
 }
 
-/** Resolves once the DataProducer's channel is open; rejects if it closes first. */
-function opened(producer: DataProducer): Promise<void> {
-  if (producer.readyState === 'open') return Promise.resolve();
+/** What `opened` needs of a DataProducer or DataConsumer. */
+type Channel = {
+  readonly readyState: RTCDataChannelState;
+  on(event: 'open' | 'close' | 'transportclose' | 'error', listener: () => void): unknown;
+};
+
+/** Resolves once the channel is open; rejects if it closes first. */
+function opened(channel: Channel): Promise<void> {
+  if (channel.readyState === 'open') return Promise.resolve();
   return new Promise((resolve, reject) => {
-    producer.on('open', () => resolve());
-    for (const end of ['close', 'transportclose', 'error'] as const) producer.on(end, () => reject(new Error('The file link closed')));
+    channel.on('open', () => resolve());
+    for (const end of ['close', 'transportclose', 'error'] as const) channel.on(end, () => reject(new Error('The file link closed')));
   });
 }
 
