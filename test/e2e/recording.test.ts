@@ -174,12 +174,16 @@ describe('recording a meeting', () => {
     await joinRoom(bob.page, env.server.url, 'rec-reload', 'Bob');
     await expectVideoPlaying(alice.page, 'Bob camera');
 
+    const said: string[] = [];
+    alice.page.on('console', (message) => said.push(`${message.type()}: ${message.text()}`));
     const startedAt = await startRecording(alice.page);
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, 5_200 - (Date.now() - startedAt))));
     await alice.page.reload();
     // Back in the call by itself, and the list says what happened.
     await alice.page.getByRole('status').filter({ hasText: 'Connected' }).waitFor({ timeout: 30_000 });
-    const list = await openRecordings(alice.page);
+    const list = await openRecordings(alice.page).catch((error: unknown) => {
+      throw new Error(`${String(error)}\nThe page said:\n${said.join('\n')}`);
+    });
     await expect.poll(() => list.getByRole('listitem').filter({ hasText: 'Recovered' }).count(), { timeout: 15_000 }).toBe(1);
 
     const file = await downloadOnlyRecording(alice.page, 'recovered.webm');
