@@ -5,7 +5,7 @@ import { recordingDownloadUrl, type RecordingMeta, type RecordingStore } from '.
 export const UNDO_DELETE_MS = 6_000;
 
 /** Starts the browser's download of a URL the service worker answers (a hidden iframe, as file transfers do). */
-export type StartDownload = (url: string) => string | undefined;
+export type StartDownload = (url: string) => Promise<string | undefined> | string | undefined;
 
 /**
  * The recordings on this device, for the Recordings list, in and out of a call: finds unfinished ones at start-up
@@ -91,9 +91,12 @@ export class RecordingLibrary implements RecordingLibraryActions {
   }
 }
 
-/** A hidden iframe pointed at the URL, when a service worker controls the page to answer it. */
-export function iframeDownload(url: string): string | undefined {
-  if (!navigator.serviceWorker?.controller) {
+/** How long a save waits for the service worker to take the page over (its first install may still be running). */
+const WORKER_WAIT_MS = 15_000;
+
+/** A hidden iframe pointed at the URL, once a service worker controls the page to answer it. */
+export async function iframeDownload(url: string): Promise<string | undefined> {
+  if (!(await serviceWorkerInControl())) {
     return 'Saving needs the app’s offline support, which is not running in this window. Reload the page and try again.';
   }
   const frame = document.createElement('iframe');
@@ -104,4 +107,20 @@ export function iframeDownload(url: string): string | undefined {
   // The frame only carries the download's request: gone once the browser has taken the response over.
   setTimeout(() => frame.remove(), 10 * 60_000);
   return undefined;
+}
+
+/** Whether a service worker controls this page, waiting a while for one being installed to take over. */
+async function serviceWorkerInControl(): Promise<boolean> {
+  const container = navigator.serviceWorker;
+  if (!container) return false;
+  if (container.controller) return true;
+  const registration = await container.getRegistration().catch(() => undefined);
+  if (!registration) return false;
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(!!container.controller), WORKER_WAIT_MS);
+    container.addEventListener('controllerchange', () => {
+      clearTimeout(timer);
+      resolve(true);
+    }, { once: true });
+  });
 }
