@@ -30,9 +30,12 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 
 export const errorCodeSchema = v.picklist(ERROR_CODES);
 
+/** Longer messages are cut: a client refuses a reply whose message is longer (see errorBodySchema). */
+export const MAX_ERROR_MESSAGE_LENGTH = 500;
+
 export const errorBodySchema = v.object({
   code: errorCodeSchema,
-  message: v.pipe(v.string(), v.maxLength(500)),
+  message: v.pipe(v.string(), v.maxLength(MAX_ERROR_MESSAGE_LENGTH)),
 });
 
 export type ErrorBody = v.InferOutput<typeof errorBodySchema>;
@@ -47,7 +50,11 @@ export class ProtocolError extends Error {
     this.code = code;
   }
 
+  /**
+   * The error as a reply carries it. The message is cut to the length a client accepts: validation messages quote
+   * what was sent, and a reply the client refuses would leave its request unanswered until it times out.
+   */
   toBody(): ErrorBody {
-    return { code: this.code, message: this.message };
+    return { code: this.code, message: this.message.slice(0, MAX_ERROR_MESSAGE_LENGTH) };
   }
 }
