@@ -63,11 +63,11 @@ const validAnnotate = fc.record({
   op: fc.oneof(
     fc.record({
       kind: fc.constant('stroke'),
-      board: fc.constantFrom('ann', 'mallory', 'nobody'),
+      board: fc.constantFrom('ann', 'ann', 'ann', 'mallory', 'nobody'), // only Ann shares a screen to draw on
       strokeId: fc.stringMatching(/^[A-Za-z0-9-]{8,20}$/),
       color: fc.constantFrom('#ff2d55', '#34c759'),
       width: fc.integer({ min: 5, max: 200 }),
-      from: fc.nat({ max: 10 }),
+      from: fc.oneof(fc.constant(0), fc.nat({ max: 10 })), // a new stroke starts at 0; later ops continue it
       points: fc.array(fc.nat({ max: 10_000 }), { minLength: 1, maxLength: 8 }).map((points) => [...points, ...points]),
     }),
     fc.record({ kind: fc.constant('undo'), board: fc.constant('ann'), strokeId: fc.stringMatching(/^[A-Za-z0-9-]{8,20}$/) }),

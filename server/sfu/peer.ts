@@ -15,7 +15,8 @@ export type PeerChannel = {
 
 export type ProducerAppData = { peerId: string; source: MediaSource };
 export type ConsumerAppData = { peerId: string; source: MediaSource; producerId: string };
-export type TransportAppData = { direction: TransportDirection };
+/** `connected`: connectTransport succeeded once (mediasoup refuses a second). */
+export type TransportAppData = { direction: TransportDirection; connected?: boolean };
 
 /** How long a peer whose page said goodbye (closed or reloading) waits for a resume. */
 export const GOODBYE_GRACE_MS = 5_000;

@@ -55,7 +55,11 @@ export const mediaHandlers: MediaHandlers = {
 
   async connectTransport({ session }, { transportId, dtlsParameters }) {
     const { peer } = requireJoined(session);
-    await ownTransport(peer, transportId).connect({ dtlsParameters: dtlsParameters as types.DtlsParameters });
+    const transport = ownTransport(peer, transportId);
+    // mediasoup throws an untyped error on a second connect: the client's mistake, said as such.
+    if (transport.appData.connected) throw new ProtocolError('bad_state', 'This transport is connected already');
+    await transport.connect({ dtlsParameters: dtlsParameters as types.DtlsParameters });
+    transport.appData.connected = true;
     return {};
   },
 
