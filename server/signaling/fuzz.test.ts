@@ -169,7 +169,7 @@ async function victimRoom(roomName: string) {
     await bob.request('leave');
     await cat.request('leave');
   };
-  return { bob, cat, mallory, bobIds, malloryIds, routerRtpCapabilities: joined.routerRtpCapabilities, snapshot, cleanUp };
+  return { bob, cat, mallory, bobJoin, bobIds, malloryIds, routerRtpCapabilities: joined.routerRtpCapabilities, snapshot, cleanUp };
 }
 
 describe('every signaling method, fuzzed through the real connection', () => {
@@ -237,6 +237,8 @@ describe('every signaling method, fuzzed through the real connection', () => {
     // The server still serves: a plain request works for the fuzzer and the others.
     expect(await mallory.request('ping', {})).toEqual({ ok: true, data: {} });
     expect(await setting.bob.request('ping', {})).toMatchObject({ ok: true });
+    // And the mediasoup worker behind them: Bob's transport still answers.
+    expect(await setting.bob.request('restartIce', { transportId: setting.bobIds.transports[0] })).toMatchObject({ ok: true });
     await setting.cleanUp();
   });
 
@@ -304,6 +306,37 @@ describe('isolation: one peer never touches another peer’s objects', () => {
     expect(setting.bob.sent.filter((message) => !('ok' in message)).length).toBe(bobNotificationsBefore);
     expect(await setting.bob.request('restartIce', { transportId: bobIds.transports[0] })).toMatchObject({ ok: true });
     expect(await setting.bob.request('pauseProducer', { producerId: bobIds.producers[0] })).toMatchObject({ ok: true });
+    await setting.cleanUp();
+  });
+
+  test('joining as the other peer (its id, any token but its own) never takes it over, nor resets its media', async () => {
+    const setting = await victimRoom('fuzz-resume');
+    const { bobJoin, snapshot } = setting;
+    const before = snapshot();
+    const token = fc.oneof(
+      fc.string({ maxLength: 128 }),
+      fc.constant(bobJoin.resumeToken.slice(0, -1)), // all but its last character
+      fc.constant(`${bobJoin.resumeToken}x`),
+      fc.constant(bobJoin.resumeToken.toUpperCase()),
+    ).filter((candidate) => candidate !== bobJoin.resumeToken);
+    await fc.assert(
+      fc.asyncProperty(token, fc.boolean(), async (guess, freshMedia) => {
+        const intruder = new FuzzClient(services);
+        await intruder.request('hello', { protocolVersion: PROTOCOL_VERSION });
+        const outcome = await intruder.request('join', { room: 'fuzz-resume', name: 'Bob', resume: { peerId: bobJoin.peerId, token: guess, freshMedia } });
+        if (outcome.ok) {
+          const reply = outcome.data as { peerId: string; resumed: boolean };
+          expect(reply.peerId).not.toBe(bobJoin.peerId);
+          expect(reply.resumed).toBe(false);
+          await intruder.request('leave', {});
+        }
+        intruder.connection.closed();
+        expect(setting.bob.terminated).toBe(false); // Bob's socket was not fenced off by a resume
+      }),
+      { numRuns: 300 },
+    );
+    expect(snapshot()).toEqual(before);
+    expect(await setting.bob.request('restartIce', { transportId: setting.bobIds.transports[0] })).toMatchObject({ ok: true });
     await setting.cleanUp();
   });
 });
