@@ -13,7 +13,7 @@ import { AnnotationService } from '../annotations/service.ts';
 import { PPID_STRING, PPID_STRING_EMPTY } from '../sfu/dataChannels.ts';
 import type { Peer } from '../sfu/peer.ts';
 import type { Room } from '../sfu/room.ts';
-import { nearValid } from '../testing/fuzzClient.ts';
+import { nearValid } from '../../test/support/fuzz.ts';
 import { chatRoomEvents } from './roomEvents.ts';
 import { MAX_CHAT_FRAME_BYTES, ChatService } from './service.ts';
 import { ChatStore } from './store.ts';

@@ -9,7 +9,8 @@ vi.hoisted(() => {
 import { methods, PROTOCOL_VERSION, type Method } from '../../shared/protocol/index.ts';
 import { consume, opusRtpParameters, produceFake, setUpMedia, SOME_DTLS_PARAMETERS } from '../testing/fakeMedia.ts';
 import { createTestServices, FakeClient } from '../testing/fakes.ts';
-import { FuzzClient, hostileValue, nearValid, toJsonWithNonFinite } from '../testing/fuzzClient.ts';
+import { hostileValue, nearValid, toJsonWithNonFinite } from '../../test/support/fuzz.ts';
+import { FuzzClient } from '../testing/fuzzClient.ts';
 
 let services: Awaited<ReturnType<typeof createTestServices>>;
 
