@@ -23,14 +23,22 @@ const dir = testDir();
  */
 let alicesChromium: CdpBrowser;
 let attached: Browser | undefined;
+let alicesChromiumOpen = false;
 
 beforeAll(async () => {
   alicesChromium = await CdpBrowser.launch(process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', LAUNCH_ARGS);
+  alicesChromiumOpen = true;
 });
-afterAll(async () => {
+afterAll(closeAlicesChromium);
+
+/** Alice's own Chromium goes once its test is done: her call in it would otherwise go on encoding beside the next test. */
+async function closeAlicesChromium(): Promise<void> {
   await attached?.close();
-  await alicesChromium?.close();
-});
+  attached = undefined;
+  if (!alicesChromiumOpen) return;
+  alicesChromiumOpen = false;
+  await alicesChromium.close();
+}
 
 /** Playwright attached to Alice's Chromium; her page is the tab at `urlPart` (or the first tab). */
 async function attachToAlice(urlPart?: string): Promise<Page> {
@@ -165,6 +173,7 @@ describe('recording a meeting', () => {
     expect(backgroundFps, `frames per second while in the background (${from.toFixed(1)}–${to.toFixed(1)} s)`).toBeGreaterThanOrEqual(25);
 
     await bob.context.close();
+    await closeAlicesChromium();
   });
 
   test('a reload at 5 s: the recording is listed as recovered, downloads, and holds at least 4 s', async () => {
