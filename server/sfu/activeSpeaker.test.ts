@@ -67,7 +67,7 @@ describe('active speaker', () => {
     expect(cat.notifications('activeSpeaker')[before]?.data).toEqual({ peerId: null });
     await expect.poll(() => lastSpeaker(cat), SOON).toBe(ann.peerId);
     expect(lastSpeaker(ann.client)).toBe(ann.peerId);
-  });
+  }, 30_000);
 
   test('a speaker whose mic closes is nobody; the room never names a peer from another room', async () => {
     const ann = await joinWithMedia('speaking-2', 'Ann');
@@ -82,5 +82,5 @@ describe('active speaker', () => {
     expect(lastSpeaker(bob.client)).toBeNull();
     const named = new Set(bob.client.notifications('activeSpeaker').map((message) => (message.data as { peerId: string | null }).peerId));
     expect(named).toEqual(new Set([null, ann.peerId]));
-  });
+  }, 30_000);
 });
