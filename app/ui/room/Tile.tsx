@@ -14,13 +14,19 @@ function initials(name: string): string {
  * The speaker's camera wears a ring, is `aria-current` and says "speaking" to a screen reader; `featured` draws it
  * large (first, full width) by CSS alone, so no video restarts.
  */
-export function Tile({ tile, variant, speaking, featured }: { tile: TileModel; variant?: 'pip'; speaking?: boolean; featured?: boolean }) {
+export function Tile(props: { tile: TileModel; variant?: 'pip'; speaking?: boolean; featured?: boolean }) {
+  const { tile, variant, speaking, featured } = props;
   const { participant, source, track } = tile;
+  const classes = ['tile', `tile-${source}`];
+  if (variant) classes.push(`tile-${variant}`);
+  if (!participant.connected) classes.push('tile-away');
+  if (speaking) classes.push('tile-speaking');
+  if (featured) classes.push('tile-featured');
   const label = `${participant.name} ${source === 'cam' ? 'camera' : 'screen'}`;
   const who = participant.isLocal ? `${participant.name} (you)` : participant.name;
   return (
     <figure
-      class={`tile tile-${source}${variant ? ` tile-${variant}` : ''}${participant.connected ? '' : ' tile-away'}${speaking ? ' tile-speaking' : ''}${featured ? ' tile-featured' : ''}`}
+      class={classes.join(' ')}
       aria-label={label}
       aria-current={speaking ? 'true' : undefined}
       data-peer={participant.id}

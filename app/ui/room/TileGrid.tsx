@@ -35,10 +35,8 @@ export function TileGrid() {
   const layout: Layout = screens > 0 ? 'stage' : cameras === 2 && all.some((tile) => tile.participant.isLocal) ? 'pip' : 'grid';
   const speakerId = activeSpeakerId.value;
   // Yourself speaking gets the ring but not the stage: nobody needs their own face large.
-  const featuredId =
-    layout === 'grid' && cameras >= FEATURE_FROM_CAMERAS && all.some((tile) => tile.participant.id === speakerId && !tile.participant.isLocal)
-      ? speakerId
-      : null;
+  const speakerIsOther = all.some((tile) => tile.participant.id === speakerId && !tile.participant.isLocal);
+  const featuredId = layout === 'grid' && cameras >= FEATURE_FROM_CAMERAS && speakerIsOther ? speakerId : null;
   const grid =
     layout === 'stage'
       ? { columns: Math.min(Math.max(cameras, 1), STRIP_COLUMNS), rows: screens }
