@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { PROTOCOL_VERSION } from '../../shared/protocol/index.ts';
 import { chatItems, chatSend } from '../models/chat.ts';
+import { activeSpeakerId } from '../models/participants.ts';
 import { joinError, phase } from '../models/session.ts';
 
 /* The media session is not under test here: a stand-in that builds instantly. */
@@ -19,6 +20,7 @@ vi.mock('../net/sfu.ts', () => ({
 }));
 
 const { CallController } = await import('./controller.ts');
+const { SELF_ID } = await import('./localMedia.ts');
 
 type Sent = { id: number; method: string; data: Record<string, unknown> };
 
@@ -159,5 +161,36 @@ describe('CallController', () => {
     await vi.advanceTimersByTimeAsync(2_000);
     await leaving;
     expect(chatItems.value).toEqual([]);
+  });
+
+  test('active speaker: our own peer id is the local tile, another is theirs, and a leave clears it', async () => {
+    const call = new CallController('room', 'Ann', {});
+    await call.start({ mic: null, cam: null, micOn: false, camOn: false });
+    await vi.advanceTimersByTimeAsync(50);
+    const socket = FakeSocket.instances[0]!;
+    socket.reply(socket.joins()[0]!.id, joined('ann-1'));
+    await vi.advanceTimersByTimeAsync(50);
+    const notify = (method: string, data: unknown) =>
+      queueMicrotask(() => socket.onmessage?.({ data: JSON.stringify({ method, data }) }));
+
+    notify('activeSpeaker', { peerId: 'ann-1' });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(activeSpeakerId.value).toBe(SELF_ID);
+    notify('peerJoined', { peer: { id: 'bob-1', name: 'Bob', connected: true, publications: [] } });
+    notify('activeSpeaker', { peerId: 'bob-1' });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(activeSpeakerId.value).toBe('bob-1');
+    // Bob leaves before the server names anyone else: his highlight goes with him.
+    notify('peerLeft', { peerId: 'bob-1' });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(activeSpeakerId.value).toBeNull();
+
+    notify('activeSpeaker', { peerId: 'ann-1' });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(activeSpeakerId.value).toBe(SELF_ID);
+    const leaving = call.leave();
+    await vi.advanceTimersByTimeAsync(2_000);
+    await leaving;
+    expect(activeSpeakerId.value).toBeNull();
   });
 });

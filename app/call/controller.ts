@@ -3,7 +3,7 @@ import { ProtocolError, type Notification, type ResponseData } from '../../share
 import { createLogger } from '../log.ts';
 import type { InitialMedia } from '../media/constraints.ts';
 import { camOn, controls, micOn } from '../models/localMedia.ts';
-import { clearParticipants, participants, removeParticipant, upsertParticipant } from '../models/participants.ts';
+import { activeSpeakerId, clearParticipants, participants, removeParticipant, upsertParticipant } from '../models/participants.ts';
 import { connection, joinError, notice, phase, roomLocked, roomName, type RoomAccess } from '../models/session.ts';
 import { backoffDelay } from '../net/backoff.ts';
 import { SfuSession } from '../net/sfu.ts';
@@ -244,6 +244,11 @@ export class CallController {
       case 'consumerClosed':
         this.#remote.closeConsumer(notification.data.consumerId);
         break;
+      case 'activeSpeaker': {
+        const { peerId } = notification.data;
+        activeSpeakerId.value = peerId !== null && peerId === this.#identity?.peerId ? SELF_ID : peerId;
+        break;
+      }
     }
   }
 

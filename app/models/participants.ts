@@ -23,6 +23,12 @@ export type Tile = {
 /** Everyone in the call, the local person included, in join order. Replaced (never mutated) on change. */
 export const participants = signal<ReadonlyMap<string, Participant>>(new Map());
 
+/**
+ * The participant speaking now (the server's `activeSpeaker`; the local person under their local id), or null.
+ * Someone who leaves stops being it at once, even before the server names the next one.
+ */
+export const activeSpeakerId = signal<string | null>(null);
+
 export function upsertParticipant(id: string, patch: Partial<Participant> & Pick<Participant, 'name'>): void;
 export function upsertParticipant(id: string, patch: Partial<Participant>): void;
 export function upsertParticipant(id: string, patch: Partial<Participant>): void {
@@ -49,10 +55,12 @@ export function removeParticipant(id: string): void {
   const next = new Map(participants.value);
   next.delete(id);
   participants.value = next;
+  if (activeSpeakerId.value === id) activeSpeakerId.value = null;
 }
 
 export function clearParticipants(): void {
   participants.value = new Map();
+  activeSpeakerId.value = null;
 }
 
 /** One camera tile per person (their face, or their initials when the camera is off), plus one per shared screen. */

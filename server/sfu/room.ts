@@ -15,6 +15,7 @@ import { FileTransfers } from '../files/registry.ts';
 import type { FileStats } from '../files/stats.ts';
 import { createLogger } from '../log.ts';
 import { mediaCodecs } from './codecs.ts';
+import { RoomSpeaker } from './activeSpeaker.ts';
 import { RoomDataChannels, type DataChannelStats, type DataMessage } from './dataChannels.ts';
 import type { ConsumerAppData, Peer, ProducerAppData, TransportAppData } from './peer.ts';
 import type { WorkerSlot } from './workerPool.ts';
@@ -55,6 +56,8 @@ export class Room {
   readonly router: types.Router;
   /** Data channels: the room's chat feed and the server's listeners on each peer's chat DataProducer. */
   readonly data: RoomDataChannels;
+  /** Who is speaking (mediasoup's ActiveSpeakerObserver over the live microphones), told to everyone. */
+  readonly speaker: RoomSpeaker;
   readonly peers = new Map<string, Peer>();
   /** File transfers in progress: their parties and how far each got (the bytes go over `fileLinks`). */
   readonly files: FileTransfers;
@@ -76,6 +79,7 @@ export class Room {
     slot: WorkerSlot,
     router: types.Router,
     data: RoomDataChannels,
+    speaker: RoomSpeaker,
     settings: RoomSettings,
     onClose: () => void,
   ) {
@@ -84,6 +88,7 @@ export class Room {
     this.slot = slot;
     this.router = router;
     this.data = data;
+    this.speaker = speaker;
     this.#settings = settings;
     this.#onClose = onClose;
     this.files = new FileTransfers(id, this.peers, settings.fileStats);
@@ -109,7 +114,11 @@ export class Room {
           if (room && !room.closed) settings.events.feedDrained(room);
         },
       });
-      room = new Room(id, instanceId, slot, router, data, settings, onClose);
+      // Elections only happen once someone produces audio, which needs the room: `room` is set by then.
+      const speaker = await RoomSpeaker.create(router, (peerId) => {
+        if (room && !room.closed) room.broadcast({ method: 'activeSpeaker', data: { peerId } });
+      });
+      room = new Room(id, instanceId, slot, router, data, speaker, settings, onClose);
     } catch (error) {
       router.close();
       throw error;
@@ -199,6 +208,7 @@ export class Room {
       this.broadcast({ method: 'producerClosed', data: { peerId: peer.id, producerId: producer.id } }, peer.id);
       if (options.source === 'screen') this.#shareEnded(peer);
     });
+    if (options.source === 'mic') this.speaker.micAdded(producer);
     const publication = { id: producer.id, source: options.source, kind: producer.kind, paused: producer.paused };
     this.broadcast({ method: 'producerAdded', data: { peerId: peer.id, publication } }, peer.id);
     return producer;
@@ -207,6 +217,10 @@ export class Room {
   async setProducerPaused(peer: Peer, producer: types.Producer<ProducerAppData>, paused: boolean): Promise<void> {
     if (paused) await producer.pause();
     else await producer.resume();
+    if (producer.appData.source === 'mic') {
+      if (paused) this.speaker.micPaused(producer);
+      else this.speaker.micResumed(producer);
+    }
     const data = { peerId: peer.id, producerId: producer.id, paused };
     this.broadcast({ method: 'producerPausedChanged', data }, peer.id);
   }

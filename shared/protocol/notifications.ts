@@ -14,6 +14,12 @@ export const notifications = {
   producerClosed: v.object({ peerId: idSchema, producerId: idSchema }),
   producerPausedChanged: v.object({ peerId: idSchema, producerId: idSchema, paused: v.boolean() }),
   consumerClosed: v.object({ consumerId: idSchema }),
+  /**
+   * Who is speaking now (mediasoup's dominant speaker among unmuted microphones), or null for nobody: the speaker
+   * muted, left or lost their mic and no one else has taken over yet. Sent to everyone on each change, and to a peer
+   * right after its join reply (a fresh join or a resume), so it never has to guess.
+   */
+  activeSpeaker: v.object({ peerId: v.nullable(idSchema) }),
   /** Your chat message is stored (see chat.ts). */
   chatAck: chatAckSchema,
   /** File transfer (see files.ts). */

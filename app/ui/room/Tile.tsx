@@ -9,15 +9,26 @@ function initials(name: string): string {
   return (parts.length > 1 ? `${parts[0]?.[0] ?? ''}${parts.at(-1)?.[0] ?? ''}` : name.slice(0, 2)).toUpperCase();
 }
 
-/** One person's camera (or their initials when it is off), or one shared screen. Labelled "<name> camera|screen". */
-export function Tile({ tile, variant }: { tile: TileModel; variant?: 'pip' }) {
+/**
+ * One person's camera (or their initials when it is off), or one shared screen. Labelled "<name> camera|screen".
+ * The speaker's camera wears a ring, is `aria-current` and says "speaking" to a screen reader; `featured` draws it
+ * large (first, full width) by CSS alone, so no video restarts.
+ */
+export function Tile(props: { tile: TileModel; variant?: 'pip'; speaking?: boolean; featured?: boolean }) {
+  const { tile, variant, speaking, featured } = props;
   const { participant, source, track } = tile;
+  const classes = ['tile', `tile-${source}`];
+  if (variant) classes.push(`tile-${variant}`);
+  if (!participant.connected) classes.push('tile-away');
+  if (speaking) classes.push('tile-speaking');
+  if (featured) classes.push('tile-featured');
   const label = `${participant.name} ${source === 'cam' ? 'camera' : 'screen'}`;
   const who = participant.isLocal ? `${participant.name} (you)` : participant.name;
   return (
     <figure
-      class={`tile tile-${source}${variant ? ` tile-${variant}` : ''}${participant.connected ? '' : ' tile-away'}`}
+      class={classes.join(' ')}
       aria-label={label}
+      aria-current={speaking ? 'true' : undefined}
       data-peer={participant.id}
     >
       <TrackVideo track={track} mirrored={participant.isLocal && source === 'cam'} fit={source === 'screen' ? 'contain' : 'cover'} />
@@ -34,6 +45,7 @@ export function Tile({ tile, variant }: { tile: TileModel; variant?: 'pip' }) {
           </span>
         )}
         {source === 'screen' ? `${who}'s screen` : who}
+        {speaking && <span class="visually-hidden">, speaking</span>}
       </figcaption>
       {!participant.connected && <div class="tile-status">Reconnecting…</div>}
     </figure>

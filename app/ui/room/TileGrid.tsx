@@ -1,13 +1,15 @@
 import { useSignal } from '@preact/signals';
 import { useEffect, useRef } from 'preact/hooks';
-import { tiles } from '../../models/participants.ts';
-import { bestGrid } from './gridLayout.ts';
+import { activeSpeakerId, tiles } from '../../models/participants.ts';
+import { bestGrid, featuredGrid } from './gridLayout.ts';
 import { Tile } from './Tile.tsx';
 
 type Layout = 'grid' | 'pip' | 'stage';
 
 /** At most this many cameras side by side under a shared screen; more wrap onto another row. */
 const STRIP_COLUMNS = 4;
+/** From this many cameras (and no shared screen) the person speaking is drawn large, above the others. */
+const FEATURE_FROM_CAMERAS = 3;
 
 /**
  * Lays out the tiles: with one other person, they fill the screen and you float in a corner; with a shared
@@ -31,17 +33,33 @@ export function TileGrid() {
   const screens = all.filter((tile) => tile.source === 'screen').length;
   const cameras = all.length - screens;
   const layout: Layout = screens > 0 ? 'stage' : cameras === 2 && all.some((tile) => tile.participant.isLocal) ? 'pip' : 'grid';
+  const speakerId = activeSpeakerId.value;
+  // Yourself speaking gets the ring but not the stage: nobody needs their own face large.
+  const speakerIsOther = all.some((tile) => tile.participant.id === speakerId && !tile.participant.isLocal);
+  const featuredId = layout === 'grid' && cameras >= FEATURE_FROM_CAMERAS && speakerIsOther ? speakerId : null;
   const grid =
     layout === 'stage'
       ? { columns: Math.min(Math.max(cameras, 1), STRIP_COLUMNS), rows: screens }
       : layout === 'pip'
         ? { columns: 1, rows: 1 }
-        : bestGrid(cameras, size.value.width, size.value.height);
+        : featuredId
+          ? featuredGrid(cameras - 1, size.value.width, size.value.height)
+          : bestGrid(cameras, size.value.width, size.value.height);
 
   return (
-    <div class={`tiles tiles-${layout}`} ref={ref} style={{ '--columns': grid.columns, '--rows': grid.rows }}>
+    <div
+      class={`tiles tiles-${layout}${featuredId ? ' tiles-featured' : ''}`}
+      ref={ref}
+      style={{ '--columns': grid.columns, '--rows': grid.rows }}
+    >
       {all.map((tile) => (
-        <Tile key={tile.key} tile={tile} variant={layout === 'pip' && tile.participant.isLocal ? 'pip' : undefined} />
+        <Tile
+          key={tile.key}
+          tile={tile}
+          variant={layout === 'pip' && tile.participant.isLocal ? 'pip' : undefined}
+          speaking={tile.source === 'cam' && tile.participant.id === speakerId}
+          featured={tile.source === 'cam' && tile.participant.id === featuredId}
+        />
       ))}
     </div>
   );

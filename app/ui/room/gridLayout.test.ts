@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { bestGrid } from './gridLayout.ts';
+import { bestGrid, featuredGrid } from './gridLayout.ts';
 
 // The space left for tiles on a 390×844 phone (status bar and controls take ~170 px).
 const PORTRAIT = { width: 374, height: 670 };
@@ -26,6 +26,20 @@ describe('bestGrid', () => {
         const { columns, rows } = bestGrid(count, box.width, box.height);
         expect(columns * rows).toBeGreaterThanOrEqual(count);
         expect(columns * (rows - 1)).toBeLessThan(count); // no empty row
+      }
+    }
+  });
+});
+
+describe('featuredGrid', () => {
+  test('the others share the third below the speaker side by side, with no empty row', () => {
+    expect(featuredGrid(2, PORTRAIT.width, PORTRAIT.height)).toEqual({ columns: 2, rows: 1 });
+    expect(featuredGrid(3, LANDSCAPE.width, LANDSCAPE.height)).toEqual({ columns: 3, rows: 1 });
+    for (let others = 2; others <= 8; others++) {
+      for (const box of [PORTRAIT, LANDSCAPE]) {
+        const { columns, rows } = featuredGrid(others, box.width, box.height);
+        expect(columns * rows).toBeGreaterThanOrEqual(others);
+        expect(columns * (rows - 1)).toBeLessThan(others);
       }
     }
   });

@@ -22,3 +22,13 @@ export function bestGrid(
   }
   return { columns: best.columns, rows: best.rows };
 }
+
+/**
+ * The person speaking across the top, over two thirds of the height (a `2fr` row in CSS), and the `others` in a
+ * grid sized to the third below; `rows` counts only theirs.
+ */
+export function featuredGrid(others: number, width: number, height: number): { columns: number; rows: number } {
+  // The cameras' shape follows the whole screen (upright phone: upright video), not the strip's.
+  const below = bestGrid(others, width, height / 3, width >= height ? 16 / 9 : 3 / 4);
+  return { columns: below.columns, rows: Math.ceil(Math.max(others, 1) / below.columns) };
+}

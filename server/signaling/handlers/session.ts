@@ -48,6 +48,8 @@ export const sessionHandlers: SessionHandlers = {
     }
     session.joined = { room, peer };
     log.info(resumed ? 'peer resumed' : 'peer joined', { room: room.id, peer: peer.id, peers: room.peers.size });
+    // Who is speaking, so a late joiner highlights them before the next change; after this reply like the rest.
+    setImmediate(() => peer.notify({ method: 'activeSpeaker', data: { peerId: room.speaker.peerId } }));
     // File offers and links it missed while away, told after this reply (setImmediate runs once it is sent).
     if (resumed) {
       setImmediate(() => {
