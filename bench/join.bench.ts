@@ -71,6 +71,10 @@ try {
       `join ${run}${run === 0 ? ' (warm-up)' : ''}: first shown ${ms(result.at['first shown'] ?? NaN)}, ` +
         `baseline ${ms(result.baseline)}, host PLIs ${result.hostPli}, key frames ${result.hostKeyFrames}\n`,
     );
+    // Leave as a person would, so the next guest finds only the host (a closed page would linger as a ghost peer
+    // for the server's grace period, and every later join would consume its streams too).
+    await guest.page.getByRole('button', { name: 'Leave' }).click();
+    await guest.page.getByRole('button', { name: 'Join' }).waitFor({ timeout: 10_000 });
     await guest.context.close();
   }
 } finally {

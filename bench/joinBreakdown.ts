@@ -12,11 +12,13 @@ export const MILESTONES = [
   ['hello reply', 'protocol handshake round trip'],
   ['join sent', 'join queued behind camera/microphone start'],
   ['join reply', 'join round trip'],
+  ['device load starts', 'after the join reply: peers, chat history, annotations, until Device.load makes its probe RTCPeerConnection'],
   ['device loaded', 'mediasoup-client Device.load (a throwaway RTCPeerConnection) until the first transport request'],
   ['transports created', 'setCapabilities + createTransport send + recv (in parallel) all answered'],
   ['published', 'own camera and mic produced (send connectTransport, then produce × 2)'],
   ['consume reply', "the host's camera: consume round trip"],
-  ['consumer resumed', 'local consumer + recv connectTransport, then resumeConsumer round trip'],
+  ['resume sent', 'the local consumer made (SDP on the receive transport, one consumer at a time)'],
+  ['consumer resumed', 'resumeConsumer round trip'],
   ['recv ICE connected', 'receive transport: ICE checks done'],
   ['recv DTLS connected', 'receive transport: DTLS handshake done (connectionState connected)'],
   ['first RTP', 'first video packet in (inbound-rtp packetsReceived > 0)'],
@@ -55,6 +57,7 @@ export function breakdown(events: ProbeEvent[]): JoinBreakdown {
 
   const videoConsume = req('consume', (r) => (r.data as { kind?: string } | undefined)?.kind === 'video')[0];
   const videoConsumerId = (videoConsume?.data as { consumerId?: string } | undefined)?.consumerId;
+  const videoResume = req('resumeConsumer', (r) => r.consumerId !== undefined && r.consumerId === videoConsumerId)[0];
   // The receive transport's peer connection is the one the host's video track arrived on.
   const recvPc = first('pc', (e) => e.what === 'track:video')?.pc;
 
@@ -64,11 +67,13 @@ export function breakdown(events: ProbeEvent[]): JoinBreakdown {
     'hello reply': req('hello')[0]?.replyAt,
     'join sent': req('join')[0]?.sentAt,
     'join reply': req('join')[0]?.replyAt,
+    'device load starts': after(first('pc', (e) => e.what === 'created' && e.t - click >= (req('join')[0]?.replyAt ?? Infinity))?.t),
     'device loaded': req('createTransport')[0]?.sentAt,
     'transports created': lastReply([...req('setCapabilities'), ...req('createTransport')]),
     published: lastReply(req('produce')),
     'consume reply': videoConsume?.replyAt,
-    'consumer resumed': req('resumeConsumer', (r) => r.consumerId !== undefined && r.consumerId === videoConsumerId)[0]?.replyAt,
+    'resume sent': videoResume?.sentAt,
+    'consumer resumed': videoResume?.replyAt,
     'recv ICE connected': after(first('pc', (e) => e.pc === recvPc && (e.what === 'ice:connected' || e.what === 'ice:completed'))?.t),
     'recv DTLS connected': after(first('pc', (e) => e.pc === recvPc && e.what === 'conn:connected')?.t),
     'first RTP': after(first('video', (e) => e.what === 'firstPacket')?.t),
