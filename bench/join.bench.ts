@@ -128,7 +128,8 @@ function report(list: typeof results): void {
   out(
     `\nFirst video frame: packets seen at the first poll with any ${p(frames.map((f) => f.packetsAtFirstPacket), count).trim()}, ` +
       `at the first decode ${p(frames.map((f) => f.packetsAtDecode), count).trim()}; joins whose receiver sent a PLI/FIR before ` +
-      `decoding: ${frames.filter((f) => f.pliSent + f.firSent > 0).length}/${frames.length}; host PLIs per join ` +
+      `decoding: ${frames.filter((f) => f.pliSent + f.firSent > 0).length}/${frames.length}; getStats answered ` +
+      `${p(frames.map((f) => f.statsLag)).trim()} after the first packet; host PLIs per join ` +
       `${p(list.map((r) => r.hostPli), count).trim()}, key frames encoded per join ${p(list.map((r) => r.hostKeyFrames), count).trim()}`,
   );
   const total = list.map((r) => r.at['first shown'] ?? NaN);

@@ -21,8 +21,8 @@ export const MILESTONES = [
   ['consumer resumed', 'resumeConsumer round trip'],
   ['recv ICE connected', 'receive transport: ICE checks done'],
   ['recv DTLS connected', 'receive transport: DTLS handshake done (connectionState connected)'],
-  ['first RTP', 'first video packet in (inbound-rtp packetsReceived > 0)'],
-  ['first decoded', 'framesDecoded > 0'],
+  ['first RTP', 'first video packet in (inbound-rtp packetsReceived > 0, at its lastPacketReceivedTimestamp)'],
+  ['first decoded', 'framesDecoded > 0 (when the poll saw it: late by a getStats)'],
   ['first shown', 'requestVideoFrameCallback presentationTime on the tile'],
 ] as const;
 export type Milestone = (typeof MILESTONES)[number][0];
@@ -36,7 +36,7 @@ export type JoinBreakdown = {
   baseline: number;
   requests: SignalingRequest[];
   /** The first video frame: how many packets and PLIs it took. */
-  firstFrame: { packetsAtFirstPacket: number; packetsAtDecode: number; pliSent: number; firSent: number } | undefined;
+  firstFrame: { packetsAtFirstPacket: number; packetsAtDecode: number; pliSent: number; firSent: number; statsLag: number } | undefined;
 };
 
 export function breakdown(events: ProbeEvent[]): JoinBreakdown {
@@ -93,6 +93,7 @@ export function breakdown(events: ProbeEvent[]): JoinBreakdown {
             packetsAtDecode: decoded.detail.packets ?? 0,
             pliSent: decoded.detail.pliCount ?? 0,
             firSent: decoded.detail.firCount ?? 0,
+            statsLag: firstPacket.detail.statsLag ?? NaN,
           }
         : undefined,
   };

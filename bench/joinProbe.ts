@@ -80,6 +80,7 @@ export function joinProbeInitScript(tileLabel: string): void {
   function watchReceiver(receiver: RTCRtpReceiver): void {
     let sawPacket = false;
     const poll = async () => {
+      const asked = now();
       const stats = [...(await receiver.getStats()).values()] as Record<string, unknown>[];
       const t = now();
       const inbound = stats.find((s) => s.type === 'inbound-rtp');
@@ -95,7 +96,11 @@ export function joinProbeInitScript(tileLabel: string): void {
       });
       if (!sawPacket && packets > 0) {
         sawPacket = true;
-        events.push({ t, kind: 'video', what: 'firstPacket', detail: detail() });
+        // getStats answers late on a busy page: the packet's own arrival time (epoch ms) is nearer the truth. It is
+        // the latest packet's, but the first ones come in one burst (the key frame).
+        const arrived = Number(inbound?.lastPacketReceivedTimestamp ?? NaN) - performance.timeOrigin;
+        const at = Number.isFinite(arrived) && arrived <= t && arrived >= asked - 1_000 ? arrived : t;
+        events.push({ t: at, kind: 'video', what: 'firstPacket', detail: { ...detail(), statsLag: t - at } });
       }
       if (Number(inbound?.framesDecoded ?? 0) > 0) {
         events.push({ t, kind: 'video', what: 'firstDecoded', detail: detail() });
