@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { produceFake, setUpMedia } from '../testing/fakeMedia.ts';
-import { createTestServices, FakeClient } from '../testing/fakes.ts';
+import { produceFake } from '../testing/fakeMedia.ts';
+import { createTestServices, FakeClient, joinWithMedia as joinWith } from '../testing/fakes.ts';
 
 /*
  * Real mediasoup, no packets: with a single live microphone in the room, its ActiveSpeakerObserver elects that one
@@ -15,12 +15,7 @@ beforeAll(async () => {
 });
 afterAll(() => services.pool.close());
 
-async function joinWithMedia(room: string, name: string) {
-  const client = new FakeClient(services);
-  const joined = await client.join(room, name);
-  const media = await setUpMedia(client, joined.routerRtpCapabilities);
-  return { client, peerId: joined.peerId, ...media };
-}
+const joinWithMedia = (room: string, name: string) => joinWith(services, room, name);
 
 /** The speaker this client was told last (undefined: never told). */
 function lastSpeaker(client: FakeClient): string | null | undefined {

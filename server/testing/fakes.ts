@@ -8,6 +8,7 @@ import { Connection, type SocketLike } from '../signaling/connection.ts';
 import { KeyedRateLimiter } from '../signaling/rateLimit.ts';
 import type { Services } from '../signaling/context.ts';
 import { PROTOCOL_VERSION } from '../../shared/protocol/index.ts';
+import { setUpMedia } from './fakeMedia.ts';
 import { RoomRegistry } from '../sfu/rooms.ts';
 import { WorkerPool } from '../sfu/workerPool.ts';
 
@@ -95,4 +96,12 @@ export class FakeClient {
       chat: { dataProducerId: string; lastSeq: number };
     };
   }
+}
+
+/** A client joined to `room` with both transports made and connected: ready to produce and consume. */
+export async function joinWithMedia(services: Services, room: string, name: string) {
+  const client = new FakeClient(services);
+  const joined = await client.join(room, name);
+  const media = await setUpMedia(client, joined.routerRtpCapabilities);
+  return { client, joined, peerId: joined.peerId, ...media };
 }

@@ -4,8 +4,8 @@ import { PROTOCOL_VERSION } from '../../../shared/protocol/index.ts';
 import { waitUntil } from '../../../test/support/poll.ts';
 import { AnnotationService } from '../../annotations/service.ts';
 import { chatRoomEvents } from '../../chat/roomEvents.ts';
-import { setUpMedia, vp8RtpParameters } from '../../testing/fakeMedia.ts';
-import { createTestServices, FakeClient } from '../../testing/fakes.ts';
+import { vp8RtpParameters } from '../../testing/fakeMedia.ts';
+import { createTestServices, FakeClient, joinWithMedia as joinWith } from '../../testing/fakes.ts';
 
 let services: Awaited<ReturnType<typeof createTestServices>>;
 
@@ -14,12 +14,7 @@ beforeAll(async () => {
 });
 afterAll(() => services.pool.close());
 
-async function joinWithMedia(room: string, name: string) {
-  const client = new FakeClient(services);
-  const joined = await client.join(room, name);
-  const media = await setUpMedia(client, joined.routerRtpCapabilities);
-  return { client, joined, ...media };
-}
+const joinWithMedia = (room: string, name: string) => joinWith(services, room, name);
 
 async function shareScreen(client: FakeClient, transportId: string): Promise<string> {
   const rtpParameters = vp8RtpParameters(Math.floor(Math.random() * 2 ** 31));
