@@ -210,8 +210,10 @@ export class CallController {
     this.#chat.sessionStarted(sfu, reply.chat.dataProducerId);
     this.#files.sessionStarted(sfu, reply.peerId);
     this.#remote.attach(sfu);
-    await this.#local.publishAll(sfu);
+    // Receiving does not wait for publishing: they use different transports, and the first remote frame came
+    // ~110 ms later at p50 when consumes waited behind our own produces (npm run bench:join).
     this.#remote.reconcile(reply.peers);
+    await this.#local.publishAll(sfu);
   }
 
   #syncPeers(peers: ResponseData<'join'>['peers']): void {
