@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import { annotationUpFrameSchema } from '../../shared/protocol/index.ts';
 import { createLogger } from '../log.ts';
-import { TokenBucket } from '../signaling/rateLimit.ts';
+import { PerSenderRateLimiter } from '../signaling/rateLimit.ts';
 import type { RefusalReason, RoomAnnotations } from './boards.ts';
 
 const log = createLogger('annotations');
@@ -51,18 +51,19 @@ export type AnnotatedRoom = {
  */
 export class AnnotationService {
   readonly stats = new AnnotationStats();
-  readonly #buckets = new WeakMap<AnnotationSender, TokenBucket>();
+  readonly #rates: PerSenderRateLimiter<AnnotationSender>;
   /** When each sender's last dropped op was logged: a flood is logged about once a second, not per frame. */
   readonly #loggedAt = new WeakMap<AnnotationSender, number>();
   readonly #now: () => number;
 
   constructor(now: () => number = Date.now) {
     this.#now = now;
+    this.#rates = new PerSenderRateLimiter(ANNOTATE_BURST, ANNOTATE_RATE_PER_SECOND, now);
   }
 
   /** One frame whose `type` is `annotate`, parsed from JSON (see isAnnotateFrame); true when it was applied. */
   receive(room: AnnotatedRoom, sender: AnnotationSender, frame: unknown): boolean {
-    if (!this.#bucket(sender).take()) return this.#reject('rate_limited', room, sender);
+    if (!this.#rates.take(sender)) return this.#reject('rate_limited', room, sender);
     const parsed = v.safeParse(annotationUpFrameSchema, frame);
     if (!parsed.success) return this.#reject('invalid', room, sender, { problem: parsed.issues[0]?.message });
     const result = room.annotations.apply(sender.id, parsed.output.op, (peerId) => room.sharing(peerId));
@@ -79,15 +80,6 @@ export class AnnotationService {
   resendNewest(room: AnnotatedRoom): void {
     const newest = room.annotations.newest;
     if (newest) this.stats.delivered += room.send(JSON.stringify(newest));
-  }
-
-  #bucket(sender: AnnotationSender): TokenBucket {
-    let bucket = this.#buckets.get(sender);
-    if (!bucket) {
-      bucket = new TokenBucket(ANNOTATE_BURST, ANNOTATE_RATE_PER_SECOND, this.#now);
-      this.#buckets.set(sender, bucket);
-    }
-    return bucket;
   }
 
   #reject(reason: AnnotationRejectReason, room: AnnotatedRoom, sender: AnnotationSender, context: Record<string, unknown> = {}): false {

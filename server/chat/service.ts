@@ -7,7 +7,7 @@ import {
   type Notification,
 } from '../../shared/protocol/index.ts';
 import { createLogger } from '../log.ts';
-import { TokenBucket } from '../signaling/rateLimit.ts';
+import { PerSenderRateLimiter } from '../signaling/rateLimit.ts';
 import type { ChatStore } from './store.ts';
 
 const log = createLogger('chat');
@@ -54,7 +54,7 @@ export type ChatFeed = { readonly historyKey: string; send(text: string): number
 export class ChatService {
   readonly stats = new ChatStats();
   readonly #store: ChatStore;
-  readonly #buckets = new WeakMap<ChatSender, TokenBucket>();
+  readonly #rates: PerSenderRateLimiter<ChatSender>;
   /** When each sender's last dropped frame was logged: a flood is logged about once a second, not per frame. */
   readonly #loggedAt = new WeakMap<ChatSender, number>();
   /**
@@ -67,6 +67,7 @@ export class ChatService {
   constructor(store: ChatStore, now: () => number = Date.now) {
     this.#store = store;
     this.#now = now;
+    this.#rates = new PerSenderRateLimiter(CHAT_BURST, CHAT_RATE_PER_SECOND, now);
   }
 
   /**
@@ -74,7 +75,7 @@ export class ChatService {
    * never stored; a good one is stored (once, however often it is resent), acknowledged, and fanned out (once).
    */
   receive(feed: ChatFeed, sender: ChatSender, payload: Buffer, isText: boolean): ChatMessage | undefined {
-    if (!this.#bucket(sender).take()) {
+    if (!this.#rates.take(sender)) {
       if (!this.#awaitingResend.has(sender)) {
         const id = isText && payload.length <= MAX_CHAT_FRAME_BYTES ? idOf(payload) : undefined;
         if (id) this.#awaitingResend.set(sender, id);
@@ -153,15 +154,6 @@ export class ChatService {
 
   roomClosed(historyKey: string): void {
     this.#store.roomEmptied(historyKey);
-  }
-
-  #bucket(sender: ChatSender): TokenBucket {
-    let bucket = this.#buckets.get(sender);
-    if (!bucket) {
-      bucket = new TokenBucket(CHAT_BURST, CHAT_RATE_PER_SECOND, this.#now);
-      this.#buckets.set(sender, bucket);
-    }
-    return bucket;
   }
 
   #reject(reason: RejectReason, feed: ChatFeed, sender: ChatSender, context: Record<string, unknown> = {}): undefined {

@@ -52,3 +52,22 @@ export class KeyedRateLimiter {
     return bucket.take();
   }
 }
+
+/** One bucket per sender object (a peer's data channel): forgotten with the sender, so nothing needs clearing. */
+export class PerSenderRateLimiter<Sender extends object> {
+  readonly #buckets = new WeakMap<Sender, TokenBucket>();
+  readonly #create: () => TokenBucket;
+
+  constructor(capacity: number, perSecond: number, now: () => number = Date.now) {
+    this.#create = () => new TokenBucket(capacity, perSecond, now);
+  }
+
+  take(sender: Sender): boolean {
+    let bucket = this.#buckets.get(sender);
+    if (!bucket) {
+      bucket = this.#create();
+      this.#buckets.set(sender, bucket);
+    }
+    return bucket.take();
+  }
+}
