@@ -20,22 +20,8 @@ export function RoomView() {
     <main class={chatOpen.value ? 'room chat-open' : 'room'}>
       <StatusBar />
       <div class="notices">
-        {notice.value && (
-          <div class="notice" role="alert">
-            <span>{notice.value}</span>
-            <button type="button" class="chip" onClick={() => (notice.value = null)}>
-              Dismiss
-            </button>
-          </div>
-        )}
-        {recordingWarning.value && (
-          <div class="notice" role="alert">
-            <span>{recordingWarning.value}</span>
-            <button type="button" class="chip" onClick={() => (recordingWarning.value = null)}>
-              Dismiss
-            </button>
-          </div>
-        )}
+        {notice.value && <Notice text={notice.value} dismiss={() => (notice.value = null)} />}
+        {recordingWarning.value && <Notice text={recordingWarning.value} dismiss={() => (recordingWarning.value = null)} />}
       </div>
       <OfferToast />
       <TileGrid />
@@ -45,5 +31,17 @@ export function RoomView() {
       <ControlBar />
       <RemoteAudio />
     </main>
+  );
+}
+
+/** A problem in words over the call, until dismissed. */
+function Notice({ text, dismiss }: { text: string; dismiss(): void }) {
+  return (
+    <div class="notice" role="alert">
+      <span>{text}</span>
+      <button type="button" class="chip" onClick={dismiss}>
+        Dismiss
+      </button>
+    </div>
   );
 }
