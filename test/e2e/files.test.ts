@@ -96,7 +96,8 @@ describe('file transfer', () => {
     expect(received).toBeLessThan(file.size * 1.3);
     // ...and the SFU handed out about two.
     expect(relayed).toBeGreaterThanOrEqual(2 * file.size);
-  });
+    // Three phones' encoders share two cores with the relay: 34–52 s measured in fresh-clone runs, over 60 s once in CI.
+  }, 150_000);
 
   test('a cancel on either side stops the transfer on both', async () => {
     const first = makeFile(dir, 'cancelled-by-sender.bin', 128 * MiB);
