@@ -36,12 +36,13 @@ ensure_packages() {
   fi
 }
 
-# Tests drive Chromium, start coturn, cut a network link between namespaces (ip, from iproute2) and read
-# recordings with ffprobe/ffmpeg.
+# Tests drive Chromium, start coturn, cut a network link between namespaces (ip, from iproute2), read
+# recordings with ffprobe/ffmpeg and join servers into one service through Redis.
 if ((for_tests)) && { [[ ! -x /usr/bin/chromium ]] || ! command -v turnserver >/dev/null || ! command -v ip >/dev/null ||
-  ! command -v ffprobe >/dev/null; }; then
-  command -v dpkg-query >/dev/null || die "tests need Chromium at /usr/bin/chromium, coturn's turnserver, iproute2's ip and ffmpeg"
-  ensure_packages chromium coturn iproute2 ffmpeg
+  ! command -v ffprobe >/dev/null || ! command -v redis-server >/dev/null; }; then
+  command -v dpkg-query >/dev/null ||
+    die "tests need Chromium at /usr/bin/chromium, coturn's turnserver, iproute2's ip, ffmpeg and redis-server"
+  ensure_packages chromium coturn iproute2 ffmpeg redis-server
 fi
 
 mediasoup_version=$(node -p "require('./package.json').dependencies.mediasoup")
