@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { joinRoom, launchBrowser, openPhone, tile } from '../support/browser.ts';
 import {
   acceptFile,
@@ -36,11 +36,17 @@ afterAll(async () => {
   await browser?.close();
   await server?.stop();
 });
+// Each test's phones go when it ends: left open, they keep encoding and decoding video and starve the next test.
+const open: BrowserContext[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((context) => context.close()));
+});
 
 async function people(room: string, names: string[]): Promise<Page[]> {
   const pages: Page[] = [];
   for (const name of names) {
-    const { page } = await openPhone(browser);
+    const { context, page } = await openPhone(browser);
+    open.push(context);
     await joinRoom(page, server.url, room, name);
     pages.push(page);
   }
