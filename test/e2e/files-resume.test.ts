@@ -1,5 +1,5 @@
-import type { Browser, Download, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { Browser, BrowserContext, Download, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { defaultTuning } from '../../app/files/tuning.ts';
 import { FILE_CHUNK_SIZE } from '../../shared/protocol/index.ts';
 import { joinRoom, launchBrowser, PHONE, tile } from '../support/browser.ts';
@@ -43,9 +43,16 @@ afterAll(async () => {
   network?.remove();
 });
 
+// Each test's pages go when it ends: left open, they keep encoding and decoding video and starve the next test.
+const contexts: BrowserContext[] = [];
+afterEach(async () => {
+  await Promise.all(contexts.splice(0).map((context) => context.close()));
+});
+
 async function open(browser: Browser): Promise<Page> {
   // https: a page on a LAN address is only a secure context (camera, service worker) over TLS, as for a phone.
   const context = await browser.newContext({ viewport: PHONE, ignoreHTTPSErrors: true, acceptDownloads: true });
+  contexts.push(context);
   return context.newPage();
 }
 
