@@ -33,7 +33,8 @@ export type Ramp = { target: string; steps: Step[]; /** Largest consumer count t
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const pct = (x: number) => `${(x * 100).toFixed(2)} %`;
 
-async function measure(target: LoadTarget, sink: Sink, consumers: number, sampled: number, windowMs: number): Promise<Step> {
+/** One measuring window at the current load (the sink's counters restart at its start). */
+export async function measure(target: LoadTarget, sink: Sink, consumers: number, sampled: number, windowMs: number): Promise<Step> {
   const pids = target.workerPids();
   const before = { workers: pids.map(cpuTicks), sink: cpuTicks(sink.pid), bench: cpuTicks(process.pid), packets: await target.producerPackets() };
   await sink.reset();
@@ -64,9 +65,12 @@ export function describeStep(step: Step): string {
   );
 }
 
-/** Adds consumers until a step fails twice in a row (a failing step is measured once more), `max` or the deadline. */
-export async function ramp(target: LoadTarget, drainPorts: number[], options: RampOptions): Promise<Ramp> {
-  const sink = new Sink();
+/**
+ * Adds consumers until a step fails twice in a row (a failing step is measured once more), `max` or the deadline.
+ * The consumers stay until the target closes; so does `keepSink`, when given (for further windows at that load).
+ */
+export async function ramp(target: LoadTarget, drainPorts: number[], options: RampOptions, keepSink?: Sink): Promise<Ramp> {
+  const sink = keepSink ?? new Sink();
   const steps: Step[] = [];
   let limit = 0;
   let consumers = 0;
@@ -98,7 +102,7 @@ export async function ramp(target: LoadTarget, drainPorts: number[], options: Ra
       limit = consumers;
     }
   } finally {
-    sink.close();
+    if (!keepSink) sink.close();
   }
   return { target: target.name, steps, limit };
 }
