@@ -30,6 +30,9 @@ export type Step = StepVerdict & {
 
 export type Ramp = { target: string; steps: Step[]; /** Largest consumer count that held, every smaller step holding too. */ limit: number };
 
+/** A step whose consumers take longer than this to create ends the bench: something is wrong, not slow. */
+const BUILD_LIMIT_MS = 90_000;
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const pct = (x: number) => `${(x * 100).toFixed(2)} %`;
 
@@ -80,7 +83,10 @@ export async function ramp(target: LoadTarget, drainPorts: number[], options: Ra
       const wanted = Math.ceil(goal / options.sampleEvery) - sampled;
       const sinkPorts = wanted > 0 ? await sink.open(wanted) : [];
       let nextSinkPort = 0;
+      await target.setFlowing(false);
+      const building = Date.now();
       while (consumers < goal) {
+        if (Date.now() - building > BUILD_LIMIT_MS) throw new Error(`adding consumers took over ${BUILD_LIMIT_MS / 1000} s at ${consumers}`);
         const batch: Promise<void>[] = [];
         for (; consumers < goal && batch.length < 25; consumers++) {
           const port = consumers % options.sampleEvery === 0 ? sinkPorts[nextSinkPort++]! : drainPorts[consumers % drainPorts.length]!;
@@ -89,6 +95,7 @@ export async function ramp(target: LoadTarget, drainPorts: number[], options: Ra
         await Promise.all(batch);
       }
       sampled += sinkPorts.length;
+      await target.setFlowing(true);
       await sleep(options.warmupMs);
       let step = await measure(target, sink, consumers, sampled, options.windowMs);
       process.stdout.write(`  ${describeStep(step)}\n`);

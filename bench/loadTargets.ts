@@ -21,6 +21,13 @@ export type LoadTarget = {
   workerPids(): number[];
   /** One more consumer of the producer, resumed, sending to 127.0.0.1:`port`. */
   addConsumer(port: number, index: number): Promise<void>;
+  /**
+   * Pauses or resumes the producer: consumers are added while it is paused, or a worker near 100 % CPU answers
+   * the requests that create them only after minutes.
+   */
+  setFlowing(flowing: boolean): Promise<void>;
+  /** Whether its consumers really are spread over more than one worker. */
+  readonly spread: boolean;
   /** Packets the producer received so far. */
   producerPackets(): Promise<number>;
   close(): Promise<void>;
@@ -72,6 +79,8 @@ export async function rawTarget(clip: string, workers: 1 | 2): Promise<LoadTarge
       const consumer = await transport.consume({ producerId: producer.id, rtpCapabilities: router.rtpCapabilities, paused: true });
       await consumer.resume();
     },
+    setFlowing: (flowing) => (flowing ? producer.resume() : producer.pause()),
+    spread: workers > 1,
     producerPackets: () => packetsOf(producer),
     async close() {
       sender.stop();
@@ -93,13 +102,17 @@ function attachPlainTransport(peer: Peer, direction: 'send' | 'recv', transport:
   return standIn;
 }
 
+/** A room over several workers (the `workers` branch: a router per worker the room's peers sit on). */
+type RoomOverWorkers = { routers: { of(peerId: string): { router: types.Router } } };
+
 /**
- * The router a bench peer's transport goes on. TODO(workers): when a room spans workers (a router per worker,
- * pipeToRouter between them), return the router the room placed this peer on, so `projectTarget(clip, 2)` splits
- * the consumers over two workers as rawTarget(clip, 2) does.
+ * The router a bench peer's transport goes on: the one the room placed the peer on when a room spans workers
+ * (Room.addPeer places it), else the room's only router. TODO(workers): once that is on main, use
+ * `room.routers.of(peer.id).router` directly and drop the cast.
  */
-function routerFor(room: Room, _peer: Peer): types.Router {
-  return room.router;
+function routerFor(room: Room, peer: Peer): types.Router {
+  const routers = (room as unknown as Partial<RoomOverWorkers>).routers;
+  return routers ? routers.of(peer.id).router : room.router;
 }
 
 /** The project's rooms code on a WorkerPool of `workers` workers: one room, one sender peer, one peer per consumer. */
@@ -115,7 +128,8 @@ export async function projectTarget(clip: string, workers: 1 | 2): Promise<LoadT
   const rooms = new RoomRegistry(pool, { sctpSendBufferSize: config.sctpSendBufferSize });
   const room = await rooms.getOrCreate('load');
   const senderPeer = new Peer('ffmpeg', SILENT);
-  room.addPeer(senderPeer);
+  // `await`: on the workers branch adding a peer places it on a worker first.
+  await room.addPeer(senderPeer);
   const sendTransport = await routerFor(room, senderPeer).createPlainTransport(SENDER);
   const producer = await room.produce(senderPeer, attachPlainTransport(senderPeer, 'send', sendTransport), {
     kind: 'video',
@@ -129,7 +143,7 @@ export async function projectTarget(clip: string, workers: 1 | 2): Promise<LoadT
     workerPids: () => pool.slots.map((slot) => slot.worker.pid),
     async addConsumer(port, index) {
       const peer = new Peer(`viewer ${index}`, SILENT);
-      room.addPeer(peer);
+      await room.addPeer(peer);
       const router = routerFor(room, peer);
       peer.rtpCapabilities = router.rtpCapabilities;
       const transport = await router.createPlainTransport(RECEIVER);
@@ -139,6 +153,8 @@ export async function projectTarget(clip: string, workers: 1 | 2): Promise<LoadT
       const consumer = await peer.serialize(() => room.consume(peer, producer.id));
       await consumer.resume();
     },
+    setFlowing: (flowing) => room.setProducerPaused(senderPeer, producer, !flowing),
+    spread: workers > 1 && 'routers' in room,
     producerPackets: () => packetsOf(producer),
     async close() {
       sender.stop();
