@@ -42,7 +42,7 @@ export async function chromiumPart(options: { clip: string; drainPorts: number[]
   try {
     process.stdout.write('\nmesh: one participant sending to N − 1 others (one page, N − 1 connection pairs)\n');
     for (const n of MESH_SIZES) {
-      if (left() < 150_000) break;
+      if (left() < 130_000) break;
       const r = await meshUpload(browser, n, WARMUP_MS, WINDOW_MS);
       results.mesh.push({ n, ...r });
       process.stdout.write(`  N = ${n}: ${describeRates(r)}\n`);

@@ -12,6 +12,13 @@ import { ticksOfStatLine, type SeqWindow } from './loadStats.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const children = new Set<ChildProcess>();
+/** mediasoup workers the bench started: a saturated one may outlive its parent for minutes. */
+const workerPids = new Set<number>();
+
+/** Kills this worker too when the bench ends. */
+export function ownWorker(pid: number): void {
+  workerPids.add(pid);
+}
 
 function own(child: ChildProcess): ChildProcess {
   children.add(child);
@@ -22,6 +29,14 @@ function own(child: ChildProcess): ChildProcess {
 /** Kills every process the bench started (by its own handle, nothing else). */
 export function killChildren(): void {
   for (const child of children) child.kill('SIGKILL');
+  for (const pid of workerPids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  workerPids.clear();
 }
 process.once('exit', killChildren);
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
@@ -73,8 +88,9 @@ export class Sink {
     await this.#ask({ reset: true });
   }
 
-  async report(): Promise<SeqWindow[]> {
-    return (await this.#ask<{ windows: SeqWindow[] }>({ report: true })).windows;
+  /** What each socket counted since the last reset, and how long that was on the sink's own clock. */
+  async report(): Promise<{ windows: SeqWindow[]; seconds: number }> {
+    return this.#ask<{ windows: SeqWindow[]; seconds: number }>({ report: true });
   }
 
   close(): void {

@@ -1,7 +1,7 @@
 /**
  * The light receivers' far end, run as its own process (so its CPU is counted apart from the worker's): UDP sockets
  * on loopback that count RTP packets by sequence number. Driven over the IPC channel by load.bench.ts:
- * `{ open: n }` → `{ ports }`, `{ reset: true }` → `{ reset: true }`, `{ report: true }` → `{ windows }`.
+ * `{ open: n }` → `{ ports }`, `{ reset: true }` → `{ reset: true }`, `{ report: true }` → `{ windows, seconds }`.
  * Exits when its parent goes away.
  */
 import dgram from 'node:dgram';
@@ -13,6 +13,8 @@ type Command = { open: number } | { reset: true } | { report: true };
 
 const sockets: dgram.Socket[] = [];
 let windows: SeqWindow[] = [];
+/** When the counters last restarted, on this process's clock: a starved parent's requests arrive late. */
+let resetAt = performance.now();
 
 async function open(count: number): Promise<number[]> {
   const ports: number[] = [];
@@ -40,7 +42,8 @@ process.on('message', (command: Command) => {
   if ('open' in command) void open(command.open).then((ports) => process.send?.({ ports }));
   else if ('reset' in command) {
     windows = windows.map(emptyWindow);
+    resetAt = performance.now();
     process.send?.({ reset: true });
-  } else if ('report' in command) process.send?.({ windows });
+  } else if ('report' in command) process.send?.({ windows, seconds: (performance.now() - resetAt) / 1000 });
 });
 process.on('disconnect', () => process.exit(0));

@@ -13,7 +13,7 @@ import type { Room } from '../server/sfu/room.ts';
 import { RoomRegistry } from '../server/sfu/rooms.ts';
 import { resolveWorkerBin } from '../server/sfu/workerBin.ts';
 import { WorkerPool } from '../server/sfu/workerPool.ts';
-import { CLIP_PAYLOAD_TYPE, CLIP_SSRC, startSender } from './loadProcesses.ts';
+import { CLIP_PAYLOAD_TYPE, CLIP_SSRC, ownWorker, startSender } from './loadProcesses.ts';
 
 export type LoadTarget = {
   readonly name: string;
@@ -54,7 +54,9 @@ function feed(transport: types.PlainTransport, clip: string): { stop(): void } {
 
 async function rawWorker(): Promise<types.Worker> {
   const workerBin = resolveWorkerBin(process.env.MEDIASOUP_WORKER_BIN);
-  return mediasoup.createWorker({ logLevel: 'warn', ...(workerBin ? { workerBin } : {}) });
+  const worker = await mediasoup.createWorker({ logLevel: 'warn', ...(workerBin ? { workerBin } : {}) });
+  ownWorker(worker.pid);
+  return worker;
 }
 
 /**
@@ -125,6 +127,7 @@ export async function projectTarget(clip: string, workers: 1 | 2): Promise<LoadT
     ...(process.env.MEDIASOUP_WORKER_BIN ? { MEDIASOUP_WORKER_BIN: process.env.MEDIASOUP_WORKER_BIN } : {}),
   });
   const pool = await WorkerPool.create(config);
+  for (const slot of pool.slots) ownWorker(slot.worker.pid);
   const rooms = new RoomRegistry(pool, { sctpSendBufferSize: config.sctpSendBufferSize });
   const room = await rooms.getOrCreate('load');
   const senderPeer = new Peer('ffmpeg', SILENT);
