@@ -68,7 +68,7 @@ async function synthetic(clip: string, drainPorts: number[], deadline: number): 
     ratios['project ÷ raw (2 workers)'] = ramps[3]!.limit / Math.max(1, rawTwo.limit);
   } else {
     await projectTwo.close();
-    todo.push("the project's own room over two workers: these rooms code keep a room on one worker (issue 11 item 2)");
+    todo.push("the project's own room over two workers: the rooms code here keeps a room on one worker (issue 11 item 2)");
   }
   return { date: new Date().toISOString().slice(0, 10), ramps, ratios, todo };
 }

@@ -30,7 +30,8 @@ async function totals(page: Page, key: '__pcs' | '__mesh'): Promise<Totals> {
           t.outbound++;
           t.widestSent = Math.max(t.widestSent, Number(s.frameWidth ?? 0));
           if (s.qualityLimitationReason && s.qualityLimitationReason !== 'none') t.limitation = String(s.qualityLimitationReason);
-        } else if (s.type === 'inbound-rtp') {
+        } else if (s.type === 'inbound-rtp' && Number(s.framesDecoded ?? 0) > 0) {
+          // Only streams that show something: mediasoup-client's receive transport also holds a `probator` receiver.
           t.bytesReceived += Number(s.bytesReceived ?? 0);
           t.framesDecoded += Number(s.framesDecoded ?? 0);
           t.inbound++;
