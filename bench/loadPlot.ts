@@ -56,10 +56,10 @@ function upload(x0: number, y0: number, w: number, h: number, mesh: UploadPoint[
     const sorted = [...points].sort((a, b) => a.n - b.n);
     const path = sorted.map((p, i) => `${i === 0 ? 'M' : 'L'}${sx(p.n).toFixed(1)},${sy(p.kbps).toFixed(1)}`).join(' ');
     const dots = sorted.map((p) => `<circle cx="${sx(p.n).toFixed(1)}" cy="${sy(p.kbps).toFixed(1)}" r="4" fill="${p.measured ? colour : 'white'}" stroke="${colour}" stroke-width="2"/>`);
-    return [`<path d="${path}" fill="none" stroke="${colour}" stroke-width="2"/>`, ...dots, text(x0 + w - 4, labelAt, label, `text-anchor="end" fill="${colour}"`)].join('\n');
+    return [`<path d="${path}" fill="none" stroke="${colour}" stroke-width="2"/>`, ...dots, text(x0 + 8, labelAt, label, `fill="${colour}"`)].join('\n');
   };
   out.push(series(mesh, '#e15759', 'mesh: N − 1 streams', y0 + 4), series(sfu, '#4e79a7', 'SFU: one (simulcast) upload', y0 + 20));
-  out.push(text(x0 + w - 4, y0 + 36, 'filled: measured, hollow: derived', 'text-anchor="end" fill="#666"'));
+  out.push(text(x0 + 8, y0 + 36, 'filled: measured, hollow: derived', 'fill="#666"'));
   return out.join('\n');
 }
 
