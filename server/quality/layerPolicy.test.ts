@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { LayerCaps, layerForTileWidth, PRIORITY, priorityOf, RAISE_HOLD_MS, type ConsumerDemand } from './layerPolicy.ts';
+import { spatialLayerForWidth as layerForTileWidth } from '../../shared/videoLayers.ts';
+import { LayerCaps, PRIORITY, priorityOf, RAISE_HOLD_MS, type ConsumerDemand } from './layerPolicy.ts';
 
 const camera = (id: string, wanted = 2, priority: number = PRIORITY.thumbnail): ConsumerDemand => ({
   id,

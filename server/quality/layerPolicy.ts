@@ -40,13 +40,6 @@ export function priorityOf(source: 'cam' | 'screen', ownerIsSpeaking: boolean): 
   return ownerIsSpeaking ? PRIORITY.speaker : PRIORITY.thumbnail;
 }
 
-/** The spatial layer a tile of this size (device pixels) needs: a layer no wider than the tile is wasted bytes. */
-export function layerForTileWidth(width: number): number {
-  if (width <= 320) return 0;
-  if (width <= 640) return 1;
-  return 2;
-}
-
 /**
  * Caps for one receiver, kept between decisions (that is the hysteresis). `decide` is called whenever the estimate
  * or a demand changes and returns each consumer's highest allowed spatial layer.
