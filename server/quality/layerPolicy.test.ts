@@ -30,6 +30,13 @@ describe('bandwidth cap', () => {
     expect(caps.decide(undefined, [camera('a', 2), camera('b', 0)], 0)).toEqual(new Map([['a', 2], ['b', 0]]));
   });
 
+  test('the first estimate after none is no lowering: the layer it allows is taken without waiting', () => {
+    const caps = new LayerCaps();
+    caps.decide(undefined, [camera('a')], 0);
+    expect(caps.decide(1_000_000, [camera('a')], 1).get('a')).toBe(1);
+    expect(caps.decide(3_000_000, [camera('a')], 2).get('a')).toBe(2);
+  });
+
   test('a 600 kbit/s link gets the 320 px layer (smooth) instead of the 640 px one (stalling)', () => {
     const caps = new LayerCaps();
     expect(caps.decide(550_000, [camera('a')], 0).get('a')).toBe(0);
@@ -58,9 +65,10 @@ describe('bandwidth cap', () => {
 
   test('hysteresis: a layer flowing is kept through a small dip that would not let it be taken', () => {
     const caps = new LayerCaps();
-    expect(caps.decide(1_000_000, [camera('a')], 0).get('a')).toBe(1); // 0.6 × 1 000 k ≥ 500 k
-    // 0.6 × 800 k = 480 k would not let layer 1 be taken, but 0.85 × 800 k = 680 k keeps it.
-    expect(caps.decide(800_000, [camera('a')], 1_000).get('a')).toBe(1);
+    expect(caps.decide(1_000_000, [camera('a')], 0).get('a')).toBe(1); // 0.7 × 1 000 k ≥ 500 k
+    // 0.7 × 700 k = 490 k would not let layer 1 be taken, but 0.85 × 700 k = 595 k keeps it.
+    expect(new LayerCaps().decide(700_000, [camera('a')], 0).get('a')).toBe(0);
+    expect(caps.decide(700_000, [camera('a')], 1_000).get('a')).toBe(1);
     expect(caps.decide(550_000, [camera('a')], 2_000).get('a')).toBe(0);
   });
 
@@ -71,7 +79,7 @@ describe('bandwidth cap', () => {
     // Recovered, but within the hold: stays small.
     expect(caps.decide(1_000_000, [camera('a')], 1_000 + RAISE_HOLD_MS - 1).get('a')).toBe(0);
     // Hold over, but only just enough to keep, not to raise: stays small.
-    expect(caps.decide(700_000, [camera('a')], 1_000 + RAISE_HOLD_MS).get('a')).toBe(0);
+    expect(caps.decide(650_000, [camera('a')], 1_000 + RAISE_HOLD_MS).get('a')).toBe(0);
     expect(caps.decide(1_000_000, [camera('a')], 1_000 + RAISE_HOLD_MS).get('a')).toBe(1);
   });
 

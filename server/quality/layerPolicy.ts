@@ -18,7 +18,7 @@ export const PRIORITY = { screen: 3, speaker: 2, thumbnail: 1 } as const;
 /** A layer already flowing is kept while everything fits in this share of the estimate... */
 export const KEEP_SHARE = 0.85;
 /** ...and a higher one is only taken when it fits in this smaller share (hysteresis: no flapping at the edge). */
-export const RAISE_SHARE = 0.6;
+export const RAISE_SHARE = 0.7;
 /** After a layer was lowered, none is raised for this long: an estimate that dipped once recovers on probation. */
 export const RAISE_HOLD_MS = 8_000;
 
@@ -56,8 +56,9 @@ export class LayerCaps {
   decide(estimate: number | undefined, demands: readonly ConsumerDemand[], now: number, reserved = 0): Map<string, number> {
     const result = new Map<string, number>();
     if (estimate === undefined) {
+      // Not remembered: the first real estimate then decides afresh, and is no "lowering" that holds raises back.
       for (const demand of demands) result.set(demand.id, demand.wanted);
-      return this.#remember(result, now);
+      return result;
     }
     const keepBudget = estimate * KEEP_SHARE - reserved;
     const raiseBudget = estimate * RAISE_SHARE - reserved;

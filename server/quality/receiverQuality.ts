@@ -2,6 +2,7 @@ import type { types } from 'mediasoup';
 import { createLogger } from '../log.ts';
 import type { ConsumerAppData, Peer, TransportAppData } from '../sfu/peer.ts';
 import type { Room } from '../sfu/room.ts';
+import { layerRates } from './layerRates.ts';
 import { DEFAULT_LAYER_BITRATES, LayerCaps, priorityOf, type ConsumerDemand } from './layerPolicy.ts';
 
 const log = createLogger('quality');
@@ -89,6 +90,7 @@ export class ReceiverQuality {
       demands.push({ id: consumer.id, wanted: Math.min(view.wanted, bitrates.length - 1), priority, layerBitrates: bitrates });
     }
     const caps = this.#caps.decide(this.#estimate?.available, demands, Date.now(), audio * AUDIO_RESERVE);
+    let changed = false;
     for (const demand of demands) {
       const consumer = this.#peer.consumers.get(demand.id);
       if (!consumer) continue;
@@ -97,6 +99,7 @@ export class ReceiverQuality {
       const layer = caps.get(demand.id) ?? demand.wanted;
       if (consumer.type === 'simulcast' && applied.layer !== layer) {
         applied.layer = layer;
+        changed = true;
         consumer.setPreferredLayers({ spatialLayer: layer }).catch(() => {});
       }
       if (applied.priority !== demand.priority) {
@@ -104,13 +107,14 @@ export class ReceiverQuality {
         consumer.setPriority(demand.priority).catch(() => {});
       }
     }
+    if (changed) {
+      const layers = demands.map((demand) => ({ id: demand.id, wanted: demand.wanted, cap: caps.get(demand.id), rates: demand.layerBitrates }));
+      log.debug('layers', { peer: this.#peer.id, estimate: this.#estimate, layers });
+    }
   }
 }
 
-/** Each spatial layer's bit rate, lowest first, from what the sender declared (its encodings' maxBitrate). */
+/** Each spatial layer's bit rate, lowest first (layerRates.ts). */
 function layerBitrates(room: Room, consumer: Consumer): number[] {
-  const producer = room.peers.get(consumer.appData.peerId)?.producers.get(consumer.producerId);
-  const encodings = producer?.rtpParameters.encodings ?? [];
-  if (encodings.length === 0) return [DEFAULT_LAYER_BITRATES[0]];
-  return encodings.map((encoding, index) => encoding.maxBitrate ?? DEFAULT_LAYER_BITRATES[index] ?? DEFAULT_LAYER_BITRATES[2]);
+  return layerRates(room.peers.get(consumer.appData.peerId)?.producers.get(consumer.producerId), DEFAULT_LAYER_BITRATES);
 }

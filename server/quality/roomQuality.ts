@@ -1,6 +1,7 @@
 import type { types } from 'mediasoup';
 import type { Peer, TransportAppData } from '../sfu/peer.ts';
 import type { Room } from '../sfu/room.ts';
+import { measureLayers } from './layerRates.ts';
 import { rateConnection, SteadyRating } from './connectionRating.ts';
 import { ReceiverQuality } from './receiverQuality.ts';
 
@@ -56,6 +57,9 @@ export class RoomQuality {
   #evaluate(): void {
     if (this.#room.closed) return clearInterval(this.#timer);
     for (const peerId of this.#ratings.keys()) if (!this.#room.peers.has(peerId)) this.#ratings.delete(peerId);
+    for (const peer of this.#room.peers.values()) {
+      for (const producer of peer.producers.values()) if (producer.kind === 'video') void measureLayers(producer);
+    }
     for (const peer of this.#room.peers.values()) {
       const receiver = this.receiver(peer);
       receiver.update();
