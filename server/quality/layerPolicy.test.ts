@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { spatialLayerForWidth as layerForTileWidth } from '../../shared/videoLayers.ts';
-import { LayerCaps, PRIORITY, priorityOf, RAISE_HOLD_MS, type ConsumerDemand } from './layerPolicy.ts';
+import { FAILED_RAISE_MS, LayerCaps, PRIORITY, priorityOf, RAISE_HOLD_MS, RAISE_STEADY_MS, type ConsumerDemand } from './layerPolicy.ts';
 
 const camera = (id: string, wanted = 2, priority: number = PRIORITY.thumbnail): ConsumerDemand => ({
   id,
@@ -34,7 +34,9 @@ describe('bandwidth cap', () => {
     const caps = new LayerCaps();
     caps.decide(undefined, [camera('a')], 0);
     expect(caps.decide(1_000_000, [camera('a')], 1).get('a')).toBe(1);
-    expect(caps.decide(3_000_000, [camera('a')], 2).get('a')).toBe(2);
+    // Raising past it then needs a steady estimate like any other raise.
+    expect(caps.decide(3_000_000, [camera('a')], 2).get('a')).toBe(1);
+    expect(caps.decide(3_000_000, [camera('a')], 2 + RAISE_STEADY_MS).get('a')).toBe(2);
   });
 
   test('a 600 kbit/s link gets the 320 px layer (smooth) instead of the 640 px one (stalling)', () => {
@@ -72,15 +74,37 @@ describe('bandwidth cap', () => {
     expect(caps.decide(550_000, [camera('a')], 2_000).get('a')).toBe(0);
   });
 
-  test('after a drop, the layer comes back only once the estimate has room again and the hold is over', () => {
+  test('after a drop, the layer comes back only once the hold is over and the estimate has room for a while', () => {
     const caps = new LayerCaps();
     caps.decide(1_000_000, [camera('a')], 0);
-    expect(caps.decide(500_000, [camera('a')], 1_000).get('a')).toBe(0);
+    expect(caps.decide(500_000, [camera('a')], FAILED_RAISE_MS).get('a')).toBe(0);
+    const dropAt = FAILED_RAISE_MS;
     // Recovered, but within the hold: stays small.
-    expect(caps.decide(1_000_000, [camera('a')], 1_000 + RAISE_HOLD_MS - 1).get('a')).toBe(0);
+    expect(caps.decide(1_000_000, [camera('a')], dropAt + RAISE_HOLD_MS - 1).get('a')).toBe(0);
     // Hold over, but only just enough to keep, not to raise: stays small.
-    expect(caps.decide(650_000, [camera('a')], 1_000 + RAISE_HOLD_MS).get('a')).toBe(0);
-    expect(caps.decide(1_000_000, [camera('a')], 1_000 + RAISE_HOLD_MS).get('a')).toBe(1);
+    expect(caps.decide(650_000, [camera('a')], dropAt + RAISE_HOLD_MS).get('a')).toBe(0);
+    // Room to raise, but a single estimate (a probe's overshoot) is not enough...
+    expect(caps.decide(1_000_000, [camera('a')], dropAt + RAISE_HOLD_MS + 1).get('a')).toBe(0);
+    expect(caps.decide(400_000, [camera('a')], dropAt + RAISE_HOLD_MS + 1_000).get('a')).toBe(0);
+    // ...room that lasts is.
+    const from = dropAt + RAISE_HOLD_MS + 2_000;
+    expect(caps.decide(1_000_000, [camera('a')], from).get('a')).toBe(0);
+    expect(caps.decide(1_000_000, [camera('a')], from + RAISE_STEADY_MS).get('a')).toBe(1);
+  });
+
+  test('a raise the link cannot hold makes the next wait twice as long', () => {
+    const caps = new LayerCaps();
+    caps.decide(1_000_000, [camera('a')], 0);
+    caps.decide(500_000, [camera('a')], FAILED_RAISE_MS); // lowered long after the raise: the base hold
+    let now = FAILED_RAISE_MS + RAISE_HOLD_MS;
+    caps.decide(1_000_000, [camera('a')], now);
+    expect(caps.decide(1_000_000, [camera('a')], (now += RAISE_STEADY_MS)).get('a')).toBe(1);
+    expect(caps.decide(500_000, [camera('a')], (now += 1_000)).get('a')).toBe(0); // undone at once
+    const lowered = now;
+    caps.decide(1_000_000, [camera('a')], lowered + RAISE_HOLD_MS);
+    expect(caps.decide(1_000_000, [camera('a')], lowered + RAISE_HOLD_MS + RAISE_STEADY_MS).get('a')).toBe(0);
+    caps.decide(1_000_000, [camera('a')], lowered + 2 * RAISE_HOLD_MS);
+    expect(caps.decide(1_000_000, [camera('a')], lowered + 2 * RAISE_HOLD_MS + RAISE_STEADY_MS).get('a')).toBe(1);
   });
 
   test('a consumer that closed is forgotten: its return is decided afresh', () => {

@@ -19,8 +19,13 @@ export const PRIORITY = { screen: 3, speaker: 2, thumbnail: 1 } as const;
 export const KEEP_SHARE = 0.85;
 /** ...and a higher one is only taken when it fits in this smaller share (hysteresis: no flapping at the edge). */
 export const RAISE_SHARE = 0.7;
-/** After a layer was lowered, none is raised for this long: an estimate that dipped once recovers on probation. */
+/** After a layer was lowered, none is raised for this long: an estimate that dipped once recovers on probation... */
 export const RAISE_HOLD_MS = 8_000;
+/** ...doubled, up to this, each time a raise had to be undone within FAILED_RAISE_MS (a link that cannot hold it). */
+export const MAX_RAISE_HOLD_MS = 64_000;
+export const FAILED_RAISE_MS = 15_000;
+/** A raise needs the estimate to allow it for this long: mediasoup's probes overshoot for a second at a time. */
+export const RAISE_STEADY_MS = 3_000;
 
 export type ConsumerDemand = {
   id: string;
@@ -47,6 +52,10 @@ export function priorityOf(source: 'cam' | 'screen', ownerIsSpeaking: boolean): 
 export class LayerCaps {
   readonly #caps = new Map<string, number>();
   #lastLoweredAt = -Infinity;
+  #lastRaisedAt = -Infinity;
+  #hold = RAISE_HOLD_MS;
+  /** Since when every decision would have raised something; undefined while none would. */
+  #raiseWantedSince: number | undefined;
 
   /**
    * `estimate`: the server's available outgoing bit rate toward this receiver (undefined before the first one: no
@@ -54,32 +63,18 @@ export class LayerCaps {
    * then, by priority, each is raised toward what it wants while the total fits.
    */
   decide(estimate: number | undefined, demands: readonly ConsumerDemand[], now: number, reserved = 0): Map<string, number> {
-    const result = new Map<string, number>();
     if (estimate === undefined) {
       // Not remembered: the first real estimate then decides afresh, and is no "lowering" that holds raises back.
-      for (const demand of demands) result.set(demand.id, demand.wanted);
-      return result;
+      return new Map(demands.map((demand) => [demand.id, demand.wanted]));
     }
-    const keepBudget = estimate * KEEP_SHARE - reserved;
-    const raiseBudget = estimate * RAISE_SHARE - reserved;
-    const holding = now - this.#lastLoweredAt < RAISE_HOLD_MS;
-    const ordered = [...demands].sort((a, b) => b.priority - a.priority || b.wanted - a.wanted);
-    let total = ordered.reduce((sum, demand) => sum + bitrateOf(demand, 0), 0);
-    for (const demand of ordered) {
-      const previous = this.#caps.get(demand.id);
-      let layer = 0;
-      while (layer < Math.min(demand.wanted, demand.layerBitrates.length - 1)) {
-        const next = layer + 1;
-        // A consumer seen for the first time has nothing flowing yet: it is raised like any other.
-        const raising = previous === undefined || next > previous;
-        if (raising && holding) break;
-        const extra = bitrateOf(demand, next) - bitrateOf(demand, layer);
-        if (total + extra > (raising ? raiseBudget : keepBudget)) break;
-        total += extra;
-        layer = next;
-      }
-      result.set(demand.id, layer);
-    }
+    const budgets = { keep: estimate * KEEP_SHARE - reserved, raise: estimate * RAISE_SHARE - reserved };
+    const hoped = this.#allocate(demands, budgets, true);
+    const raises = [...hoped].some(([id, layer]) => layer > (this.#caps.get(id) ?? Infinity));
+    if (!raises) this.#raiseWantedSince = undefined;
+    else this.#raiseWantedSince ??= now;
+    const steady = this.#raiseWantedSince !== undefined && now - this.#raiseWantedSince >= RAISE_STEADY_MS;
+    const holding = now - this.#lastLoweredAt < this.#hold;
+    const result = raises && (!steady || holding) ? this.#allocate(demands, budgets, false) : hoped;
     return this.#remember(result, now);
   }
 
@@ -88,11 +83,47 @@ export class LayerCaps {
     this.#caps.delete(id);
   }
 
+  /**
+   * Every consumer at layer 0, then by priority each raised while the total fits: in the keep budget up to the
+   * layer it has now, in the smaller raise budget beyond (only when `mayRaise`; a new consumer always may).
+   */
+  #allocate(demands: readonly ConsumerDemand[], budgets: { keep: number; raise: number }, mayRaise: boolean): Map<string, number> {
+    const result = new Map<string, number>();
+    const ordered = [...demands].sort((a, b) => b.priority - a.priority || b.wanted - a.wanted);
+    let total = ordered.reduce((sum, demand) => sum + bitrateOf(demand, 0), 0);
+    for (const demand of ordered) {
+      const previous = this.#caps.get(demand.id);
+      let layer = 0;
+      while (layer < Math.min(demand.wanted, demand.layerBitrates.length - 1)) {
+        const next = layer + 1;
+        const raising = previous === undefined || next > previous;
+        if (raising && previous !== undefined && !mayRaise) break;
+        const extra = bitrateOf(demand, next) - bitrateOf(demand, layer);
+        if (total + extra > (raising ? budgets.raise : budgets.keep)) break;
+        total += extra;
+        layer = next;
+      }
+      result.set(demand.id, layer);
+    }
+    return result;
+  }
+
   #remember(result: Map<string, number>, now: number): Map<string, number> {
+    let lowered = false;
+    let raised = false;
     for (const [id, layer] of result) {
       const previous = this.#caps.get(id);
-      if (previous !== undefined && layer < previous) this.#lastLoweredAt = now;
+      if (previous !== undefined && layer < previous) lowered = true;
+      if (previous !== undefined && layer > previous) raised = true;
       this.#caps.set(id, layer);
+    }
+    if (raised) {
+      this.#lastRaisedAt = now;
+      this.#raiseWantedSince = undefined;
+    }
+    if (lowered) {
+      this.#hold = now - this.#lastRaisedAt < FAILED_RAISE_MS ? Math.min(this.#hold * 2, MAX_RAISE_HOLD_MS) : RAISE_HOLD_MS;
+      this.#lastLoweredAt = now;
     }
     return result;
   }

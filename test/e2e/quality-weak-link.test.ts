@@ -14,10 +14,11 @@ let setup: ShapedSetup;
 const LAPTOP = { width: 1280, height: 800 };
 
 beforeAll(async () => {
-  setup = await startShapedSetup();
+  setup = await startShapedSetup({ LOG_LEVEL: 'debug' }); // TEMP
 });
 
 afterAll(async () => {
+  process.stdout.write(setup?.server.output().split('\n').filter((l) => l.includes('[quality]')).slice(-15).join('\n') ?? ''); // TEMP
   await setup?.close();
 });
 
