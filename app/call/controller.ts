@@ -3,6 +3,7 @@ import { ProtocolError, type Notification, type ResponseData } from '../../share
 import { createLogger } from '../log.ts';
 import type { InitialMedia } from '../media/constraints.ts';
 import { camOn, controls, micOn } from '../models/localMedia.ts';
+import { forgetConnectionQuality, setConnectionQuality } from '../models/connectionQuality.ts';
 import { activeSpeakerId, clearParticipants, participants, removeParticipant, upsertParticipant } from '../models/participants.ts';
 import { connection, joinError, notice, phase, roomLocked, roomName, type RoomAccess } from '../models/session.ts';
 import { backoffDelay } from '../net/backoff.ts';
@@ -16,6 +17,7 @@ import { RoomChat } from './roomChat.ts';
 import { RoomFiles } from './roomFiles.ts';
 import { RoomRecording } from './roomRecording.ts';
 import { createSerialQueue } from './serialQueue.ts';
+import { TileViewReporter } from './tileViewReporter.ts';
 import { holdWakeLock } from './wakeLock.ts';
 
 const log = createLogger('call');
@@ -48,7 +50,8 @@ export class CallController {
   readonly #access: RoomAccess;
   readonly #signaling: SignalingClient;
   readonly #local: LocalMedia;
-  readonly #remote = new RemoteMedia();
+  readonly #remote = new RemoteMedia(() => this.#tileViews?.changed());
+  #tileViews: TileViewReporter | undefined;
   readonly #enqueue = createSerialQueue();
   readonly #chat: RoomChat;
   readonly #annotations: RoomAnnotations;
@@ -109,6 +112,7 @@ export class CallController {
       inviteLink: () => this.#inviteLink(),
     };
     this.#recording.open();
+    this.#tileViews = new TileViewReporter(this.#signaling, () => this.#remote.receivedVideo());
     window.addEventListener('online', this.#onOnline);
     window.addEventListener('pagehide', this.#onPageHide);
     this.#releaseWakeLock = holdWakeLock();
@@ -246,6 +250,11 @@ export class CallController {
       case 'consumerClosed':
         this.#remote.closeConsumer(notification.data.consumerId);
         break;
+      case 'connectionQuality': {
+        const { peerId, quality } = notification.data;
+        setConnectionQuality(peerId === this.#identity?.peerId ? SELF_ID : peerId, quality);
+        break;
+      }
       case 'activeSpeaker': {
         const { peerId } = notification.data;
         activeSpeakerId.value = peerId !== null && peerId === this.#identity?.peerId ? SELF_ID : peerId;
@@ -257,6 +266,7 @@ export class CallController {
   #removePeer(peerId: string): void {
     this.#remote.removePeer(peerId);
     removeParticipant(peerId);
+    forgetConnectionQuality(peerId);
   }
 
   #onSignalingState(state: SignalingState): void {
@@ -318,6 +328,9 @@ export class CallController {
     this.#remote.reset();
     this.#local.close();
     clearParticipants();
+    forgetConnectionQuality();
+    this.#tileViews?.close();
+    this.#tileViews = undefined;
     controls.value = null;
     window.removeEventListener('online', this.#onOnline);
     window.removeEventListener('pagehide', this.#onPageHide);

@@ -22,6 +22,19 @@ export class RemoteMedia {
    */
   readonly #pausedMeanwhile = new Map<string, boolean>();
   #sfu: SfuSession | undefined;
+  readonly #onChange: () => void;
+
+  /** `onChange`: the set of received streams changed (for TileViewReporter). */
+  constructor(onChange: () => void = () => {}) {
+    this.#onChange = onChange;
+  }
+
+  /** Every video we receive and the tile it belongs to. */
+  receivedVideo(): { consumerId: string; tileKey: string }[] {
+    return [...this.#received.values()]
+      .filter((received) => received.source !== 'mic')
+      .map((received) => ({ consumerId: received.consumer.id, tileKey: `${received.peerId}:${received.source}` }));
+  }
 
   attach(sfu: SfuSession): void {
     this.#sfu = sfu;
@@ -46,6 +59,7 @@ export class RemoteMedia {
       const paused = this.#pausedMeanwhile.get(producerId) ?? producerPaused;
       this.#pausedMeanwhile.delete(producerId);
       upsertParticipant(peerId, { [source]: consumer.track, ...(source === 'mic' ? { micMuted: paused } : {}) });
+      this.#onChange();
     } catch (error) {
       this.#wanted.delete(producerId);
       this.#pausedMeanwhile.delete(producerId);
@@ -110,6 +124,7 @@ export class RemoteMedia {
     if (!received) return;
     this.#received.delete(producerId);
     this.#wanted.delete(producerId);
+    this.#onChange();
     upsertParticipant(received.peerId, { [received.source]: null, ...(received.source === 'mic' ? { micMuted: true } : {}) });
   }
 }

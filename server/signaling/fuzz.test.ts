@@ -73,6 +73,7 @@ function validData(ids: IdPool, routerRtpCapabilities: unknown): { [M in Method]
     consume: fc.record({ producerId }),
     resumeConsumer: fc.record({ consumerId }),
     closeConsumer: fc.record({ consumerId }),
+    setConsumerView: fc.record({ consumerId, spatialLayer: fc.integer({ min: 0, max: 2 }), visible: fc.boolean() }),
     produceData: fc.record(
       { transportId, label: fc.constantFrom('chat', 'file'), sctpStreamParameters: fc.record({ streamId: fc.nat({ max: 65534 }), ordered: fc.boolean() }), linkId: idFrom(ids.links) },
       { requiredKeys: ['transportId', 'label', 'sctpStreamParameters'] },

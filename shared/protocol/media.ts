@@ -72,3 +72,20 @@ const consumerRef = v.object({ consumerId: idSchema });
 /** Consumers start paused; the client resumes once its local consumer exists, so the first key frame is not lost. */
 export const resumeConsumer = { request: consumerRef, response: empty };
 export const closeConsumer = { request: consumerRef, response: empty };
+
+/** Simulcast spatial layers a camera sends (320, 640 and 1 280 px wide for a 1 280 px camera); 0 is the smallest. */
+export const MAX_SPATIAL_LAYER = 2;
+
+/**
+ * How a video consumer's tile is shown: the largest spatial layer its size needs, and whether it is in view at all.
+ * A consumer out of view is paused on the server (no bytes flow) and resumed, with a key frame asked for, when it
+ * comes back. The server may send a lower layer than asked when the link toward this peer is weak.
+ */
+export const setConsumerView = {
+  request: v.object({
+    consumerId: idSchema,
+    spatialLayer: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(MAX_SPATIAL_LAYER)),
+    visible: v.boolean(),
+  }),
+  response: empty,
+};

@@ -24,6 +24,7 @@ export const methods = {
   consume: media.consume,
   resumeConsumer: media.resumeConsumer,
   closeConsumer: media.closeConsumer,
+  setConsumerView: media.setConsumerView,
   produceData: chat.produceData,
   consumeData: chat.consumeData,
   chatHistory: chat.chatHistory,

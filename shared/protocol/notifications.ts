@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import { chatAckSchema } from './chat.ts';
 import * as files from './files.ts';
-import { idSchema } from './primitives.ts';
+import { connectionQualitySchema, idSchema } from './primitives.ts';
 import { peerInfoSchema, publicationSchema } from './session.ts';
 
 /** Server → client messages that answer no request. */
@@ -20,6 +20,12 @@ export const notifications = {
    * right after its join reply (a fresh join or a resume), so it never has to guess.
    */
   activeSpeaker: v.object({ peerId: v.nullable(idSchema) }),
+  /**
+   * How well a person's connection carries the call, as the server sees it (its bandwidth estimate toward them and
+   * the scores of their streams). Sent to everyone on each change, the person themself included, and to a peer when
+   * its receive transport is created (everyone's current value).
+   */
+  connectionQuality: v.object({ peerId: idSchema, quality: connectionQualitySchema }),
   /** Your chat message is stored (see chat.ts). */
   chatAck: chatAckSchema,
   /** File transfer (see files.ts). */

@@ -38,3 +38,8 @@ export type MediaKind = v.InferOutput<typeof mediaKindSchema>;
 
 /** The kind each source must have; a `cam` producer with an audio track is refused. */
 export const KIND_OF_SOURCE: Record<MediaSource, MediaKind> = { mic: 'audio', cam: 'video', screen: 'video' };
+
+/** A person's connection in three words a tile can show. */
+export const CONNECTION_QUALITIES = ['good', 'fair', 'poor'] as const;
+export const connectionQualitySchema = v.picklist(CONNECTION_QUALITIES);
+export type ConnectionQuality = (typeof CONNECTION_QUALITIES)[number];

@@ -12,6 +12,8 @@ export type TestNetwork = {
   hostAddress: string;
   /** A Chromium executable path that runs Chromium inside the namespace. */
   chromiumInside: string;
+  /** The host side of the veth pair: what leaves through it is the namespace's downlink (see shaping.ts). */
+  hostInterface: string;
   cut(): void;
   restore(): void;
   remove(): void;
@@ -55,6 +57,7 @@ export function createTestNetwork(): TestNetwork {
   return {
     hostAddress: `${subnet}.1`,
     chromiumInside,
+    hostInterface: hostSide,
     cut: () => ip('link', 'set', hostSide, 'down'),
     restore: () => ip('link', 'set', hostSide, 'up'),
     remove,

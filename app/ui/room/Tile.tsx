@@ -1,8 +1,12 @@
+import { useRef } from 'preact/hooks';
 import { selfPeerId } from '../../models/annotations.ts';
+import { connectionQualities } from '../../models/connectionQuality.ts';
 import type { Tile as TileModel } from '../../models/participants.ts';
 import { AnnotationLayer } from '../annotations/AnnotationLayer.tsx';
 import { MicIcon } from './icons.tsx';
 import { TrackVideo } from '../MediaElement.tsx';
+import { ConnectionBars } from './ConnectionBars.tsx';
+import { useTileView } from './useTileView.ts';
 
 function initials(name: string): string {
   const parts = name.trim().split(/\s+/).filter(Boolean);
@@ -17,6 +21,11 @@ function initials(name: string): string {
 export function Tile(props: { tile: TileModel; variant?: 'pip'; speaking?: boolean; featured?: boolean }) {
   const { tile, variant, speaking, featured } = props;
   const { participant, source, track } = tile;
+  const ref = useRef<HTMLElement>(null);
+  const fit = source === 'screen' ? 'contain' : 'cover';
+  // A remote video's size and visibility choose what the server sends it; our own preview costs no download.
+  useTileView(ref, tile.key, fit, !participant.isLocal);
+  const quality = source === 'cam' ? connectionQualities.value.get(participant.id) : undefined;
   const classes = ['tile', `tile-${source}`];
   if (variant) classes.push(`tile-${variant}`);
   if (!participant.connected) classes.push('tile-away');
@@ -26,12 +35,13 @@ export function Tile(props: { tile: TileModel; variant?: 'pip'; speaking?: boole
   const who = participant.isLocal ? `${participant.name} (you)` : participant.name;
   return (
     <figure
+      ref={ref}
       class={classes.join(' ')}
       aria-label={label}
       aria-current={speaking ? 'true' : undefined}
       data-peer={participant.id}
     >
-      <TrackVideo track={track} mirrored={participant.isLocal && source === 'cam'} fit={source === 'screen' ? 'contain' : 'cover'} />
+      <TrackVideo track={track} mirrored={participant.isLocal && source === 'cam'} fit={fit} />
       {source === 'screen' && <AnnotationLayer board={participant.isLocal ? selfPeerId.value : participant.id} />}
       {!track && (
         <div class="avatar" aria-hidden="true">
@@ -47,6 +57,7 @@ export function Tile(props: { tile: TileModel; variant?: 'pip'; speaking?: boole
         {source === 'screen' ? `${who}'s screen` : who}
         {speaking && <span class="visually-hidden">, speaking</span>}
       </figcaption>
+      {quality && <ConnectionBars quality={quality} name={participant.name} />}
       {!participant.connected && <div class="tile-status">Reconnecting…</div>}
     </figure>
   );

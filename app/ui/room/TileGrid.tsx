@@ -6,14 +6,13 @@ import { Tile } from './Tile.tsx';
 
 type Layout = 'grid' | 'pip' | 'stage';
 
-/** At most this many cameras side by side under a shared screen; more wrap onto another row. */
-const STRIP_COLUMNS = 4;
 /** From this many cameras (and no shared screen) the person speaking is drawn large, above the others. */
 const FEATURE_FROM_CAMERAS = 3;
 
 /**
  * Lays out the tiles: with one other person, they fill the screen and you float in a corner; with a shared
- * screen, it takes the stage and cameras sit in a row below; otherwise a grid sized to the space. All tiles stay
+ * screen, it takes the stage and cameras sit in one row below that scrolls sideways when they do not all fit (the
+ * ones scrolled off are paused, see useTileView.ts); otherwise a grid sized to the space. All tiles stay
  * children of one element whatever the layout, so a layout change never restarts a video.
  */
 export function TileGrid() {
@@ -39,7 +38,7 @@ export function TileGrid() {
   const featuredId = layout === 'grid' && cameras >= FEATURE_FROM_CAMERAS && speakerIsOther ? speakerId : null;
   const grid =
     layout === 'stage'
-      ? { columns: Math.min(Math.max(cameras, 1), STRIP_COLUMNS), rows: screens }
+      ? { columns: Math.max(cameras, 1), rows: screens }
       : layout === 'pip'
         ? { columns: 1, rows: 1 }
         : featuredId
@@ -50,7 +49,7 @@ export function TileGrid() {
     <div
       class={`tiles tiles-${layout}${featuredId ? ' tiles-featured' : ''}`}
       ref={ref}
-      style={{ '--columns': grid.columns, '--rows': grid.rows }}
+      style={{ '--columns': grid.columns, '--rows': grid.rows, '--stage-width': `${size.value.width}px` }}
     >
       {all.map((tile) => (
         <Tile

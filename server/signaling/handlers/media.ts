@@ -1,6 +1,7 @@
 import type { types } from 'mediasoup';
 import { ProtocolError } from '../../../shared/protocol/index.ts';
 import { iceServersFor } from '../../ice/iceServers.ts';
+import { qualityOf } from '../../quality/roomQuality.ts';
 import type { Peer } from '../../sfu/peer.ts';
 import { requireJoined, type HandlerTable } from '../context.ts';
 
@@ -17,6 +18,7 @@ type MediaHandlers = Pick<
   | 'consume'
   | 'resumeConsumer'
   | 'closeConsumer'
+  | 'setConsumerView'
 >;
 
 /* Lookups only search the asking peer's own maps: an id belonging to someone else is simply "not found". */
@@ -44,6 +46,8 @@ export const mediaHandlers: MediaHandlers = {
     const transport = await room.createTransport(peer, direction);
     // A new receive transport has no file-link consumers yet: name the links toward this peer again, after the reply.
     if (direction === 'recv') setImmediate(() => room.fileLinks.announceTo(peer));
+    // Its estimate drives the layers this peer receives; everyone's connection rating follows the reply.
+    if (direction === 'recv') setImmediate(() => qualityOf(room).receiveTransportCreated(peer, transport));
     return {
       transportId: transport.id,
       iceParameters: transport.iceParameters,
@@ -110,6 +114,7 @@ export const mediaHandlers: MediaHandlers = {
   async consume({ session }, { producerId }) {
     const { room, peer } = requireJoined(session);
     const consumer = await room.consume(peer, producerId);
+    qualityOf(room).receiver(peer).added(consumer);
     return {
       consumerId: consumer.id,
       producerId,
@@ -130,6 +135,15 @@ export const mediaHandlers: MediaHandlers = {
   async closeConsumer({ session }, { consumerId }) {
     const { peer } = requireJoined(session);
     ownConsumer(peer, consumerId).close();
+    return {};
+  },
+
+  async setConsumerView({ session }, { consumerId, spatialLayer, visible }) {
+    const { room, peer } = requireJoined(session);
+    const consumer = ownConsumer(peer, consumerId);
+    // Sound is never paused for being out of sight, and has no layers.
+    if (consumer.kind !== 'video') throw new ProtocolError('bad_request', 'Only a video consumer has a view');
+    await qualityOf(room).receiver(peer).setView(consumer, { wanted: spatialLayer, visible });
     return {};
   },
 };
