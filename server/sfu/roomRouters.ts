@@ -16,6 +16,8 @@ export class PipeStats {
 }
 
 type OtherRouter = { router: Promise<types.Router>; peers: number };
+/** Where a peer sits, and the router entry it counts in (none on the home router, which stays with the room). */
+type Seat = Placement & { entry: OtherRouter | undefined };
 
 /**
  * A room's routers, one per worker its peers sit on, joined on demand with pipeToRouter. The home router (the
@@ -29,7 +31,7 @@ export class RoomRouters {
   readonly #pool: WorkerPool;
   readonly #stats: PipeStats;
   readonly #others = new Map<WorkerSlot, OtherRouter>();
-  readonly #placements = new Map<string, Placement>();
+  readonly #placements = new Map<string, Seat>();
   /** By `${producer id}>${destination router id}`: one pipe per (producer, router), shared while it is made. */
   readonly #pipes = new Map<string, Promise<void>>();
   #closed = false;
@@ -56,14 +58,15 @@ export class RoomRouters {
   /** Places a peer on the least loaded worker (preferring one this room is on already) and gets it a router there. */
   async place(peerId: string): Promise<Placement> {
     const slot = await this.#pool.placePeer(this.slots);
+    const entry = slot === this.home.slot ? undefined : this.#routerOn(slot);
     try {
-      const router = slot === this.home.slot ? this.home.router : await this.#routerOn(slot);
+      const router = entry ? await entry.router : this.home.router;
       if (this.#closed || router.closed) throw new ProtocolError('bad_state', 'The room closed while you were joining; try again');
-      const placement = { slot, router };
-      this.#placements.set(peerId, placement);
-      return placement;
+      const seat = { slot, router, entry };
+      this.#placements.set(peerId, seat);
+      return { slot, router };
     } catch (error) {
-      this.#leave(slot);
+      this.#leave(slot, entry);
       throw error;
     }
   }
@@ -80,7 +83,7 @@ export class RoomRouters {
     const placement = this.#placements.get(peerId);
     if (!placement) return;
     this.#placements.delete(peerId);
-    this.#leave(placement.slot);
+    this.#leave(placement.slot, placement.entry);
   }
 
   /** Counts a peer's producer or consumer against its worker's load until it closes. */
@@ -88,9 +91,9 @@ export class RoomRouters {
     this.#pool.countStream(this.of(peerId).slot, stream);
   }
 
-  /** The peers sitting on `slot`. */
-  peersOn(slot: WorkerSlot): string[] {
-    return [...this.#placements].filter(([, placement]) => placement.slot === slot).map(([peerId]) => peerId);
+  /** The peers that sat on `slot` when its worker died (their router closed with it; not those placed on its successor). */
+  peersLostWith(slot: WorkerSlot): string[] {
+    return [...this.#placements].filter(([, seat]) => seat.slot === slot && seat.router.closed).map(([peerId]) => peerId);
   }
 
   /**
@@ -145,7 +148,8 @@ export class RoomRouters {
     return this.home.slot;
   }
 
-  async #routerOn(slot: WorkerSlot): Promise<types.Router> {
+  /** The room's router entry on `slot`, made if needed, counting one more peer. */
+  #routerOn(slot: WorkerSlot): OtherRouter {
     let other = this.#others.get(slot);
     if (!other) {
       const router = slot.worker.createRouter({ mediaCodecs, appData: { roomId: this.#roomId } });
@@ -166,14 +170,14 @@ export class RoomRouters {
       );
     }
     other.peers++;
-    return other.router;
+    return other;
   }
 
-  #leave(slot: WorkerSlot): void {
+  /** A peer left `slot`; its router there closes with its last peer (one made anew on a replaced worker is another). */
+  #leave(slot: WorkerSlot, entry: OtherRouter | undefined): void {
     this.#pool.releasePeer(slot);
-    const other = this.#others.get(slot);
-    if (!other || --other.peers > 0) return;
-    this.#others.delete(slot);
-    void other.router.then((router) => router.close(), () => {});
+    if (!entry || --entry.peers > 0) return;
+    if (this.#others.get(slot) === entry) this.#others.delete(slot);
+    void entry.router.then((router) => router.close(), () => {});
   }
 }

@@ -118,7 +118,7 @@ export class RoomRegistry {
     const lost: string[] = [];
     let dropped = 0;
     for (const room of await this.all()) {
-      const onDead = room.routers.peersOn(slot).length;
+      const onDead = room.routers.peersLostWith(slot).length;
       if (room.slot === slot || (onDead > 0 && onDead === room.peers.size)) {
         this.#lost.set(room.id, room);
         setTimeout(() => {
@@ -142,7 +142,7 @@ export class RoomRegistry {
  * others keep their call and are told, as for anyone leaving, that its producers closed and it left.
  */
 function dropPeersOn(room: Room, slot: WorkerSlot): number {
-  const dropped = room.routers.peersOn(slot).flatMap((peerId) => room.peers.get(peerId) ?? []);
+  const dropped = room.routers.peersLostWith(slot).flatMap((peerId) => room.peers.get(peerId) ?? []);
   for (const peer of dropped) {
     peer.channel?.drop();
     room.removePeer(peer);
