@@ -26,14 +26,19 @@ type FileLink = {
   readonly consumers: Map<string, types.DataConsumer<DataConsumerAppData>>;
 };
 
+/** Makes `owner`'s DataProducer consumable on `to`'s router (piped there when they sit on different workers). */
+export type PipeData = (dataProducerId: string, owner: Peer, to: Peer) => Promise<void>;
+
 /**
  * A room's file links. The bytes never pass through Node: mediasoup forwards each frame of a link's DataProducer
- * to the DataConsumers of its audience alone. The server's own DirectTransport never consumes a file DataProducer.
+ * to the DataConsumers of its audience alone (through a pipe between workers when the owner and a receiver sit on
+ * different ones). The server's own DirectTransport never consumes a file DataProducer.
  */
 export class FileLinks {
   readonly #peers: ReadonlyMap<string, Peer>;
   readonly #stats: FileStats;
   readonly #now: () => number;
+  readonly #pipeData: PipeData;
   readonly #links = new Map<string, FileLink>();
   readonly #byProducer = new Map<string, FileLink>();
   /** Bytes last read from each open DataProducer (received) and DataConsumer (sent). */
@@ -41,9 +46,10 @@ export class FileLinks {
   readonly #relayed = new Map<types.DataConsumer, number>();
   readonly #poller: NodeJS.Timeout;
 
-  constructor(peers: ReadonlyMap<string, Peer>, stats: FileStats, now: () => number = Date.now) {
+  constructor(peers: ReadonlyMap<string, Peer>, stats: FileStats, now: () => number = Date.now, pipeData: PipeData = async () => {}) {
     this.#peers = peers;
     this.#stats = stats;
+    this.#pipeData = pipeData;
     this.#now = now;
     this.#poller = setInterval(() => void this.#poll(), STATS_POLL_MS);
     this.#poller.unref();
@@ -127,7 +133,13 @@ export class FileLinks {
     transport ??= dataRecvTransport(peer);
     const older = link.consumers.get(peer.id);
     if (older) await this.#closeCounted(older);
-    const consumer = await transport.consumeData<DataConsumerAppData>({ dataProducerId, appData: { label: 'file' } }).catch((error: unknown) => {
+    const owner = this.#peers.get(link.ownerId);
+    if (!owner) throw new ProtocolError('not_found', 'That file link has closed');
+    const consume = async () => {
+      await this.#pipeData(dataProducerId, owner, peer);
+      return transport.consumeData<DataConsumerAppData>({ dataProducerId, appData: { label: 'file' } });
+    };
+    const consumer = await consume().catch((error: unknown) => {
       // Its owner closed it meanwhile: as gone as if it never was.
       if (link.producer?.closed !== false) throw new ProtocolError('not_found', 'That file link has closed', { cause: error });
       throw error;

@@ -6,8 +6,9 @@ import type { RoomRegistry } from '../sfu/rooms.ts';
 import type { WorkerPool } from '../sfu/workerPool.ts';
 
 /**
- * Prometheus metrics at /metrics: what the SFU carries now (rooms, peers, transports, producers, consumers) and
- * what each mediasoup worker costs (CPU seconds, peak memory). Values are read when scraped, never kept twice.
+ * Prometheus metrics at /metrics: what the SFU carries now (rooms, peers, transports, producers, consumers), where
+ * it sits (peers and streams per worker, pipes between a room's routers) and what each mediasoup worker costs (CPU
+ * seconds, peak memory). Values are read when scraped, never kept twice.
  */
 export function mountMetrics(
   app: Hono,
@@ -94,11 +95,55 @@ export function mountMetrics(
     },
   });
 
+  mountPlacementMetrics(registry, rooms, pool);
   mountChatMetrics(registry, rooms, chat);
   mountFileMetrics(registry, rooms);
   if (annotations) mountAnnotationMetrics(registry, annotations);
 
   app.get('/metrics', async (c) => c.body(await registry.metrics(), 200, { 'Content-Type': registry.contentType }));
+}
+
+/**
+ * Where peers sit and how rooms span workers: peers and RTP streams per worker (what placement balances), routers
+ * (more than rooms when some span workers) and the pipes joining them.
+ */
+function mountPlacementMetrics(registry: Registry, rooms: RoomRegistry, pool: WorkerPool): void {
+  new Gauge({
+    name: 'huddle_worker_peers',
+    help: 'Peers placed on each mediasoup worker',
+    labelNames: ['worker'],
+    registers: [registry],
+    collect() {
+      for (const slot of pool.slots) this.set({ worker: String(slot.index) }, slot.peers);
+    },
+  });
+  new Gauge({
+    name: 'huddle_worker_streams',
+    help: 'Producers and consumers (pipes included) on each mediasoup worker',
+    labelNames: ['worker'],
+    registers: [registry],
+    collect() {
+      for (const slot of pool.slots) this.set({ worker: String(slot.index) }, slot.streams);
+    },
+  });
+  new Gauge({
+    name: 'huddle_routers',
+    help: 'Routers of open rooms: one per room and worker its peers sit on',
+    registers: [registry],
+    async collect() {
+      this.set((await rooms.all()).reduce((sum, room) => sum + room.routers.slots.length, 0));
+    },
+  });
+  new Gauge({
+    name: 'huddle_pipes',
+    help: 'Producers piped to another router of their room, by kind (media, data)',
+    labelNames: ['kind'],
+    registers: [registry],
+    collect() {
+      this.set({ kind: 'media' }, rooms.pipeStats.media);
+      this.set({ kind: 'data' }, rooms.pipeStats.data);
+    },
+  });
 }
 
 /** A counter whose total is kept elsewhere (a stats object) and read when scraped. */

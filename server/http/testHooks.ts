@@ -5,11 +5,19 @@ import type { Connection } from '../signaling/connection.ts';
 /**
  * Endpoints end-to-end tests use to break things on purpose. Mounted only when HUDDLE_TEST_HOOKS=1.
  * POST /__test/drop?peer=<peerId> cuts that peer's signaling socket from the server side.
- * GET /__test/rooms lists open rooms with the pid of the mediasoup worker carrying each (to kill one).
+ * GET /__test/rooms lists open rooms with the pid of the mediasoup worker carrying each one's home router, and the
+ * worker pid of each peer (to kill one).
  */
 export function mountTestHooks(app: Hono, connections: Set<Connection>, rooms: RoomRegistry): void {
   app.get('/__test/rooms', async (c) =>
-    c.json((await rooms.all()).map((room) => ({ id: room.id, workerPid: room.slot.worker.pid, peers: room.peers.size }))),
+    c.json(
+      (await rooms.all()).map((room) => ({
+        id: room.id,
+        workerPid: room.slot.worker.pid,
+        peers: room.peers.size,
+        peerWorkerPids: Object.fromEntries([...room.peers.keys()].map((peerId) => [peerId, room.routers.of(peerId).slot.worker.pid])),
+      })),
+    ),
   );
   app.post('/__test/drop', (c) => {
     const peerId = c.req.query('peer');

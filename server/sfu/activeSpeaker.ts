@@ -17,17 +17,36 @@ const OBSERVER_INTERVAL_MS = 300;
 export class RoomSpeaker {
   readonly #observer: types.ActiveSpeakerObserver;
   readonly #announce: (peerId: string | null) => void;
+  readonly #reach: (mic: types.Producer<ProducerAppData>) => Promise<void>;
+  /** The live microphones by id: an election names the observer's producer, maybe a pipe's, with the same id. */
+  readonly #mics = new Map<string, types.Producer<ProducerAppData>>();
   #current: { peerId: string; producerId: string } | null = null;
 
-  private constructor(observer: types.ActiveSpeakerObserver, announce: (peerId: string | null) => void) {
+  private constructor(
+    observer: types.ActiveSpeakerObserver,
+    announce: (peerId: string | null) => void,
+    reach: (mic: types.Producer<ProducerAppData>) => Promise<void>,
+  ) {
     this.#observer = observer;
     this.#announce = announce;
-    observer.on('dominantspeaker', ({ producer }) => this.#elected(producer as types.Producer<ProducerAppData>));
+    this.#reach = reach;
+    observer.on('dominantspeaker', ({ producer }) => {
+      const mic = this.#mics.get(producer.id);
+      if (mic) this.#elected(mic);
+    });
   }
 
-  static async create(router: types.Router, announce: (peerId: string | null) => void): Promise<RoomSpeaker> {
+  /**
+   * `reach` makes a microphone consumable on `router` (a mic on another worker's router is piped there under its own
+   * id); the observer listens to it there.
+   */
+  static async create(
+    router: types.Router,
+    announce: (peerId: string | null) => void,
+    reach: (mic: types.Producer<ProducerAppData>) => Promise<void> = async () => {},
+  ): Promise<RoomSpeaker> {
     const observer = await router.createActiveSpeakerObserver({ interval: OBSERVER_INTERVAL_MS });
-    return new RoomSpeaker(observer, announce);
+    return new RoomSpeaker(observer, announce, reach);
   }
 
   /** The peer speaking now, or null: what a peer that joins or comes back is told. */
@@ -37,7 +56,11 @@ export class RoomSpeaker {
 
   /** A new microphone: it takes part while it is not paused; its close takes it out (mediasoup does that itself). */
   micAdded(producer: types.Producer<ProducerAppData>): void {
-    producer.observer.on('close', () => this.#dropIfCurrent(producer));
+    this.#mics.set(producer.id, producer);
+    producer.observer.on('close', () => {
+      this.#mics.delete(producer.id);
+      this.#dropIfCurrent(producer);
+    });
     if (!producer.paused) this.#add(producer);
   }
 
@@ -53,9 +76,15 @@ export class RoomSpeaker {
   }
 
   #add(producer: types.Producer<ProducerAppData>): void {
-    if (producer.closed || this.#observer.closed) return;
-    // Adding twice is refused by the worker; a mic resumed twice in a row is no error worth a log.
-    this.#observer.addProducer({ producerId: producer.id }).catch(() => {});
+    void this.#reach(producer).then(
+      () => {
+        // Paused or closed while its pipe was being made: it takes part once resumed.
+        if (producer.closed || producer.paused || this.#observer.closed) return;
+        // Adding twice is refused by the worker; a mic resumed twice in a row is no error worth a log.
+        this.#observer.addProducer({ producerId: producer.id }).catch(() => {});
+      },
+      () => {}, // closed meanwhile, or its worker died: nothing to observe
+    );
   }
 
   #elected(producer: types.Producer<ProducerAppData>): void {

@@ -2,6 +2,7 @@ import type { types } from 'mediasoup';
 import { ProtocolError, type DataLabel } from '../../shared/protocol/index.ts';
 import { createLogger } from '../log.ts';
 import type { Peer, TransportAppData } from './peer.ts';
+import type { RoomRouters } from './roomRouters.ts';
 
 const log = createLogger('data');
 
@@ -41,12 +42,14 @@ export class DataChannelStats {
 }
 
 /**
- * A room's data-channel plumbing. The server takes part through a DirectTransport: it consumes each peer's `chat`
- * DataProducer (so it sees, checks and stores every message before anyone else gets it) and produces the room's
- * `chat` feed, which every peer consumes on its receive transport.
+ * A room's data-channel plumbing. The server takes part through a DirectTransport on the home router: it consumes
+ * each peer's `chat` DataProducer (so it sees, checks and stores every message before anyone else gets it) and
+ * produces the room's `chat` feed, which every peer consumes on its receive transport. A peer on another worker's
+ * router reaches both through pipes: its chat DataProducer piped to the home router, the feed piped to its router.
  */
 export class RoomDataChannels {
   readonly #roomId: string;
+  readonly #routers: RoomRouters;
   readonly #direct: types.DirectTransport;
   readonly #chatFeed: types.DataProducer;
   readonly #feedConsumers = new Set<types.DataConsumer>();
@@ -55,12 +58,14 @@ export class RoomDataChannels {
 
   private constructor(
     roomId: string,
+    routers: RoomRouters,
     direct: types.DirectTransport,
     chatFeed: types.DataProducer,
     stats: DataChannelStats,
     events: DataChannelEvents,
   ) {
     this.#roomId = roomId;
+    this.#routers = routers;
     this.#direct = direct;
     this.#chatFeed = chatFeed;
     this.#stats = stats;
@@ -68,14 +73,14 @@ export class RoomDataChannels {
   }
 
   static async create(
-    router: types.Router,
+    routers: RoomRouters,
     roomId: string,
     stats: DataChannelStats,
     events: DataChannelEvents,
   ): Promise<RoomDataChannels> {
-    const direct = await router.createDirectTransport();
+    const direct = await routers.home.router.createDirectTransport();
     const chatFeed = await direct.produceData({ label: 'chat' });
-    return new RoomDataChannels(roomId, direct, chatFeed, stats, events);
+    return new RoomDataChannels(roomId, routers, direct, chatFeed, stats, events);
   }
 
   /** The room's chat feed, named in the join reply. */
@@ -83,21 +88,24 @@ export class RoomDataChannels {
     return this.#chatFeed.id;
   }
 
-  /** A peer's `chat` DataProducer on its send transport; a newer one replaces the older (a reconnect). */
+  /**
+   * A peer's `chat` DataProducer on its send transport; a newer one replaces the older (a reconnect). A test may
+   * stand in for the browser with a DirectTransport on the peer's router.
+   */
   async produce(
     peer: Peer,
-    transport: types.WebRtcTransport<TransportAppData>,
+    transport: types.WebRtcTransport<TransportAppData> | types.DirectTransport<TransportAppData>,
     options: { label: DataLabel; sctpStreamParameters: types.SctpStreamParameters },
   ): Promise<types.DataProducer<DataProducerAppData>> {
     if (transport.appData.direction !== 'send') throw new ProtocolError('bad_request', 'Produce data on the send transport');
-    if (!transport.sctpParameters) throw new ProtocolError('bad_state', 'This transport has no SCTP association');
+    if (transport.type === 'webrtc' && !transport.sctpParameters) throw new ProtocolError('bad_state', 'This transport has no SCTP association');
     // File links (server/files/links.ts) are forwarded by mediasoup alone: the server must never listen to them.
     if (options.label !== 'chat') throw new ProtocolError('bad_request', 'The server listens to chat data producers only');
     for (const existing of peer.dataProducers.values()) if (existing.appData.label === options.label) existing.close();
     const dataProducer = await transport
       .produceData<DataProducerAppData>({
         label: options.label,
-        sctpStreamParameters: options.sctpStreamParameters,
+        ...(transport.type === 'webrtc' ? { sctpStreamParameters: options.sctpStreamParameters } : {}),
         appData: { peerId: peer.id, label: options.label },
       })
       .catch(refused);
@@ -108,6 +116,7 @@ export class RoomDataChannels {
     peer.dataProducers.set(dataProducer.id, dataProducer);
     dataProducer.observer.on('close', () => peer.dataProducers.delete(dataProducer.id));
     // The server's own listener: closes by itself with the peer's DataProducer or with the room's DirectTransport.
+    await this.#routers.pipe('data', dataProducer.id, this.#routers.of(peer.id).router, this.#routers.home.router);
     const listener = await this.#direct.consumeData({ dataProducerId: dataProducer.id });
     listener.on('message', (payload, ppid) => {
       this.#stats.bytesIn += payload.length;
@@ -116,13 +125,15 @@ export class RoomDataChannels {
     return dataProducer;
   }
 
-  /** Consumes one of the room's feeds on the peer's receive transport; consuming it again replaces the older one. */
-  async consume(peer: Peer, dataProducerId: string): Promise<types.DataConsumer<DataConsumerAppData>> {
+  /**
+   * Consumes one of the room's feeds on the peer's receive transport (`transport`: a test's DirectTransport on the
+   * peer's router); consuming it again replaces the older one.
+   */
+  async consume(peer: Peer, dataProducerId: string, testTransport?: types.DirectTransport): Promise<types.DataConsumer<DataConsumerAppData>> {
     if (dataProducerId !== this.#chatFeed.id) throw new ProtocolError('not_found', 'No such data producer in this room');
-    const transport = peer.transports.get('recv');
-    if (!transport) throw new ProtocolError('bad_state', 'Create a recv transport before consuming data');
-    if (!transport.sctpParameters) throw new ProtocolError('bad_state', 'This transport has no SCTP association');
+    const transport: types.Transport = testTransport ?? recvTransport(peer);
     for (const existing of peer.dataConsumers.values()) if (existing.dataProducerId === dataProducerId) existing.close();
+    await this.#routers.pipe('data', dataProducerId, this.#routers.home.router, this.#routers.of(peer.id).router);
     const dataConsumer = await transport.consumeData<DataConsumerAppData>({
       dataProducerId,
       appData: { label: this.#chatFeed.label },
@@ -172,4 +183,12 @@ export class RoomDataChannels {
     // Closing the DirectTransport closes the feed and the server's listeners; peers' consumers get 'dataproducerclose'.
     this.#direct.close();
   }
+}
+
+/** The peer's receive transport, ready for data channels. */
+function recvTransport(peer: Peer): types.WebRtcTransport<TransportAppData> {
+  const transport = peer.transports.get('recv');
+  if (!transport) throw new ProtocolError('bad_state', 'Create a recv transport before consuming data');
+  if (!transport.sctpParameters) throw new ProtocolError('bad_state', 'This transport has no SCTP association');
+  return transport;
 }

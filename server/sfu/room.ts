@@ -14,16 +14,14 @@ import { FileLinks } from '../files/links.ts';
 import { FileTransfers } from '../files/registry.ts';
 import type { FileStats } from '../files/stats.ts';
 import { createLogger } from '../log.ts';
-import { mediaCodecs } from './codecs.ts';
 import { RoomSpeaker } from './activeSpeaker.ts';
 import { RoomDataChannels, type DataChannelStats, type DataMessage } from './dataChannels.ts';
 import type { ConsumerAppData, Peer, ProducerAppData, TransportAppData } from './peer.ts';
-import type { WorkerSlot } from './workerPool.ts';
+import { RoomRouters, type PipeStats } from './roomRouters.ts';
+import { createPeerTransport } from './transports.ts';
+import type { WorkerPool, WorkerSlot } from './workerPool.ts';
 
 const log = createLogger('room');
-
-/** Enough for a 1080p screen share plus simulcast camera from one peer. */
-const MAX_INCOMING_BITRATE = 5_000_000;
 
 /** What the rest of the server hears from rooms (the chat service: history retention and incoming messages). */
 export type RoomEvents = {
@@ -40,11 +38,15 @@ export type RoomSettings = {
   events: RoomEvents;
   dataStats: DataChannelStats;
   fileStats: FileStats;
+  pipeStats: PipeStats;
   /** mediasoup's SCTP send buffer per transport (SCTP_SEND_BUFFER_SIZE). */
   sctpSendBufferSize: number;
 };
 
-/** A router and the peers in it. All media operations check that the object belongs to the asking peer. */
+/**
+ * A meeting's peers and their routers (one per worker they sit on, see RoomRouters). All media operations check that
+ * the object belongs to the asking peer.
+ */
 export class Room {
   readonly id: string;
   /**
@@ -52,8 +54,8 @@ export class Room {
    * and attempt limits are bound to it. A room recreated for the same meeting (e.g. on a new worker) carries it over.
    */
   readonly instanceId: string;
-  readonly slot: WorkerSlot;
-  readonly router: types.Router;
+  /** The room's routers: the home one (chat feed, speaker observer) and one per other worker its peers sit on. */
+  readonly routers: RoomRouters;
   /** Data channels: the room's chat feed and the server's listeners on each peer's chat DataProducer. */
   readonly data: RoomDataChannels;
   /** Who is speaking (mediasoup's ActiveSpeakerObserver over the live microphones), told to everyone. */
@@ -76,8 +78,7 @@ export class Room {
   private constructor(
     id: string,
     instanceId: string,
-    slot: WorkerSlot,
-    router: types.Router,
+    routers: RoomRouters,
     data: RoomDataChannels,
     speaker: RoomSpeaker,
     settings: RoomSettings,
@@ -85,28 +86,29 @@ export class Room {
   ) {
     this.id = id;
     this.instanceId = instanceId;
-    this.slot = slot;
-    this.router = router;
+    this.routers = routers;
     this.data = data;
     this.speaker = speaker;
     this.#settings = settings;
     this.#onClose = onClose;
     this.files = new FileTransfers(id, this.peers, settings.fileStats);
-    this.fileLinks = new FileLinks(this.peers, settings.fileStats);
+    const pipeData = (dataProducerId: string, owner: Peer, to: Peer) =>
+      routers.pipe('data', dataProducerId, routers.of(owner.id).router, routers.of(to.id).router);
+    this.fileLinks = new FileLinks(this.peers, settings.fileStats, Date.now, pipeData);
   }
 
   static async create(
     id: string,
-    slot: WorkerSlot,
+    pool: WorkerPool,
     settings: RoomSettings,
     onClose: () => void,
     instanceId = newInstanceId(),
   ): Promise<Room> {
-    const router = await slot.worker.createRouter({ mediaCodecs, appData: { roomId: id } });
+    const routers = await RoomRouters.create(id, pool, settings.pipeStats);
     let room: Room | undefined;
     try {
       // Messages only flow once a peer produced data, which needs the room: `room` is set by then.
-      const data = await RoomDataChannels.create(router, id, settings.dataStats, {
+      const data = await RoomDataChannels.create(routers, id, settings.dataStats, {
         message(message) {
           if (room && !room.closed) settings.events.dataMessage(room, message);
         },
@@ -115,12 +117,17 @@ export class Room {
         },
       });
       // Elections only happen once someone produces audio, which needs the room: `room` is set by then.
-      const speaker = await RoomSpeaker.create(router, (peerId) => {
-        if (room && !room.closed) room.broadcast({ method: 'activeSpeaker', data: { peerId } });
-      });
-      room = new Room(id, instanceId, slot, router, data, speaker, settings, onClose);
+      const speaker = await RoomSpeaker.create(
+        routers.home.router,
+        (peerId) => {
+          if (room && !room.closed) room.broadcast({ method: 'activeSpeaker', data: { peerId } });
+        },
+        // Mics on other workers are piped to the home router, where the observer listens.
+        (mic) => routers.pipe('media', mic.id, routers.of(mic.appData.peerId).router, routers.home.router),
+      );
+      room = new Room(id, instanceId, routers, data, speaker, settings, onClose);
     } catch (error) {
-      router.close();
+      routers.close();
       throw error;
     }
     settings.events.opened(room);
@@ -131,12 +138,28 @@ export class Room {
     return this.#closed;
   }
 
+  /** The home worker: the one carrying the room's chat feed and speaker observer. */
+  get slot(): WorkerSlot {
+    return this.routers.home.slot;
+  }
+
+  /** The home router. Every router of the room has its RTP capabilities. */
+  get router(): types.Router {
+    return this.routers.home.router;
+  }
+
   /** Sends to every connected peer but `exceptPeerId`; peers in their grace period catch up when they resume. */
   broadcast(notification: Notification, exceptPeerId?: string): void {
     for (const peer of this.peers.values()) if (peer.id !== exceptPeerId) peer.notify(notification);
   }
 
-  addPeer(peer: Peer): void {
+  /** Places the peer on the least loaded worker (see RoomRouters) and tells everyone else it came. */
+  async addPeer(peer: Peer): Promise<void> {
+    await this.routers.place(peer.id);
+    if (this.#closed || peer.closed) {
+      this.routers.release(peer.id);
+      throw new ProtocolError('bad_state', 'The room closed while you were joining; try again');
+    }
     this.peers.set(peer.id, peer);
     this.broadcast({ method: 'peerJoined', data: { peer: peer.info() } }, peer.id);
   }
@@ -145,6 +168,7 @@ export class Room {
   removePeer(peer: Peer): void {
     if (!this.peers.delete(peer.id)) return;
     peer.close();
+    this.routers.release(peer.id);
     this.broadcast({ method: 'peerLeft', data: { peerId: peer.id } });
     log.info('peer left', { room: this.id, peer: peer.id, remaining: this.peers.size });
     if (this.peers.size === 0) this.close();
@@ -155,31 +179,8 @@ export class Room {
   }
 
   async createTransport(peer: Peer, direction: TransportDirection): Promise<types.WebRtcTransport<TransportAppData>> {
-    const transport = await this.router.createWebRtcTransport<TransportAppData>({
-      webRtcServer: this.slot.webRtcServer,
-      enableUdp: true,
-      enableTcp: true,
-      preferUdp: true,
-      // Data channels (chat) ride the same transports. A full send buffer toward a slow receiver drops messages
-      // (../shared/notes/datachannels.md): a bigger one absorbs bursts, the app's acks and gap repair do the rest.
-      enableSctp: true,
-      sctpSendBufferSize: this.#settings.sctpSendBufferSize,
-      sctpPerStreamSendQueueLimit: this.#settings.sctpSendBufferSize,
-      initialAvailableOutgoingBitrate: 1_000_000,
-      appData: { direction },
-    });
-    if (peer.closed || this.#closed) {
-      transport.close();
-      throw new ProtocolError('bad_state', 'Peer left while the transport was being created');
-    }
-    if (direction === 'send') await transport.setMaxIncomingBitrate(MAX_INCOMING_BITRATE).catch(() => {});
-    // A second transport for the same direction replaces the first (a client recovering from a failed one).
-    peer.transports.get(direction)?.close();
-    peer.transports.set(direction, transport);
-    transport.observer.on('close', () => {
-      if (peer.transports.get(direction) === transport) peer.transports.delete(direction);
-    });
-    return transport;
+    const options = { sctpSendBufferSize: this.#settings.sctpSendBufferSize, roomClosed: () => this.#closed };
+    return createPeerTransport(peer, this.routers.of(peer.id), direction, options);
   }
 
   async produce(
@@ -203,6 +204,7 @@ export class Room {
       throw new ProtocolError('bad_state', 'Peer left while producing');
     }
     peer.producers.set(producer.id, producer);
+    this.routers.countStream(peer.id, producer);
     producer.observer.on('close', () => {
       peer.producers.delete(producer.id);
       this.broadcast({ method: 'producerClosed', data: { peerId: peer.id, producerId: producer.id } }, peer.id);
@@ -233,7 +235,13 @@ export class Room {
     const transport = peer.transports.get('recv');
     if (!transport) throw new ProtocolError('bad_state', 'Create a recv transport before consuming');
     if (!peer.rtpCapabilities) throw new ProtocolError('bad_state', 'Send setCapabilities before consuming');
-    if (!this.router.canConsume({ producerId, rtpCapabilities: peer.rtpCapabilities })) {
+    // On another worker: its pipe to this peer's router carries it under the same id (made once, shared).
+    const { router } = this.routers.of(peer.id);
+    await this.routers.pipe('media', producerId, this.routers.of(owner.id).router, router).catch((error: unknown) => {
+      if (producer.closed) throw new ProtocolError('not_found', 'That producer has closed', { cause: error });
+      throw error;
+    });
+    if (!router.canConsume({ producerId, rtpCapabilities: peer.rtpCapabilities })) {
       throw new ProtocolError('cannot_consume', 'This device cannot decode that stream');
     }
     for (const existing of peer.consumers.values()) if (existing.producerId === producerId) existing.close();
@@ -249,6 +257,7 @@ export class Room {
       throw new ProtocolError('bad_state', 'Peer or producer went away while consuming');
     }
     peer.consumers.set(consumer.id, consumer);
+    this.routers.countStream(peer.id, consumer);
     const notifyClosed = () => peer.notify({ method: 'consumerClosed', data: { consumerId: consumer.id } });
     consumer.on('producerclose', notifyClosed);
     consumer.on('transportclose', notifyClosed);
@@ -279,15 +288,6 @@ export class Room {
     this.password = previous.password;
   }
 
-  /**
-   * Its worker died and every media object with it. Cuts each person's socket (no closing handshake) and forgets
-   * them: their app reconnects, cannot resume, and joins afresh into this room's successor.
-   */
-  evacuate(): void {
-    for (const peer of this.peers.values()) peer.channel?.drop();
-    this.close();
-  }
-
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
@@ -296,7 +296,7 @@ export class Room {
     this.files.dispose();
     this.fileLinks.dispose();
     this.data.close();
-    this.router.close();
+    this.routers.close();
     this.#onClose();
     this.#settings.events.closed(this);
     log.info('room closed', { room: this.id });

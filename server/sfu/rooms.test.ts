@@ -10,14 +10,17 @@ beforeAll(async () => {
 afterAll(() => services.pool.close());
 
 describe('room registry and worker pool', () => {
-  test('rooms spread across workers, one router each with Opus, VP8 and H264', async () => {
+  test('new rooms open on the least loaded worker, one home router each with Opus, VP8 and H264', async () => {
+    const ann = new FakeClient(services);
+    await ann.join('spread-a', 'Ann');
+    // Ann's peer weighs on her room's worker: the next room opens on the other one.
     const [a, b] = await Promise.all([services.rooms.getOrCreate('spread-a'), services.rooms.getOrCreate('spread-b')]);
     expect(a.slot).not.toBe(b.slot);
     const mimeTypes = a.router.rtpCapabilities.codecs?.map((codec) => codec.mimeType) ?? [];
     expect(mimeTypes).toEqual(expect.arrayContaining(['audio/opus', 'video/VP8', 'video/H264']));
-    a.close();
+    await ann.request('leave');
     b.close();
-    expect(services.pool.slots.map((slot) => slot.rooms)).toEqual([0, 0]);
+    expect(services.pool.slots.map((slot) => slot.peers)).toEqual([0, 0]);
   });
 
   test('two joins racing into a new room share one router', async () => {

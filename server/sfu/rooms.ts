@@ -3,6 +3,7 @@ import { FileStats } from '../files/stats.ts';
 import { createLogger } from '../log.ts';
 import { DataChannelStats } from './dataChannels.ts';
 import { Room, type RoomEvents, type RoomSettings } from './room.ts';
+import { PipeStats } from './roomRouters.ts';
 import type { WorkerPool, WorkerSlot } from './workerPool.ts';
 
 const log = createLogger('rooms');
@@ -31,6 +32,7 @@ export class RoomRegistry {
       events: options.events ?? NO_EVENTS,
       dataStats: new DataChannelStats(),
       fileStats: new FileStats(),
+      pipeStats: new PipeStats(),
       sctpSendBufferSize: options.sctpSendBufferSize,
     };
     pool.onWorkerDied((slot) => void this.#evacuate(slot));
@@ -39,6 +41,11 @@ export class RoomRegistry {
   /** Data-channel totals across every room (for /metrics). */
   get dataStats(): DataChannelStats {
     return this.#settings.dataStats;
+  }
+
+  /** Pipes between the routers of rooms that span workers, open now (for /metrics). */
+  get pipeStats(): PipeStats {
+    return this.#settings.pipeStats;
   }
 
   /** File-transfer totals across every room (for /metrics; open links are read from each room's FileLinks). */
@@ -92,42 +99,53 @@ export class RoomRegistry {
   }
 
   async #create(id: string, onClose: () => void): Promise<Room> {
-    const slot = await this.#pool.acquire();
     // Kept for the whole window, not only for the first room made: that one may close again on a refused join.
     const lost = this.#lost.get(id);
-    let room: Room;
-    try {
-      const release = () => {
-        this.#pool.release(slot);
-        onClose();
-      };
-      room = await Room.create(id, slot, this.#settings, release, lost?.instanceId);
-    } catch (error) {
-      this.#pool.release(slot);
-      throw error;
-    }
+    const room = await Room.create(id, this.#pool, this.#settings, onClose, lost?.instanceId);
     if (lost) room.inheritAccess(lost);
     return room;
   }
 
   /**
-   * A worker died, and its rooms' media with it. Each of their people gets their socket cut: the app reconnects,
-   * its resume fails (the peer is forgotten), and it joins afresh into the same room name, made anew on a running
-   * worker as the same meeting (instance id, password), so the people who were inside get back in, invites too.
+   * A worker died, and the media of every peer on it. A room whose home it was (its chat feed and speaker observer
+   * went with it), or whose peers all sat on it, is lost: each of its people gets their socket cut, the app
+   * reconnects, its resume fails (the peer is forgotten), and it joins afresh into the same room name, made anew on a
+   * running worker as the same meeting (instance id, password), so the people who were inside get back in, invites
+   * too. In a room that only had some peers there, only those are cut (they rejoin the same room); the rest keep
+   * their call.
    */
   async #evacuate(slot: WorkerSlot): Promise<void> {
-    const rooms = (await this.all()).filter((room) => room.slot === slot);
-    const peers = rooms.reduce((sum, room) => sum + room.peers.size, 0);
-    for (const room of rooms) {
-      this.#lost.set(room.id, room);
-      setTimeout(() => {
-        if (this.#lost.get(room.id) === room) this.#lost.delete(room.id);
-      }, SUCCESSOR_WINDOW_MS).unref();
-      room.evacuate();
+    const lost: string[] = [];
+    let dropped = 0;
+    for (const room of await this.all()) {
+      const onDead = room.routers.peersLostWith(slot).length;
+      if (room.slot === slot || (onDead > 0 && onDead === room.peers.size)) {
+        this.#lost.set(room.id, room);
+        setTimeout(() => {
+          if (this.#lost.get(room.id) === room) this.#lost.delete(room.id);
+        }, SUCCESSOR_WINDOW_MS).unref();
+        dropped += room.peers.size;
+        lost.push(room.id);
+        for (const peer of room.peers.values()) peer.channel?.drop();
+        room.close();
+      } else if (onDead > 0) {
+        dropped += dropPeersOn(room, slot);
+      }
     }
-    log.warn('rooms closed with their worker; their people rejoin by themselves', {
-      rooms: rooms.map((room) => room.id),
-      peers,
-    });
+    log.warn('peers dropped with their worker; they rejoin by themselves', { worker: slot.index, lostRooms: lost, peers: dropped });
   }
+}
+
+/**
+ * A worker other than the room's home died: only the peers on it lost their media. Each gets its socket cut (no
+ * closing handshake) and is forgotten, so its app reconnects, cannot resume, and rejoins onto a running worker; the
+ * others keep their call and are told, as for anyone leaving, that its producers closed and it left.
+ */
+function dropPeersOn(room: Room, slot: WorkerSlot): number {
+  const dropped = room.routers.peersLostWith(slot).flatMap((peerId) => room.peers.get(peerId) ?? []);
+  for (const peer of dropped) {
+    peer.channel?.drop();
+    room.removePeer(peer);
+  }
+  return dropped.length;
 }

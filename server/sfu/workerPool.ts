@@ -11,7 +11,10 @@ export type WorkerSlot = {
   readonly index: number;
   worker: types.Worker;
   webRtcServer: types.WebRtcServer;
-  rooms: number;
+  /** Peers placed on this worker (their transports, producers and consumers live on it). */
+  peers: number;
+  /** Producers and consumers on this worker, pipes' included: the RTP streams it forwards. */
+  streams: number;
   /** Set while a replacement for a dead worker starts; new rooms go elsewhere meanwhile. */
   restarting: Promise<void> | undefined;
 };
@@ -21,10 +24,19 @@ const QUICK_DEATH_MS = 10_000;
 const RESTART_BACKOFF_MS = [0, 1_000, 2_000, 5_000, 10_000, 30_000];
 
 /**
+ * How busy a worker is: each peer placed on it, plus each RTP stream (producer or consumer) it carries. A peer counts
+ * from the moment it is placed, so a burst of joins spreads before any media exists; streams count on top because
+ * they are what costs CPU (every packet in, every packet out), and a peer in a big room costs more than one alone.
+ */
+export function loadOf(slot: WorkerSlot): number {
+  return slot.peers + slot.streams;
+}
+
+/**
  * One mediasoup worker per core, each with one WebRtcServer so all of that worker's media uses one port
- * (RTC_PORT + index, UDP with TCP fallback). Rooms go to the worker carrying the fewest rooms. A worker that dies
- * takes only its own rooms' media with it: the pool tells its listeners (the room registry closes those rooms)
- * and starts a new worker on the same port.
+ * (RTC_PORT + index, UDP with TCP fallback). Each peer goes to the least loaded worker (`loadOf`), so one room can
+ * span workers (its routers joined with pipeToRouter, see RoomRouters). A worker that dies takes only its own
+ * peers' media with it: the pool tells its listeners (the room registry) and starts a new worker on the same port.
  */
 export class WorkerPool {
   readonly slots: WorkerSlot[] = [];
@@ -42,7 +54,7 @@ export class WorkerPool {
     const workerBin = resolveWorkerBin(config.workerBin);
     const pool = new WorkerPool(config, workerBin);
     for (let index = 0; index < config.workers; index++) {
-      const slot: WorkerSlot = { index, ...(await pool.#launch(index)), rooms: 0, restarting: undefined };
+      const slot: WorkerSlot = { index, ...(await pool.#launch(index)), peers: 0, streams: 0, restarting: undefined };
       pool.#watch(slot);
       pool.slots.push(slot);
     }
@@ -61,21 +73,41 @@ export class WorkerPool {
   }
 
   /**
-   * Picks the least loaded running worker and counts the room against it until `release` is called. Waits only
-   * when every worker is being replaced.
+   * The least loaded running worker; on a tie, one of `preferred` (where the room already has a router: no pipe
+   * needed). Waits only when every worker is being replaced.
    */
-  async acquire(): Promise<WorkerSlot> {
-    const running = this.slots.filter((slot) => !slot.restarting);
-    const slot = (running.length > 0 ? running : this.slots).reduce((best, candidate) =>
-      candidate.rooms < best.rooms ? candidate : best,
-    );
-    slot.rooms++;
+  async leastLoaded(preferred: readonly WorkerSlot[] = []): Promise<WorkerSlot> {
+    const slot = this.#pick(preferred);
     await slot.restarting;
     return slot;
   }
 
-  release(slot: WorkerSlot): void {
-    slot.rooms = Math.max(0, slot.rooms - 1);
+  /** Places a peer on the least loaded worker (see `leastLoaded`) and counts it there until `releasePeer`. */
+  async placePeer(preferred: readonly WorkerSlot[] = []): Promise<WorkerSlot> {
+    const slot = this.#pick(preferred);
+    // Counted before waiting, so joins arriving together spread.
+    slot.peers++;
+    await slot.restarting;
+    return slot;
+  }
+
+  releasePeer(slot: WorkerSlot): void {
+    slot.peers = Math.max(0, slot.peers - 1);
+  }
+
+  /** Counts a producer or consumer against its worker until it closes (with its worker, too). */
+  countStream(slot: WorkerSlot, stream: { closed: boolean; observer: { once(event: 'close', listener: () => void): unknown } }): void {
+    if (stream.closed) return;
+    slot.streams++;
+    stream.observer.once('close', () => {
+      slot.streams = Math.max(0, slot.streams - 1);
+    });
+  }
+
+  #pick(preferred: readonly WorkerSlot[]): WorkerSlot {
+    const running = this.slots.filter((slot) => !slot.restarting);
+    const rank = (slot: WorkerSlot) => loadOf(slot) * 2 + (preferred.includes(slot) ? 0 : 1);
+    return (running.length > 0 ? running : this.slots).reduce((best, candidate) => (rank(candidate) < rank(best) ? candidate : best));
   }
 
   close(): void {
@@ -113,10 +145,10 @@ export class WorkerPool {
     const worker = slot.worker;
     worker.on('died', (error) => {
       if (this.#closed || slot.worker !== worker) return;
-      log.error('mediasoup worker died; closing its rooms and starting a new one', {
+      log.error('mediasoup worker died; dropping its peers and starting a new one', {
         pid: worker.pid,
         index: slot.index,
-        rooms: slot.rooms,
+        peers: slot.peers,
         error,
       });
       const quick = Date.now() - Number(worker.appData.startedAt) < QUICK_DEATH_MS;

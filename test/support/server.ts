@@ -40,7 +40,8 @@ export function cleanServerEnv(env: Record<string, string>, testHooks = true): R
     RTC_LISTEN_IP: '127.0.0.1',
     RTC_PORT: '0',
     HTTPS_PORT: '0',
-    MEDIASOUP_WORKERS: '1',
+    // HUDDLE_E2E_WORKERS=2 runs a suite with rooms spread over two workers (each peer on the least loaded one).
+    MEDIASOUP_WORKERS: process.env.HUDDLE_E2E_WORKERS ?? '1',
     ...(testHooks ? { HUDDLE_TEST_HOOKS: '1' } : {}),
     LOG_LEVEL: 'info',
     ...env,

@@ -154,6 +154,7 @@ async function admitNewPeer(
   await admit(room, request, session.remoteAddress, services);
   if (room.closed) throw new ProtocolError('bad_state', 'The room closed while you were joining; try again');
   const peer = new Peer(request.name, session.channel);
-  room.addPeer(peer);
+  // Placed on the least loaded worker, which may not be the room's home one (see RoomRouters).
+  await room.addPeer(peer);
   return peer;
 }
