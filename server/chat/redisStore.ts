@@ -79,7 +79,15 @@ export class RedisChatStore implements ChatHistoryStore {
 
   async history(key: string, afterSeq: number, limit: number): Promise<ChatMessage[]> {
     const found = await this.#redis.zrangebyscore(keys.chatMessages(key), `(${afterSeq}`, '+inf', 'LIMIT', 0, limit);
-    return found.map(parseMessage);
+    return found.flatMap((json) => {
+      try {
+        return [parseMessage(json)];
+      } catch (error) {
+        // One unreadable entry (written by something else) costs that message, not the room's history.
+        log.error('unreadable chat message in Redis skipped', { history: key, error });
+        return [];
+      }
+    });
   }
 
   async lastSeq(key: string): Promise<number> {

@@ -43,6 +43,7 @@ export class ServerRegistry {
   readonly #bus: ClusterBus;
   readonly #info: ServerInfo;
   readonly #cleanups: ServerCleanup[] = [];
+  readonly #downListeners: ((serverId: string) => void)[] = [];
   #timer: NodeJS.Timeout | undefined;
   #beating: Promise<void> = Promise.resolve();
 
@@ -62,11 +63,22 @@ export class ServerRegistry {
   }
 
   /**
+   * Runs on every server when another one leaves the service (it said goodbye, or whoever reaped it announced it,
+   * this server included): what this server had with it (media pipes, next) goes.
+   */
+  onServerDown(listener: (serverId: string) => void): void {
+    this.#downListeners.push(listener);
+  }
+
+  /**
    * Registers this server and starts heartbeating. Whatever an earlier process with the same SERVER_ID left (it
    * crashed) is cleaned up first.
    */
   async start(): Promise<void> {
     await this.#cleanUpAfter(this.serverId);
+    await this.#bus.subscribe(channels.service, (message) => {
+      if (message.kind === 'serverDown' && message.serverId !== this.serverId) this.#serverDown(message.serverId);
+    });
     await this.#heartbeat();
     await this.#bus.publish(channels.service, { kind: 'serverUp', address: this.#info.address });
     log.info('joined the service', { server: this.serverId, address: this.#info.address, servers: (await this.live()).length });
@@ -104,10 +116,21 @@ export class ServerRegistry {
         log.warn('server stopped heartbeating; cleaning up after it', { server: serverId });
         await this.#cleanUpAfter(serverId);
         await this.#bus.publish(channels.service, { kind: 'serverDown', serverId });
+        this.#serverDown(serverId);
       }
     } catch (error) {
       // Redis is away: the next beat tries again (the connection logs its own state).
       log.debug('heartbeat failed', { error });
+    }
+  }
+
+  #serverDown(serverId: string): void {
+    for (const listener of this.#downListeners) {
+      try {
+        listener(serverId);
+      } catch (error) {
+        log.error('a serverDown listener failed', { server: serverId, error });
+      }
     }
   }
 
