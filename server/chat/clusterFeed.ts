@@ -51,9 +51,20 @@ export class ClusterChat implements ChatFanout {
       this.#sequencer(historyKey).offer(chatFeedOf(room), busMessage.message);
     };
     this.#rooms.set(room.id, { room, handler });
-    this.#bus.subscribe(channels.room(room.id), handler).catch((error: unknown) => {
-      log.error('cannot hear the other servers about this room; its chat from them arrives through history', { room: room.id, error });
-    });
+    // Everything stored after this server listens comes over the bus: the feed here starts after what was before.
+    const historyKey = chatHistoryKey(room);
+    const sequencer = this.#sequencer(historyKey);
+    sequencer.awaitBaseline();
+    this.#bus
+      .subscribe(channels.room(room.id), handler)
+      .then(() => this.#store.lastSeq(historyKey))
+      .then(
+        (baseline) => sequencer.startAfter(baseline),
+        (error: unknown) => {
+          sequencer.startAfter(undefined);
+          log.error('cannot hear the other servers about this room; their messages arrive through history', { room: room.id, error });
+        },
+      );
   }
 
   closed(room: Room): void {

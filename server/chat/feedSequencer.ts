@@ -14,8 +14,12 @@ const GAP_FETCH_LIMIT = 500;
 /**
  * Puts one room's messages on its feed on this server in seq order, each once, whichever server stored them. A
  * message whose predecessors have not arrived waits GAP_WAIT_MS; then the missing ones are read from the store.
- * It starts at the first message it is offered: older ones reach people through `chatHistory`, as for any
- * late joiner.
+ *
+ * Where it starts: after the room's newest seq read once this server listens to the room (`startAfter`), so
+ * everything stored from then on comes by; older messages reach people through `chatHistory`, as for any late
+ * joiner. Without that reading (a history key that appears later: a room given a password), it starts at the
+ * lowest message offered in its first GAP_WAIT_MS. Either way the first GAP_WAIT_MS only collects, so a number
+ * another server announces a little late is not skipped (nobody is in a room that just opened here yet).
  */
 export class FeedSequencer {
   #next: number | undefined;
@@ -24,6 +28,8 @@ export class FeedSequencer {
   readonly #deliver: (feed: ChatFeed, message: ChatMessage) => void;
   readonly #fetch: (afterSeq: number, limit: number) => Promise<ChatMessage[]>;
   #gapTimer: NodeJS.Timeout | undefined;
+  #startTimer: NodeJS.Timeout | undefined;
+  #awaitingBaseline = false;
   #closed = false;
 
   constructor(deliver: (feed: ChatFeed, message: ChatMessage) => void, fetch: (afterSeq: number, limit: number) => Promise<ChatMessage[]>) {
@@ -35,15 +41,46 @@ export class FeedSequencer {
   offer(feed: ChatFeed, message: ChatMessage): void {
     if (this.#closed) return;
     this.#feed = feed;
-    this.#next ??= message.seq;
+    if (this.#next === undefined) {
+      this.#held.set(message.seq, message);
+      if (!this.#awaitingBaseline) this.#startTimer ??= setTimeout(() => this.#begin(undefined), GAP_WAIT_MS);
+      return;
+    }
     if (message.seq < this.#next) return; // already on the feed
     this.#held.set(message.seq, message);
+    this.#flush();
+  }
+
+  /** Holds what it is offered until `startAfter` tells it where the room's feed here begins. */
+  awaitBaseline(): void {
+    if (this.#next === undefined) this.#awaitingBaseline = true;
+  }
+
+  /**
+   * Starts delivering after `baseline` (the room's newest seq once this server listens to it), or at the lowest
+   * message held when it is unknown. It still holds what comes for GAP_WAIT_MS: a message stored just before the
+   * baseline was read may be announced just after, and is then delivered too, in its place.
+   */
+  startAfter(baseline: number | undefined): void {
+    if (this.#closed || this.#next !== undefined) return;
+    this.#awaitingBaseline = false;
+    clearTimeout(this.#startTimer);
+    this.#startTimer = setTimeout(() => this.#begin(baseline), GAP_WAIT_MS);
+  }
+
+  #begin(baseline: number | undefined): void {
+    this.#startTimer = undefined;
+    if (this.#closed) return;
+    const lowestHeld = this.#held.size > 0 ? Math.min(...this.#held.keys()) : undefined;
+    if (baseline === undefined && lowestHeld === undefined) return; // nothing yet: the next offer starts it
+    this.#next = Math.min(baseline === undefined ? Infinity : baseline + 1, lowestHeld ?? Infinity);
     this.#flush();
   }
 
   close(): void {
     this.#closed = true;
     clearTimeout(this.#gapTimer);
+    clearTimeout(this.#startTimer);
     this.#held.clear();
   }
 

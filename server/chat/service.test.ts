@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import type { Notification } from '../../shared/protocol/index.ts';
 import { CHAT_BURST, CHAT_RATE_PER_SECOND, ChatService, type ChatFeed, type ChatSender } from './service.ts';
+import type { ChatHistoryStore } from './historyStore.ts';
 import { ChatStore } from './store.ts';
 
 /** A service on an in-memory store, a room feed that records what goes out, and a sender that records its acks. */
@@ -116,6 +117,58 @@ describe('a peer flooding the chat', () => {
     expect(acks.at(-1)).toEqual({ id: 'burst-0000', seq: 1 });
     await send({ type: 'send', id: 'dropped-first', text: 'over the budget' });
     await send({ type: 'send', id: 'written-after', text: 'later' });
+    expect(store.history('room', CHAT_BURST, 10).map((message) => message.id)).toEqual(['dropped-first', 'written-after']);
+  });
+});
+
+describe('on a store that answers late (Redis)', () => {
+  /** The SQLite store behind random delays: each call resolves 0–5 ms later, in no particular order. */
+  function slowStore(store: ChatStore): ChatHistoryStore {
+    const later = <T>(value: () => T) => new Promise<T>((resolve) => setTimeout(() => resolve(value()), Math.random() * 5));
+    return {
+      append: (key, message) => later(() => store.append(key, message)),
+      find: (key, id) => later(() => store.find(key, id)),
+      history: (key, afterSeq, limit) => later(() => store.history(key, afterSeq, limit)),
+      lastSeq: (key) => later(() => store.lastSeq(key)),
+      roomOccupied: (key) => later(() => store.roomOccupied(key)),
+      roomEmptied: (key) => later(() => store.roomEmptied(key)),
+      sweep: (retentionMs) => later(() => store.sweep(retentionMs)),
+      close: () => store.close(),
+    };
+  }
+
+  test('frames arriving back to back are stored, acknowledged and fanned out in the order they arrived', async () => {
+    const clock = { now: 0 };
+    const store = new ChatStore(':memory:', () => clock.now);
+    const chat = new ChatService(slowStore(store), () => clock.now);
+    const out: string[] = [];
+    const feed: ChatFeed = { historyKey: 'room', send: (text) => (out.push(text), 1) };
+    const acks: { id: string; seq: number }[] = [];
+    const sender: ChatSender = { id: 'peer-1', name: 'Ann', notify: (n: Notification) => acks.push(n.data as { id: string; seq: number }) };
+    const ids = Array.from({ length: 50 }, (_, index) => `in-order-${String(index).padStart(3, '0')}`);
+    await Promise.all(ids.map((id) => chat.receive(feed, sender, Buffer.from(JSON.stringify({ type: 'send', id, text: id })), true)));
+    expect(acks).toEqual(ids.map((id, index) => ({ id, seq: index + 1 })));
+    expect(out.map((text) => (JSON.parse(text) as { message: { id: string } }).message.id)).toEqual(ids);
+  });
+
+  test('a frame dropped over the budget holds back only the frames that arrived after it', async () => {
+    const clock = { now: 0 };
+    const store = new ChatStore(':memory:', () => clock.now);
+    const chat = new ChatService(slowStore(store), () => clock.now);
+    const feed: ChatFeed = { historyKey: 'room', send: () => 1 };
+    const sender: ChatSender = { id: 'peer-1', name: 'Ann', notify: () => {} };
+    const send = (id: string) => chat.receive(feed, sender, Buffer.from(JSON.stringify({ type: 'send', id, text: id })), true);
+    // The whole burst arrives at once, then one more: dropped. The burst is still being stored when it is.
+    const burst = Array.from({ length: CHAT_BURST }, (_, index) => send(`burst-${String(index).padStart(4, '0')}`));
+    const dropped = send('dropped-first');
+    clock.now += 1000;
+    const overtaking = send('written-after');
+    await Promise.all([...burst, dropped, overtaking]);
+    expect(store.lastSeq('room')).toBe(CHAT_BURST);
+    expect(store.find('room', 'written-after')).toBeUndefined();
+    expect(chat.stats.rejected).toMatchObject({ rate_limited: 1, out_of_order: 1 });
+    await send('dropped-first');
+    await send('written-after');
     expect(store.history('room', CHAT_BURST, 10).map((message) => message.id)).toEqual(['dropped-first', 'written-after']);
   });
 });
