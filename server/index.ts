@@ -47,7 +47,9 @@ const chat = new ChatService(chatStore);
 chat.startRetention(config.chatRetentionMs);
 const roomListeners: RoomListener[] = [];
 if (cluster) {
-  roomListeners.push(new ClusterChat(chat, cluster.bus, chatStore), new RoomHosting(cluster.directory));
+  const clusterChat = new ClusterChat(chat, cluster.bus, chatStore);
+  roomListeners.push(clusterChat, new RoomHosting(cluster.directory));
+  cluster.registry.onRejoined(() => clusterChat.rejoined());
   await cluster.start();
 }
 

@@ -67,6 +67,17 @@ export class ClusterChat implements ChatFanout {
       );
   }
 
+  /**
+   * This server was taken for dead while cut off from Redis, and its rooms' histories were marked empty: they are
+   * marked in use again, so their retention does not run while people are in them.
+   */
+  rejoined(): void {
+    for (const { room } of this.#rooms.values()) {
+      if (room.closed) continue;
+      this.#chat.roomOpened(room.id).catch((error: unknown) => log.warn('chat history not marked in use', { room: room.id, error }));
+    }
+  }
+
   closed(room: Room): void {
     const entry = this.#rooms.get(room.id);
     if (entry?.room !== room) return;

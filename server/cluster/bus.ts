@@ -44,6 +44,11 @@ export class ClusterBus {
     this.#publisher = publisher;
     this.#subscriber = subscriber;
     subscriber.on('messageBuffer', (channel: Buffer, payload: Buffer) => this.#receive(channel.toString(), payload));
+    // ioredis resubscribes what Redis had confirmed; a subscription asked for while Redis was away is asked again.
+    subscriber.on('ready', () => {
+      const wanted = [...this.#handlers.keys()];
+      if (wanted.length > 0) subscriber.subscribe(...wanted).catch(() => {});
+    });
   }
 
   get serverId(): string {

@@ -13,11 +13,12 @@ export const SERVER_TTL_MS = 5_000;
 /** Redis's own clock, in ms: servers' clocks may disagree, the one Redis is the same for all. */
 const REDIS_NOW = `local t = redis.call('TIME') local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)`;
 
+/** Returns 1 when this server was not registered (its first beat, or it was reaped while cut off from Redis). */
 const HEARTBEAT = `${REDIS_NOW}
-redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+local added = redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
 redis.call('HSET', KEYS[2], 'address', ARGV[3], 'startedAt', ARGV[4])
 redis.call('PEXPIRE', KEYS[2], ARGV[2])
-return now`;
+return added`;
 
 /** Removes the servers whose heartbeats ran out and returns them: each one to exactly one caller. */
 const REAP = `${REDIS_NOW}
@@ -44,6 +45,7 @@ export class ServerRegistry {
   readonly #info: ServerInfo;
   readonly #cleanups: ServerCleanup[] = [];
   readonly #downListeners: ((serverId: string) => void)[] = [];
+  readonly #rejoinListeners: (() => void)[] = [];
   #timer: NodeJS.Timeout | undefined;
   #beating: Promise<void> = Promise.resolve();
 
@@ -68,6 +70,14 @@ export class ServerRegistry {
    */
   onServerDown(listener: (serverId: string) => void): void {
     this.#downListeners.push(listener);
+  }
+
+  /**
+   * Runs when this server finds itself reaped: it was cut off from Redis for longer than SERVER_TTL_MS (or Redis
+   * lost its data), and another server cleaned up after it. What it still hosts must be written again.
+   */
+  onRejoined(listener: () => void): void {
+    this.#rejoinListeners.push(listener);
   }
 
   /**
@@ -110,7 +120,17 @@ export class ServerRegistry {
 
   async #beat(): Promise<void> {
     try {
-      await this.#heartbeat();
+      if (await this.#heartbeat()) {
+        log.warn('this server had been taken for dead (Redis out of reach); joining the service again', { server: this.serverId });
+        await this.#bus.publish(channels.service, { kind: 'serverUp', address: this.#info.address });
+        for (const listener of this.#rejoinListeners) {
+          try {
+            listener();
+          } catch (error) {
+            log.error('a rejoin listener failed', { error });
+          }
+        }
+      }
       const dead = (await this.#redis.eval(REAP, 1, keys.servers)) as string[];
       for (const serverId of dead) {
         log.warn('server stopped heartbeating; cleaning up after it', { server: serverId });
@@ -134,9 +154,10 @@ export class ServerRegistry {
     }
   }
 
-  async #heartbeat(): Promise<void> {
+  /** True when this beat registered the server anew. */
+  async #heartbeat(): Promise<boolean> {
     const { serverId, address, startedAt } = this.#info;
-    await this.#redis.eval(HEARTBEAT, 2, keys.servers, keys.server(serverId), serverId, SERVER_TTL_MS, address, startedAt);
+    return (await this.#redis.eval(HEARTBEAT, 2, keys.servers, keys.server(serverId), serverId, SERVER_TTL_MS, address, startedAt)) === 1;
   }
 
   async #cleanUpAfter(serverId: string): Promise<void> {

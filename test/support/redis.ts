@@ -7,8 +7,11 @@ import path from 'node:path';
 export type RunningRedis = {
   url: string;
   port: number;
+  /** Its data directory (kept after `kill`, for a restart). */
+  dir: string;
+  appendOnly: boolean;
   process: ChildProcess;
-  /** Kills it at once (SIGKILL): the service sees Redis vanish. */
+  /** Kills it at once (SIGKILL): the service sees Redis vanish. Its directory stays, for `startRedis({ restartOf })`. */
   kill(): Promise<void>;
   stop(): Promise<void>;
 };
@@ -27,14 +30,20 @@ async function freePort(): Promise<number> {
 
 /**
  * Starts Debian's redis-server for one test file: loopback, a random port, a temporary directory, nothing saved to
- * disk. Resolves once it accepts connections. `port` restarts one on the same port (a Redis coming back).
+ * disk. Resolves once it accepts connections. `restartOf` starts one again on the same port and directory (a Redis
+ * coming back); `appendOnly` keeps every write in that directory, as a production Redis should, so it comes back
+ * with what it held.
  */
-export async function startRedis(port?: number): Promise<RunningRedis> {
-  const chosen = port ?? (await freePort());
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'huddle-redis-'));
+export async function startRedis(options: { restartOf?: RunningRedis; appendOnly?: boolean } = {}): Promise<RunningRedis> {
+  const chosen = options.restartOf?.port ?? (await freePort());
+  const dir = options.restartOf?.dir ?? mkdtempSync(path.join(os.tmpdir(), 'huddle-redis-'));
+  const appendOnly = options.appendOnly ?? options.restartOf?.appendOnly ?? false;
   const child = spawn(
     'redis-server',
-    ['--port', String(chosen), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--protected-mode', 'yes'],
+    [
+      ...['--port', String(chosen), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--protected-mode', 'yes'],
+      ...(appendOnly ? ['--appendonly', 'yes', '--appendfsync', 'always'] : ['--appendonly', 'no']),
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
@@ -59,10 +68,18 @@ export async function startRedis(port?: number): Promise<RunningRedis> {
     });
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const end = async (signal: NodeJS.Signals) => {
+  const end = async (signal: NodeJS.Signals, keepDir: boolean) => {
     if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     await exited;
-    rmSync(dir, { recursive: true, force: true });
+    if (!keepDir) rmSync(dir, { recursive: true, force: true });
   };
-  return { url: `redis://127.0.0.1:${chosen}`, port: chosen, process: child, kill: () => end('SIGKILL'), stop: () => end('SIGTERM') };
+  return {
+    url: `redis://127.0.0.1:${chosen}`,
+    port: chosen,
+    dir,
+    appendOnly,
+    process: child,
+    kill: () => end('SIGKILL', true),
+    stop: () => end('SIGTERM', false),
+  };
 }
