@@ -23,14 +23,17 @@ export function connectRedis(url: string, role: string): Redis {
     lazyConnect: true,
   });
   let down = false;
+  let everReady = false;
   redis.on('error', (error: Error) => {
-    if (down) return;
+    // Before the first connection the server is starting, and says itself (one sentence) if Redis never comes.
+    if (down || !everReady) return;
     down = true;
     log.error('Redis unreachable; retrying', { role, error });
   });
   redis.on('ready', () => {
     if (down) log.info('Redis reachable again', { role });
     down = false;
+    everReady = true;
   });
   return redis;
 }
