@@ -27,6 +27,8 @@ export function chatFeedOf(room: Room): ChatFeed {
  * peer's `chat` channel carries its annotation ops too (`annotate` frames): those go to `annotations`.
  */
 export function chatRoomEvents(chat: ChatService, annotations = new AnnotationService()): RoomEvents {
+  // While the store is away every resent message fails again: logged about once a second, with how many failed.
+  let notStored = { loggedAt: -Infinity, since: 0 };
   return {
     // No password is set yet when a room opens: only an open room's history can be in use again.
     opened: (room) => keepingCallsUp(room, () => chat.roomOpened(room.id)),
@@ -56,7 +58,11 @@ export function chatRoomEvents(chat: ChatService, annotations = new AnnotationSe
       chat.receive(chatFeedOf(room), peer, payload, isText).catch((error: unknown) => {
         // The store failed (a full disk, Redis away): the message is not acknowledged, so its sender keeps it and
         // sends it again.
-        log.error('chat message not stored', { room: room.id, peer: peer.id, error });
+        notStored.since++;
+        const now = performance.now();
+        if (now - notStored.loggedAt < 1000) return;
+        log.error('chat message not stored', { room: room.id, peer: peer.id, messages: notStored.since, error });
+        notStored = { loggedAt: now, since: 0 };
       });
     },
   };
