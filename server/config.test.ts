@@ -57,6 +57,33 @@ describe('configuration errors', () => {
     );
   }, 30_000);
 
+  test('REDIS_URL makes this server one of a service; a bad one is one sentence that does not echo its password', () => {
+    expect(loadConfig({}).cluster).toBeUndefined();
+    const cluster = loadConfig({ REDIS_URL: 'redis://:secret@redis:6379/0', RTC_ANNOUNCED_ADDRESS: '10.0.0.7' }).cluster;
+    expect(cluster).toMatchObject({ redisUrl: 'redis://:secret@redis:6379/0', address: '10.0.0.7' });
+    expect(cluster?.serverId).toMatch(/^\S+-\d+-[0-9a-f]{6}$/);
+    expect(loadConfig({ REDIS_URL: 'rediss://redis.example.org:6380', SERVER_ID: 'huddle-1', CLUSTER_ADDRESS: '10.1.0.1' }).cluster).toEqual({
+      redisUrl: 'rediss://redis.example.org:6380',
+      serverId: 'huddle-1',
+      address: '10.1.0.1',
+    });
+    expect(problemsOf({ REDIS_URL: 'http://:hunter2@redis:6379' })).toEqual([
+      'REDIS_URL must be a URL like redis://host:6379 or rediss://user:password@host:6380/0.',
+    ]);
+    expect(problemsOf({ SERVER_ID: 'two words' })).toEqual([
+      'SERVER_ID must be 1 to 64 letters, digits, dots, dashes or underscores, not "two words".',
+    ]);
+    expect(problemsOf({ CLUSTER_ADDRESS: 'http://10.0.0.1/' })).toEqual(['CLUSTER_ADDRESS must be an IP address or host name, not "http://10.0.0.1/".']);
+  });
+
+  test('a server whose Redis cannot be reached does not start: one sentence naming REDIS_URL, exit code 1', async () => {
+    const { code, stderr } = await startServer({ REDIS_URL: 'redis://127.0.0.1:1', DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'huddle-config-')) });
+    expect(code).toBe(1);
+    expect(stderr.trim()).toBe(
+      'REDIS_URL: Redis at 127.0.0.1:1 cannot be reached (connect ECONNREFUSED 127.0.0.1:1); start it or fix the address.',
+    );
+  }, 40_000);
+
   test('the server refuses to start with one sentence per problem, no stack trace, exit code 1', async () => {
     const { code, stderr, stdout } = await startServer({
       PORT: 'abc',

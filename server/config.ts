@@ -27,7 +27,7 @@ const oneOf = <const T extends readonly [string, ...string[]]>(options: T, fallb
 };
 
 /** Never echoed back in error messages. */
-const SECRETS = new Set(['INVITE_SECRET', 'TURN_SECRET']);
+const SECRETS = new Set(['INVITE_SECRET', 'TURN_SECRET', 'REDIS_URL']);
 
 const envSchema = v.object({
   PORT: intFrom(3000, 0, 65535),
@@ -87,6 +87,20 @@ const envSchema = v.object({
    * reliable channels; the app repairs that (acks, gap fetch), a bigger buffer makes it rarer.
    */
   SCTP_SEND_BUFFER_SIZE: intFrom(4 * 1024 * 1024, 64 * 1024, 256 * 1024 * 1024),
+  /**
+   * Several servers with the same REDIS_URL form one service (shared room directory, chat history, message bus);
+   * unset, this server runs alone and needs no Redis.
+   */
+  REDIS_URL: v.optional(
+    v.pipe(
+      v.string(),
+      v.check((value) => /^rediss?:\/\/[^\s/]+(\/\d*)?$/.test(value), 'must be a URL like redis://host:6379 or rediss://user:password@host:6380/0'),
+    ),
+  ),
+  /** This server's name in the service (logs, the room directory); unique per process. */
+  SERVER_ID: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9._-]{1,64}$/, 'must be 1 to 64 letters, digits, dots, dashes or underscores'))),
+  /** Where the other servers reach this one for media between servers; RTC_ANNOUNCED_ADDRESS when unset. */
+  CLUSTER_ADDRESS: v.optional(v.pipe(v.string(), v.regex(/^[A-Za-z0-9.:-]{1,253}$/, 'must be an IP address or host name'))),
   /** Enables /__test/* endpoints that end-to-end tests use to cut connections. Never in production. */
   HUDDLE_TEST_HOOKS: oneOf(['0', '1'], '0'),
 });
@@ -117,6 +131,16 @@ export type Config = {
   dataDir: string;
   chatRetentionMs: number;
   sctpSendBufferSize: number;
+  /** Set with REDIS_URL: this process is one server of a service (server/cluster/). */
+  cluster: ClusterConfig | undefined;
+};
+
+export type ClusterConfig = {
+  redisUrl: string;
+  /** Unique per process: SERVER_ID, else host name, process id and a random suffix. */
+  serverId: string;
+  /** The address other servers reach this one at (media pipes between servers). */
+  address: string;
 };
 
 export type IceConfig = {
@@ -194,6 +218,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
   const listenIsLoopback = e.RTC_LISTEN_IP.startsWith('127.');
   const configHome = env.XDG_CONFIG_HOME ?? path.join(os.homedir(), '.config');
   const dataHome = env.XDG_DATA_HOME ?? path.join(os.homedir(), '.local', 'share');
+  const rtcAnnouncedAddress = e.RTC_ANNOUNCED_ADDRESS ?? (listenIsLoopback ? e.RTC_LISTEN_IP : defaultAnnouncedAddress());
   return {
     port: e.PORT,
     host: e.HOST,
@@ -210,7 +235,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
     workers: e.MEDIASOUP_WORKERS || os.availableParallelism(),
     rtcPort: e.RTC_PORT,
     rtcListenIp: e.RTC_LISTEN_IP,
-    rtcAnnouncedAddress: e.RTC_ANNOUNCED_ADDRESS ?? (listenIsLoopback ? e.RTC_LISTEN_IP : defaultAnnouncedAddress()),
+    rtcAnnouncedAddress,
     peerGraceMs: e.PEER_GRACE_MS,
     joinRatePerMinute: e.JOIN_RATE_PER_MINUTE,
     messageRatePerSecond: e.MESSAGE_RATE_PER_SECOND,
@@ -232,6 +257,14 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
     dataDir: path.resolve(e.DATA_DIR ?? path.join(dataHome, 'huddle')),
     chatRetentionMs: e.CHAT_RETENTION_HOURS * 3600 * 1000,
     sctpSendBufferSize: e.SCTP_SEND_BUFFER_SIZE,
+    cluster: e.REDIS_URL
+      ? {
+          redisUrl: e.REDIS_URL,
+          // A restarted process is a new server: what the old one held is cleaned up as a dead server's.
+          serverId: e.SERVER_ID ?? `${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
+          address: e.CLUSTER_ADDRESS ?? rtcAnnouncedAddress,
+        }
+      : undefined,
   };
 }
 

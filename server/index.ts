@@ -4,7 +4,12 @@ import { AnnotationService } from './annotations/service.ts';
 import { PasswordGuard } from './access/passwordGuard.ts';
 import { chatRoomEvents } from './chat/roomEvents.ts';
 import { ChatService } from './chat/service.ts';
+import { ClusterChat } from './chat/clusterFeed.ts';
+import type { ChatHistoryStore } from './chat/historyStore.ts';
 import { ChatStore } from './chat/store.ts';
+import { Cluster } from './cluster/index.ts';
+import { RoomHosting } from './cluster/roomHosting.ts';
+import { withRoomListeners, type RoomListener } from './cluster/roomListeners.ts';
 import { ConfigError, loadConfig, prepareDataDir, type Config } from './config.ts';
 import { mountClient, mountHealth } from './http/app.ts';
 import { mountGoodbye } from './http/goodbye.ts';
@@ -23,9 +28,12 @@ import { mountSignaling } from './signaling/websocket.ts';
 
 const log = createLogger('server');
 let config: Config;
+let cluster: Cluster | undefined;
 try {
   config = loadConfig();
   prepareDataDir(config.dataDir);
+  // With REDIS_URL this server is one of a service: chat history and the room directory live in Redis.
+  if (config.cluster) cluster = await Cluster.connect(config.cluster);
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   // For the operator: what to fix, one sentence each, without a stack trace.
@@ -34,14 +42,22 @@ try {
 }
 
 // Chat history outlives rooms, workers and restarts; the service is a participant in every room's chat.
-const chatStore = ChatStore.open(config.dataDir);
+const chatStore: ChatHistoryStore = cluster?.chatStore ?? ChatStore.open(config.dataDir);
 const chat = new ChatService(chatStore);
 chat.startRetention(config.chatRetentionMs);
+const roomListeners: RoomListener[] = [];
+if (cluster) {
+  const clusterChat = new ClusterChat(chat, cluster.bus, chatStore);
+  roomListeners.push(clusterChat, new RoomHosting(cluster.directory));
+  cluster.registry.onRejoined(() => clusterChat.rejoined());
+  await cluster.start();
+}
 
 // A worker that dies is replaced and only its rooms are rebuilt (their people rejoin by themselves).
 const pool = await WorkerPool.create(config);
 const annotations = new AnnotationService();
-const rooms = new RoomRegistry(pool, { events: chatRoomEvents(chat, annotations), sctpSendBufferSize: config.sctpSendBufferSize });
+const events = withRoomListeners(chatRoomEvents(chat, annotations), roomListeners);
+const rooms = new RoomRegistry(pool, { events, sctpSendBufferSize: config.sctpSendBufferSize });
 
 const app = new Hono();
 mountSecurityHeaders(app);
@@ -63,11 +79,14 @@ lanUrl = listening.phoneUrl;
 function shutdown(signal: string): void {
   log.info('shutting down', { signal });
   for (const server of listening.servers) server.close();
-  void rooms.closeAll().finally(() => {
-    pool.close();
-    chatStore.close();
-    process.exit(0);
-  });
+  void rooms
+    .closeAll()
+    .then(() => cluster?.stop())
+    .finally(() => {
+      pool.close();
+      chatStore.close();
+      process.exit(0);
+    });
 }
 process.on('SIGINT', () => shutdown('SIGINT'));
 process.on('SIGTERM', () => shutdown('SIGTERM'));

@@ -27,13 +27,16 @@ export function chatFeedOf(room: Room): ChatFeed {
  * peer's `chat` channel carries its annotation ops too (`annotate` frames): those go to `annotations`.
  */
 export function chatRoomEvents(chat: ChatService, annotations = new AnnotationService()): RoomEvents {
+  // While the store is away every resent message fails again: logged about once a second, with how many failed.
+  let notStored = { loggedAt: -Infinity, since: 0 };
   return {
     // No password is set yet when a room opens: only an open room's history can be in use again.
     opened: (room) => keepingCallsUp(room, () => chat.roomOpened(room.id)),
     closed: (room) =>
-      keepingCallsUp(room, () => {
-        chat.roomClosed(room.id);
-        if (room.password) chat.roomClosed(chatHistoryKey(room));
+      keepingCallsUp(room, async () => {
+        const closing = [chat.roomClosed(room.id)];
+        if (room.password) closing.push(chat.roomClosed(chatHistoryKey(room)));
+        await Promise.all(closing);
       }),
     feedDrained(room) {
       keepingCallsUp(room, () => chat.resendNewest(chatFeedOf(room)));
@@ -52,21 +55,25 @@ export function chatRoomEvents(chat: ChatService, annotations = new AnnotationSe
         }
         return;
       }
-      try {
-        chat.receive(chatFeedOf(room), peer, payload, isText);
-      } catch (error) {
-        // The store failed (a full disk): the message is not acknowledged, so its sender keeps it and sends it again.
-        log.error('chat message not stored', { room: room.id, peer: peer.id, error });
-      }
+      chat.receive(chatFeedOf(room), peer, payload, isText).catch((error: unknown) => {
+        // The store failed (a full disk, Redis away): the message is not acknowledged, so its sender keeps it and
+        // sends it again.
+        notStored.since++;
+        const now = performance.now();
+        if (now - notStored.loggedAt < 1000) return;
+        log.error('chat message not stored', { room: room.id, peer: peer.id, messages: notStored.since, error });
+        notStored = { loggedAt: now, since: 0 };
+      });
     },
   };
 }
 
-/** A failing store (a full or broken disk) costs history retention, never a room or a call. */
-function keepingCallsUp(room: Room, task: () => void): void {
+/** A failing store (a full or broken disk, Redis away) costs history retention, never a room or a call. */
+function keepingCallsUp(room: Room, task: () => Promise<unknown>): void {
+  const failed = (error: unknown) => log.error('chat history bookkeeping failed', { room: room.id, error });
   try {
-    task();
+    task().catch(failed);
   } catch (error) {
-    log.error('chat history bookkeeping failed', { room: room.id, error });
+    failed(error);
   }
 }

@@ -8,7 +8,8 @@ import {
 } from '../../shared/protocol/index.ts';
 import { createLogger } from '../log.ts';
 import { PerSenderRateLimiter } from '../signaling/rateLimit.ts';
-import type { ChatStore } from './store.ts';
+import type { ChatHistoryStore } from './historyStore.ts';
+import { KeyedSerialQueue } from './serialQueue.ts';
 
 const log = createLogger('chat');
 
@@ -24,6 +25,12 @@ export const MAX_CHAT_FRAME_BYTES = CHAT_TEXT_MAX_LENGTH * 6 + 512;
  */
 export const CHAT_BURST = 1000;
 export const CHAT_RATE_PER_SECOND = 20;
+
+/**
+ * Frames of one room waiting for the store (Redis away or slow): beyond this, new frames are dropped as over the
+ * rate, unacknowledged, and sent again by their senders later.
+ */
+export const MAX_QUEUED_PER_ROOM = 2 * CHAT_BURST;
 
 export type RejectReason = 'binary' | 'oversize' | 'invalid' | 'rate_limited' | 'out_of_order';
 
@@ -48,12 +55,23 @@ export type ChatSender = { readonly id: string; readonly name: string; notify(no
 export type ChatFeed = { readonly historyKey: string; send(text: string): number };
 
 /**
+ * What becomes of a message once stored: on one server, onto the room's feed at once; in a service of several,
+ * also to the other servers, and onto the feed in seq order with theirs (chat/clusterFeed.ts).
+ */
+export type ChatFanout = { stored(feed: ChatFeed, message: ChatMessage): void };
+
+/**
  * The server's part in chat: checks every frame a peer sends, numbers and stores each new message, acknowledges it
- * to its sender and fans it out to the room. Synchronous from frame to fan-out, so each peer's order is kept.
+ * to its sender and fans it out to the room. Frames are checked as they arrive and stored one at a time per room
+ * (a serial queue: the store may be asynchronous), so each peer's order is kept.
  */
 export class ChatService {
   readonly stats = new ChatStats();
-  readonly #store: ChatStore;
+  readonly #store: ChatHistoryStore;
+  readonly #queue = new KeyedSerialQueue();
+  #fanout: ChatFanout = { stored: (feed, message) => this.deliver(feed, message) };
+  /** Counts frames as they arrive: a rate-limit drop only holds back frames that came after it. */
+  #arrivals = 0;
   readonly #rates: PerSenderRateLimiter<ChatSender>;
   /** When each sender's last dropped frame was logged: a flood is logged about once a second, not per frame. */
   readonly #loggedAt = new WeakMap<ChatSender, number>();
@@ -61,99 +79,124 @@ export class ChatService {
    * The first message id a sender's rate limit dropped. Its later messages wait (dropped, unacknowledged) until that
    * one is sent again, so a message over the budget cannot be overtaken by the next one that fits: order is kept.
    */
-  readonly #awaitingResend = new WeakMap<ChatSender, string>();
+  readonly #awaitingResend = new WeakMap<ChatSender, { id: string; since: number }>();
   readonly #now: () => number;
 
-  constructor(store: ChatStore, now: () => number = Date.now) {
+  constructor(store: ChatHistoryStore, now: () => number = Date.now) {
     this.#store = store;
     this.#now = now;
     this.#rates = new PerSenderRateLimiter(CHAT_BURST, CHAT_RATE_PER_SECOND, now);
   }
 
+  /** Replaces the fan-out (a service of several servers). */
+  useFanout(fanout: ChatFanout): void {
+    this.#fanout = fanout;
+  }
+
   /**
    * One frame from `sender`'s chat channel (text when `isText`). Bad frames are dropped, logged and counted, and
    * never stored; a good one is stored (once, however often it is resent), acknowledged, and fanned out (once).
+   * Resolves once it is handled; rejects when the store fails (the message is then not acknowledged, and its sender
+   * sends it again).
    */
-  receive(feed: ChatFeed, sender: ChatSender, payload: Buffer, isText: boolean): ChatMessage | undefined {
-    if (!this.#rates.take(sender)) {
+  receive(feed: ChatFeed, sender: ChatSender, payload: Buffer, isText: boolean): Promise<ChatMessage | undefined> {
+    const arrival = ++this.#arrivals;
+    if (!this.#rates.take(sender) || this.#queue.size(feed.historyKey) >= MAX_QUEUED_PER_ROOM) {
       if (!this.#awaitingResend.has(sender)) {
         const id = isText && payload.length <= MAX_CHAT_FRAME_BYTES ? idOf(payload) : undefined;
-        if (id) this.#awaitingResend.set(sender, id);
+        if (id) this.#awaitingResend.set(sender, { id, since: arrival });
       }
-      return this.#reject('rate_limited', feed, sender);
+      return Promise.resolve(this.#reject('rate_limited', feed, sender));
     }
-    if (!isText) return this.#reject('binary', feed, sender);
-    if (payload.length > MAX_CHAT_FRAME_BYTES) return this.#reject('oversize', feed, sender, { bytes: payload.length });
+    if (!isText) return Promise.resolve(this.#reject('binary', feed, sender));
+    if (payload.length > MAX_CHAT_FRAME_BYTES) return Promise.resolve(this.#reject('oversize', feed, sender, { bytes: payload.length }));
     let json: unknown;
     try {
       json = JSON.parse(payload.toString('utf8'));
     } catch {
-      return this.#reject('invalid', feed, sender, { problem: 'not JSON' });
+      return Promise.resolve(this.#reject('invalid', feed, sender, { problem: 'not JSON' }));
     }
     const parsed = v.safeParse(chatUpFrameSchema, json);
     if (!parsed.success) {
       const tooLong = parsed.issues.some((issue) => issue.type === 'max_length');
-      return this.#reject(tooLong ? 'oversize' : 'invalid', feed, sender, { problem: parsed.issues[0]?.message });
+      return Promise.resolve(this.#reject(tooLong ? 'oversize' : 'invalid', feed, sender, { problem: parsed.issues[0]?.message }));
     }
     const { id, text } = parsed.output;
+    return this.#queue.run(feed.historyKey, () => this.#storeInTurn(feed, sender, { id, text }, arrival));
+  }
+
+  /** A valid frame, its turn in its room's queue: numbered, stored, acknowledged, fanned out. */
+  async #storeInTurn(feed: ChatFeed, sender: ChatSender, { id, text }: { id: string; text: string }, arrival: number): Promise<ChatMessage | undefined> {
     const awaited = this.#awaitingResend.get(sender);
-    if (awaited !== undefined) {
-      if (id !== awaited && !this.#store.find(feed.historyKey, id)) return this.#reject('out_of_order', feed, sender, { awaiting: awaited });
-      if (id === awaited) this.#awaitingResend.delete(sender);
+    if (awaited !== undefined && awaited.since < arrival) {
+      if (id !== awaited.id && !(await this.#store.find(feed.historyKey, id))) {
+        return this.#reject('out_of_order', feed, sender, { awaiting: awaited.id });
+      }
+      if (id === awaited.id) this.#awaitingResend.delete(sender);
     }
-    const { message, duplicate } = this.#store.append(feed.historyKey, { id, peerId: sender.id, name: sender.name, text });
+    const { message, duplicate } = await this.#store.append(feed.historyKey, { id, peerId: sender.id, name: sender.name, text });
     sender.notify({ method: 'chatAck', data: { id, seq: message.seq } });
     if (duplicate) {
       this.stats.duplicates++;
       return message;
     }
     this.stats.stored++;
+    this.#fanout.stored(feed, message);
+    return message;
+  }
+
+  /** Puts a stored message on a room's feed here, counting whom it reached. */
+  deliver(feed: ChatFeed, message: ChatMessage): void {
     const frame: ChatDownFrame = { type: 'message', message };
     this.stats.delivered += feed.send(JSON.stringify(frame));
-    return message;
   }
 
   /**
    * Sends the room's newest message on its feed again. After the feed toward someone overflowed, this lets them see
    * the gap the dropped frames left even when nothing more is said; those who had it ignore it by its `seq`.
    */
-  resendNewest(feed: ChatFeed): void {
-    const lastSeq = this.#store.lastSeq(feed.historyKey);
-    const [newest] = this.#store.history(feed.historyKey, lastSeq - 1, 1);
-    if (!newest) return;
-    const frame: ChatDownFrame = { type: 'message', message: newest };
-    this.stats.delivered += feed.send(JSON.stringify(frame));
+  async resendNewest(feed: ChatFeed): Promise<void> {
+    const lastSeq = await this.#store.lastSeq(feed.historyKey);
+    const [newest] = await this.#store.history(feed.historyKey, lastSeq - 1, 1);
+    if (newest) this.deliver(feed, newest);
   }
 
   /** The room's newest `seq` (0: none). */
-  lastSeq(historyKey: string): number {
+  async lastSeq(historyKey: string): Promise<number> {
     return this.#store.lastSeq(historyKey);
   }
 
   /** Up to `limit` of the room's messages after `afterSeq`, oldest first, and its newest `seq`. */
-  history(historyKey: string, afterSeq: number, limit: number): { messages: ChatMessage[]; lastSeq: number } {
-    return { messages: this.#store.history(historyKey, afterSeq, limit), lastSeq: this.#store.lastSeq(historyKey) };
+  async history(historyKey: string, afterSeq: number, limit: number): Promise<{ messages: ChatMessage[]; lastSeq: number }> {
+    // lastSeq first: a message stored in between is then in `messages` or after `lastSeq`, never lost between them.
+    const lastSeq = await this.#store.lastSeq(historyKey);
+    const messages = await this.#store.history(historyKey, afterSeq, limit);
+    return { messages, lastSeq: Math.max(lastSeq, messages.at(-1)?.seq ?? 0) };
   }
 
   /**
    * Deletes the history of rooms empty for `retentionMs` now and every `everyMs` after; returns a stop function.
    */
   startRetention(retentionMs: number, everyMs = 10 * 60_000): () => void {
-    const sweep = () => {
-      const deleted = this.#store.sweep(retentionMs);
-      if (deleted > 0) log.info('old chat history deleted', { messages: deleted });
+    const sweep = async () => {
+      try {
+        const deleted = await this.#store.sweep(retentionMs);
+        if (deleted > 0) log.info('old chat history deleted', { messages: deleted });
+      } catch (error) {
+        log.error('chat history retention failed; trying again later', { error });
+      }
     };
-    sweep();
-    const timer = setInterval(sweep, everyMs).unref();
+    void sweep();
+    const timer = setInterval(() => void sweep(), everyMs).unref();
     return () => clearInterval(timer);
   }
 
-  roomOpened(historyKey: string): void {
-    this.#store.roomOccupied(historyKey);
+  async roomOpened(historyKey: string): Promise<void> {
+    await this.#store.roomOccupied(historyKey);
   }
 
-  roomClosed(historyKey: string): void {
-    this.#store.roomEmptied(historyKey);
+  async roomClosed(historyKey: string): Promise<void> {
+    await this.#store.roomEmptied(historyKey);
   }
 
   #reject(reason: RejectReason, feed: ChatFeed, sender: ChatSender, context: Record<string, unknown> = {}): undefined {

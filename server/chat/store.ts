@@ -2,12 +2,9 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type { ChatMessage } from '../../shared/protocol/index.ts';
+import type { AppendResult, ChatHistoryStore, NewChatMessage } from './historyStore.ts';
 
-/** What the sender supplies; the store adds `seq` and `at`. */
-export type NewChatMessage = Pick<ChatMessage, 'id' | 'peerId' | 'name' | 'text'>;
-
-/** `duplicate`: a message with this id was already stored in this room; `message` is that first copy. */
-export type AppendResult = { message: ChatMessage; duplicate: boolean };
+export type { AppendResult, NewChatMessage } from './historyStore.ts';
 
 type MessageRow = { seq: number; id: string; peer_id: string; name: string; text: string; at: number };
 
@@ -40,7 +37,7 @@ const SCHEMA = `
  * const store = ChatStore.open('/var/lib/huddle');
  * const { message, duplicate } = store.append('room', { id, peerId, name, text });
  */
-export class ChatStore {
+export class ChatStore implements ChatHistoryStore {
   readonly #db: DatabaseSync;
   readonly #now: () => number;
   readonly #statements: Record<

@@ -20,7 +20,7 @@ describe('a room whose worker dies', () => {
     const doomed = (await services.rooms.find('chat-doomed'))!;
     const annPeer = doomed.peers.get(before.peerId)!;
     for (const id of ['before-crash-1', 'before-crash-2']) {
-      services.chat.receive(chatFeedOf(doomed), annPeer, Buffer.from(JSON.stringify({ type: 'send', id, text: id })), true);
+      await services.chat.receive(chatFeedOf(doomed), annPeer, Buffer.from(JSON.stringify({ type: 'send', id, text: id })), true);
     }
     const deadPid = doomed.slot.worker.pid;
 
@@ -46,7 +46,7 @@ describe('a room whose worker dies', () => {
     listener.on('message', (payload) => received.push(payload.toString()));
     const annPeerAgain = reborn.peers.get(after.peerId)!;
     const frame = Buffer.from(JSON.stringify({ type: 'send', id: 'after-crash-1', text: 'back' }));
-    services.chat.receive(chatFeedOf(reborn), annPeerAgain, frame, true);
+    await services.chat.receive(chatFeedOf(reborn), annPeerAgain, frame, true);
     await expect.poll(() => received.length, { timeout: 10_000 }).toBe(1);
     expect(JSON.parse(received[0]!)).toMatchObject({ type: 'message', message: { seq: 3, id: 'after-crash-1' } });
     await annAgain.request('leave');

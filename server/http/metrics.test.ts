@@ -24,11 +24,11 @@ describe('/metrics for chat', () => {
     const peer = room.peers.get(joined.peerId)!;
     const send = (frame: string, isText = true) => services.chat.receive(chatFeedOf(room), peer, Buffer.from(frame), isText);
 
-    const stored = send('{"type":"send","id":"metered-1","text":"hello"}')!;
-    send('{"type":"send","id":"metered-1","text":"hello"}');
-    send('garbage');
-    send(`{"type":"send","id":"metered-2","text":"${'x'.repeat(2001)}"}`);
-    send('{"type":"send","id":"metered-3","text":"hi"}', false);
+    const stored = (await send('{"type":"send","id":"metered-1","text":"hello"}'))!;
+    await send('{"type":"send","id":"metered-1","text":"hello"}');
+    await send('garbage');
+    await send(`{"type":"send","id":"metered-2","text":"${'x'.repeat(2001)}"}`);
+    await send('{"type":"send","id":"metered-3","text":"hi"}', false);
 
     expect(await metric('huddle_chat_messages_stored_total')).toBe(1);
     expect(await metric('huddle_chat_messages_duplicate_total')).toBe(1);

@@ -47,6 +47,8 @@ export const sessionHandlers: SessionHandlers = {
       room.admitting--;
     }
     session.joined = { room, peer };
+    // Read before the notifications below are scheduled: they must follow the reply (the store may be Redis).
+    const chatLastSeq = await services.chat.lastSeq(chatHistoryKey(room));
     log.info(resumed ? 'peer resumed' : 'peer joined', { room: room.id, peer: peer.id, peers: room.peers.size });
     // Who is speaking, so a late joiner highlights them before the next change; after this reply like the rest.
     setImmediate(() => peer.notify({ method: 'activeSpeaker', data: { peerId: room.speaker.peerId } }));
@@ -66,7 +68,7 @@ export const sessionHandlers: SessionHandlers = {
       iceTransportPolicy: services.config.ice.transportPolicy,
       peers: room.otherPeers(peer).map((other) => other.info()),
       locked: room.password !== undefined,
-      chat: { dataProducerId: room.data.chatFeedId, lastSeq: services.chat.lastSeq(chatHistoryKey(room)) },
+      chat: { dataProducerId: room.data.chatFeedId, lastSeq: chatLastSeq },
     };
   },
 

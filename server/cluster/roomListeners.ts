@@ -1,0 +1,19 @@
+import type { Room, RoomEvents } from '../sfu/room.ts';
+
+/** Something that follows rooms opening and closing on this server. */
+export type RoomListener = { opened(room: Room): void; closed(room: Room): void };
+
+/** `events`, with `listeners` told of every room that opens or closes here, after `events` was. */
+export function withRoomListeners(events: RoomEvents, listeners: RoomListener[]): RoomEvents {
+  return {
+    ...events,
+    opened(room) {
+      events.opened(room);
+      for (const listener of listeners) listener.opened(room);
+    },
+    closed(room) {
+      events.closed(room);
+      for (const listener of listeners) listener.closed(room);
+    },
+  };
+}
