@@ -10,7 +10,7 @@ import { expectChatShows, openChat, sendChat, shownMessages } from '../support/c
 import { waitUntil } from '../support/poll.ts';
 import { startRedis, type RunningRedis } from '../support/redis.ts';
 import { startServer, type RunningServer } from '../support/server.ts';
-import { startSwitchingProxy, type SwitchingProxy } from '../support/switchingProxy.ts';
+import { startBalancer, type Balancer } from '../support/balancer.ts';
 
 /*
  * A server of the service dies (SIGKILL) under its people. The service notices within seconds; the load balancer
@@ -22,7 +22,7 @@ let browser: Browser;
 let redis: RunningRedis;
 let one: RunningServer;
 let two: RunningServer;
-let balancer: SwitchingProxy;
+let balancer: Balancer;
 let redisClient: Redis;
 
 const ownDataDir = () => mkdtempSync(path.join(os.tmpdir(), 'huddle-cluster-e2e-'));
@@ -33,7 +33,9 @@ beforeAll(async () => {
     startServer({ REDIS_URL: redis.url, DATA_DIR: ownDataDir(), SERVER_ID: 'server-one' }),
     startServer({ REDIS_URL: redis.url, DATA_DIR: ownDataDir(), SERVER_ID: 'server-two' }),
   ]);
-  balancer = await startSwitchingProxy(two.port);
+  // Bob's connections go to server two while it lives; refused there, the balancer sends them to server one.
+  balancer = await startBalancer([one.port, two.port]);
+  balancer.prefer(1);
   redisClient = new Redis(redis.url);
   browser = await launchBrowser();
 }, 60_000);
@@ -58,11 +60,15 @@ describe('a server that dies', () => {
     await expectChatShows(bob.page, ['Before the crash']);
     await sendChat(bob.page, 'Bob before the crash');
     await expectChatShows(alice.page, ['Before the crash', 'Bob before the crash']);
-    expect(await redisClient.hgetall(keys.roomServers('server-dies'))).toEqual({ 'server-one': '1', 'server-two': '1' });
+    // The directory's peer counts are refreshed every 2 s.
+    await waitUntil(
+      async () => JSON.stringify(await redisClient.hgetall(keys.roomServers('server-dies'))) === JSON.stringify({ 'server-one': '1', 'server-two': '1' }),
+      'the room on both servers, one person each',
+      10_000,
+    );
 
     const killedAt = Date.now();
     two.process.kill('SIGKILL');
-    balancer.target = one.port; // its health check failed: the balancer sends everyone to server one
     await sendChat(bob.page, 'Bob after the crash'); // queued on his device until he is back
 
     const expected = ['Before the crash', 'Bob before the crash', 'Bob after the crash'];
