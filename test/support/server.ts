@@ -40,8 +40,9 @@ export function cleanServerEnv(env: Record<string, string>, testHooks = true): R
     RTC_LISTEN_IP: '127.0.0.1',
     RTC_PORT: '0',
     HTTPS_PORT: '0',
-    // HUDDLE_E2E_WORKERS=2 runs a suite with rooms spread over two workers (each peer on the least loaded one).
-    MEDIASOUP_WORKERS: process.env.HUDDLE_E2E_WORKERS ?? '1',
+    // Two workers, as a server on a 2-core machine has by default: a room's people are spread over both (each on the
+    // least loaded one), so every call test also crosses workers through pipes. HUDDLE_E2E_WORKERS=1 runs without.
+    MEDIASOUP_WORKERS: process.env.HUDDLE_E2E_WORKERS ?? '2',
     ...(testHooks ? { HUDDLE_TEST_HOOKS: '1' } : {}),
     LOG_LEVEL: 'info',
     ...env,
