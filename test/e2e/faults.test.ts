@@ -156,7 +156,8 @@ async function expectFileSaved(call: Call, file: TestFile, download: Download): 
   await expectTransferDone(call.alice, file.name, 30_000);
   expect(await sha256OfFile(await download.path())).toBe(file.sha256);
   const { bytesSent, bytesResent } = await countersOf(call.alice);
-  process.stdout.write(`  file: ${bytesSent} bytes sent for ${file.size} (${bytesResent} re-sent)\n`);
+  const { framesDiscarded } = await countersOf(call.bob);
+  process.stdout.write(`  file: ${bytesSent} bytes sent for ${file.size} (${bytesResent} re-sent; ${framesDiscarded} frames dropped by Bob)\n`);
   expect(bytesSent).toBeLessThanOrEqual(file.size + RESEND_BOUND);
 }
 
