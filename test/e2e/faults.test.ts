@@ -24,7 +24,9 @@ import { restartServer, startServer, type RunningServer } from '../support/serve
  * Faults in the middle of a call: the server restarted (a deploy), the server killed (a crash), the mediasoup worker
  * killed. Each time, with a file on its way from Alice to Bob and chat written before, around and after the fault:
  * the pages come back by themselves (no reload), see each other again, every chat message arrives once and in order
- * on both, and the file finishes from the last confirmed byte with the right SHA-256.
+ * on both, and the file finishes from the last confirmed byte with the right SHA-256. Measured on 2 busy cores, from
+ * the moment the server is back (or the worker is dead): connected 0.3–1.9 s, video 1.5–4.8 s, the file moving again
+ * 1.6–5 s; 0.45–1.7 MiB re-sent of 128 MiB. The whole file runs in about 100 s.
  */
 
 const MiB = 1024 * 1024;
