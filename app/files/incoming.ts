@@ -202,6 +202,7 @@ export class IncomingTransfer {
     this.#writer?.add([chunk]);
     this.#batchBytes += bytes.byteLength;
     this.#expected += bytes.byteLength;
+    this.#resume.flowing();
     ctx.counters.bytesReceived += bytes.byteLength;
     this.#lastArrivalAt = ctx.now();
     if (this.phase === 'waiting') this.#setPhase('active');

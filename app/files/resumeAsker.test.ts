@@ -40,4 +40,29 @@ describe('asking a silent sender to resume', () => {
     resume.askIfIdle(65_536, 900);
     expect(asked.at(-1)).toEqual({ offset: 65_536, at: 900 + defaultTuning.idleResumeMs });
   });
+
+  test('a retry pending when bytes arrive again is dropped: it would send the sender back to where it was', async () => {
+    let now = 0;
+    const asked: number[] = [];
+    let fail = true;
+    const resume = new ResumeAsker({
+      send: async (offset) => {
+        asked.push(offset);
+        if (fail) throw new Error('not_found: the sender is not here');
+      },
+      wanted: () => true,
+      failed: () => {},
+      tuning: { ...defaultTuning, resumeRetryMs: 20 },
+      now: () => now,
+    });
+    resume.ask(4096); // back before the sender (a restarted server): not found, retried later
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(resume.retrying).toBe(true);
+    fail = false;
+    resume.flowing(); // the sender came back and heard of us another way: its bytes arrive
+    now = 50;
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(asked).toEqual([4096]);
+    expect(resume.retrying).toBe(false);
+  });
 });

@@ -75,6 +75,14 @@ export class ResumeAsker {
     });
   }
 
+  /**
+   * Bytes arrive at the expected offset: the sender is sending again (it heard another ask, e.g. one the server kept
+   * for it after a restart), so a retry still pending would only send it back to an offset already passed.
+   */
+  flowing(): void {
+    if (this.#retry !== undefined) this.stop();
+  }
+
   stop(): void {
     clearTimeout(this.#retry);
     this.#retry = undefined;

@@ -148,6 +148,46 @@ describe('rebinding by secret', () => {
     expect(ann.heard('fileAcked')).toHaveLength(1);
   });
 
+  test('after a server restart, a recipient asking to resume before the re-offer is resumed as soon as the offer comes', () => {
+    const peers = new Map<string, FakeParty>();
+    const ann = new FakeParty('ann-9', 'Ann');
+    const bob = new FakeParty('bob-9', 'Bob');
+    const eve = new FakeParty('eve-9', 'Eve');
+    peers.set(ann.id, ann).set(bob.id, bob).set(eve.id, eve);
+    const clock = { now: 1_000_000 };
+    const files = new FileTransfers('test-room', peers, new FileStats(), () => clock.now);
+    registries.push(files);
+    // Bob is back first: the transfer is not here yet. Eve asks too, with a secret of her own.
+    expect(codeOf(() => files.resume(bob, { transferId: TRANSFER, secret: BOB_SECRET, offset: 300_000 }))).toBe('not_found');
+    expect(codeOf(() => files.resume(eve, { transferId: TRANSFER, secret: CAT_SECRET, offset: 0 }))).toBe('not_found');
+    clock.now += 5_000;
+    const to = [{ peerId: 'bob-1', key: keyOf(BOB_SECRET) }];
+    const reply = files.offer(ann, { transferId: TRANSFER, secret: SENDER_SECRET, meta: META, to });
+    // Bound to Bob's new peer at once, and the sender told where to go on from, without Bob asking again.
+    expect(reply.recipients).toEqual([{ peerId: 'bob-9', key: keyOf(BOB_SECRET), connected: true }]);
+    expect(ann.heard('fileResumeFrom')).toEqual([{ transferId: TRANSFER, peerId: 'bob-9', key: keyOf(BOB_SECRET), offset: 300_000 }]);
+    files.ack(bob, { transferId: TRANSFER, offset: 400_000 });
+    // Eve's key is not one the sender named: she is no party to it.
+    expect(codeOf(() => files.ack(eve, { transferId: TRANSFER, offset: 10 }))).toBe('not_found');
+  });
+
+  test('a resume that waited over a minute for its offer is forgotten; the recipient rebinds with its next one', () => {
+    const peers = new Map<string, FakeParty>();
+    const ann = new FakeParty('ann-9', 'Ann');
+    const bob = new FakeParty('bob-9', 'Bob');
+    peers.set(ann.id, ann).set(bob.id, bob);
+    const clock = { now: 1_000_000 };
+    const files = new FileTransfers('test-room', peers, new FileStats(), () => clock.now);
+    registries.push(files);
+    expect(codeOf(() => files.resume(bob, { transferId: TRANSFER, secret: BOB_SECRET, offset: 300_000 }))).toBe('not_found');
+    clock.now += 61_000;
+    const to = [{ peerId: 'bob-1', key: keyOf(BOB_SECRET) }];
+    expect(files.offer(ann, { transferId: TRANSFER, secret: SENDER_SECRET, meta: META, to }).recipients).toEqual([
+      { peerId: 'bob-1', key: keyOf(BOB_SECRET), connected: false },
+    ]);
+    expect(ann.heard('fileResumeFrom')).toEqual([]);
+  });
+
   test('a resume with a secret nobody holds is not found; while the sender is away it says so, and rebinds all the same', () => {
     const { ann, bob, join, files } = roomWithOffer();
     files.answer(bob, { transferId: TRANSFER, accept: true, secret: BOB_SECRET });

@@ -2,6 +2,7 @@ import { ProtocolError, type Notification, type RequestData, type ResponseData }
 import { createLogger } from '../log.ts';
 import type { FileStats } from './stats.ts';
 import { keyOf, RecipientSlot, Transfer } from './transfer.ts';
+import { WaitingResumes } from './waitingResumes.ts';
 
 /** Transfers one peer may be sending at once. */
 export const MAX_SENDING_PER_PEER = 32;
@@ -36,6 +37,7 @@ export class FileTransfers {
   readonly #stats: FileStats;
   readonly #now: () => number;
   readonly #transfers = new Map<string, Transfer>();
+  readonly #waitingResumes = new WaitingResumes();
   readonly #sweeper: NodeJS.Timeout;
 
   constructor(roomId: string, parties: FileParties, stats: FileStats, now: () => number = Date.now) {
@@ -63,7 +65,7 @@ export class FileTransfers {
     if (existing && !existing.sameFile(meta)) throw new ProtocolError('bad_request', 'This transfer was offered with another file');
     if (!existing) this.#checkRoomFor(sender);
     const transfer = existing ?? new Transfer(transferId, meta, senderKey, sender, this.#now());
-    const added = this.#recipientsToAdd(transfer, to);
+    const { added, resumed } = this.#recipientsToAdd(transfer, to);
     if (transfer.recipients.length + added.length > MAX_RECIPIENTS) {
       throw new ProtocolError('bad_request', `A file goes to at most ${MAX_RECIPIENTS} people`);
     }
@@ -77,6 +79,10 @@ export class FileTransfers {
       log.info('file offered', { room: this.#roomId, transfer: transferId, size: meta.size, recipients: transfer.recipients.length });
     }
     for (const slot of transfer.recipients) if (slot.state === 'offered') this.#offerTo(transfer, slot);
+    for (const slot of resumed) {
+      const data = { transferId, peerId: slot.peerId, key: slot.key!, offset: slot.acked };
+      this.#toSender(transfer, { method: 'fileResumeFrom', data });
+    }
     return {
       recipients: transfer.recipients
         .filter((slot) => !slot.final)
@@ -124,8 +130,14 @@ export class FileTransfers {
    * the sender is away, so the sender finds it when it comes back.
    */
   resume(asker: FileParty, { transferId, secret, offset }: RequestData<'fileResume'>): void {
-    const transfer = this.#find(transferId);
     const key = keyOf(secret);
+    const transfer = this.#transfers.get(transferId);
+    if (!transfer) {
+      // Maybe its sender has not offered it again yet (a restarted server, a room recreated after its worker died):
+      // that offer takes this resume up at once, instead of the receiver's next retry seconds later.
+      this.#waitingResumes.add(transferId, key, { peerId: asker.id, offset, at: this.#now() });
+      throw noSuchTransfer();
+    }
     const slot = transfer.byKey(key);
     if (!slot) throw noSuchTransfer();
     if (slot.final) throw new ProtocolError('bad_state', 'This transfer is over for you');
@@ -220,6 +232,7 @@ export class FileTransfers {
   /** Drops idle transfers (telling the parties present) and finished ones whose linger is over. */
   sweep(): void {
     const now = this.#now();
+    this.#waitingResumes.sweep(now);
     for (const transfer of this.#transfers.values()) {
       const idle = now - transfer.lastActivity;
       if (transfer.finished) {
@@ -239,6 +252,7 @@ export class FileTransfers {
   dispose(): void {
     clearInterval(this.#sweeper);
     this.#transfers.clear();
+    this.#waitingResumes.clear();
   }
 
   #checkRoomFor(sender: FileParty): void {
@@ -256,18 +270,28 @@ export class FileTransfers {
 
   /**
    * Recipients named in an offer that the transfer lacks: one with a key had accepted (restored after a server
-   * restart, bound to its last known peer until its fileResume); one without is offered the file if it is here.
+   * restart, bound to its last known peer until its fileResume, or at once to the peer whose resume came first:
+   * `resumed`); one without is offered the file if it is here.
    */
-  #recipientsToAdd(transfer: Transfer, to: RequestData<'fileOffer'>['to']): RecipientSlot[] {
+  #recipientsToAdd(transfer: Transfer, to: RequestData<'fileOffer'>['to']): { added: RecipientSlot[]; resumed: RecipientSlot[] } {
     const added: RecipientSlot[] = [];
+    const resumed: RecipientSlot[] = [];
     const known = (entry: { peerId: string; key?: string | undefined }) =>
       [...transfer.recipients, ...added].some((slot) => (entry.key ? slot.key === entry.key : slot.peerId === entry.peerId));
     for (const entry of to) {
       if (known(entry)) continue;
-      if (entry.key) added.push(new RecipientSlot(entry.peerId, entry.key, 'accepted'));
-      else if (this.#parties.get(entry.peerId)) added.push(new RecipientSlot(entry.peerId, undefined, 'offered'));
+      if (entry.key) {
+        const slot = new RecipientSlot(entry.peerId, entry.key, 'accepted');
+        const waiting = this.#waitingResumes.take(transfer.id, entry.key, this.#now());
+        if (waiting && waiting.offset <= transfer.meta.size && this.#parties.get(waiting.peerId)) {
+          slot.peerId = waiting.peerId;
+          slot.acked = waiting.offset;
+          resumed.push(slot);
+        }
+        added.push(slot);
+      } else if (this.#parties.get(entry.peerId)) added.push(new RecipientSlot(entry.peerId, undefined, 'offered'));
     }
-    return added;
+    return { added, resumed };
   }
 
   #offerTo(transfer: Transfer, slot: RecipientSlot): void {

@@ -105,3 +105,28 @@ export async function startServer(env: Record<string, string> = {}, options: { t
       }),
   };
 }
+
+/**
+ * Takes `server` down and starts it again on the same port and data directory (with `env`, which should be what it
+ * was started with): `graceful` sends SIGTERM and waits for its exit (it closes rooms and the database as on a
+ * deploy), `kill` sends SIGKILL (a crash, the OOM killer: nothing is flushed or said goodbye to). `whileDown` runs
+ * between the two, with the server gone. Resolves with the new server and how long it was down.
+ */
+export async function restartServer(
+  server: RunningServer,
+  how: 'graceful' | 'kill',
+  env: Record<string, string> = {},
+  whileDown: () => Promise<void> = async () => {},
+): Promise<{ server: RunningServer; downMs: number }> {
+  const child = server.process;
+  const downAt = Date.now();
+  if (child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    if (how === 'kill') child.kill('SIGKILL');
+    else void server.stop();
+    await exited;
+  }
+  await whileDown();
+  const again = await startServer({ ...env, PORT: String(server.port) });
+  return { server: again, downMs: Date.now() - downAt };
+}
