@@ -44,7 +44,7 @@ afterAll(async () => {
   redisClient?.disconnect();
   await balancer?.close();
   await one?.stop();
-  if (two?.process.exitCode === null && two.process.signalCode === null) await two.stop();
+  await two?.stop();
   await redis?.stop();
 });
 
