@@ -104,17 +104,9 @@ function attachPlainTransport(peer: Peer, direction: 'send' | 'recv', transport:
   return standIn;
 }
 
-/** A room over several workers (the `workers` branch: a router per worker the room's peers sit on). */
-type RoomOverWorkers = { routers: { of(peerId: string): { router: types.Router } } };
-
-/**
- * The router a bench peer's transport goes on: the one the room placed the peer on when a room spans workers
- * (Room.addPeer places it), else the room's only router. TODO(workers): once that is on main, use
- * `room.routers.of(peer.id).router` directly and drop the cast.
- */
+/** The router a bench peer's transport goes on: the one the room placed the peer on (Room.addPeer places it). */
 function routerFor(room: Room, peer: Peer): types.Router {
-  const routers = (room as unknown as Partial<RoomOverWorkers>).routers;
-  return routers ? routers.of(peer.id).router : room.router;
+  return room.routers.of(peer.id).router;
 }
 
 /** The project's rooms code on a WorkerPool of `workers` workers: one room, one sender peer, one peer per consumer. */
@@ -157,7 +149,7 @@ export async function projectTarget(clip: string, workers: 1 | 2): Promise<LoadT
       await consumer.resume();
     },
     setFlowing: (flowing) => room.setProducerPaused(senderPeer, producer, !flowing),
-    spread: workers > 1 && 'routers' in room,
+    spread: workers > 1,
     producerPackets: () => packetsOf(producer),
     async close() {
       sender.stop();
