@@ -1,10 +1,10 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { expectVideoPlaying, joinRoom, launchBrowser, openPhone, peerIdOf, tile } from '../support/browser.ts';
+import { describe, expect, test } from 'vitest';
+import type { Page } from 'playwright-core';
+import { expectVideoPlaying, joinRoom, openPhone, peerIdOf, tile } from '../support/browser.ts';
 import { expectChatShows, openChat, sendChat } from '../support/chat.ts';
 import { metricOf } from '../support/metrics.ts';
 import { waitUntil } from '../support/poll.ts';
-import { startServer, type RunningServer } from '../support/server.ts';
+import { useServerAndBrowser } from '../support/environment.ts';
 
 /*
  * One room over two mediasoup workers: three people, each on the least loaded worker, see and hear each other and
@@ -12,23 +12,12 @@ import { startServer, type RunningServer } from '../support/server.ts';
  * themselves (no reload), the others' call is never cut.
  */
 
-let server: RunningServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await startServer({ MEDIASOUP_WORKERS: '2' });
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = useServerAndBrowser({ MEDIASOUP_WORKERS: '2' });
 
 type RoomOnWorkers = { id: string; workerPid: number; peerWorkerPids: Record<string, number> };
 
 async function roomOnWorkers(id: string): Promise<RoomOnWorkers> {
-  const rooms = (await (await fetch(`${server.url}/__test/rooms`)).json()) as RoomOnWorkers[];
+  const rooms = (await (await fetch(`${env.server.url}/__test/rooms`)).json()) as RoomOnWorkers[];
   const room = rooms.find((candidate) => candidate.id === id);
   if (!room) throw new Error(`room ${id} is not open`);
   return room;
@@ -95,16 +84,16 @@ describe('one room across two workers', () => {
   test('three people spread over both workers see each other and chat; a worker killed under some of them: they come back by themselves, the others are never cut', async () => {
     const pages = {} as Record<Name, Page>;
     for (const name of NAMES) {
-      pages[name] = (await openPhone(browser)).page;
-      await joinRoom(pages[name], server.url, 'across', name);
+      pages[name] = (await openPhone(env.browser)).page;
+      await joinRoom(pages[name], env.server.url, 'across', name);
     }
     await everyoneSeesEveryone(pages);
     // Spread over both workers, joined by pipes: the operator sees it in /metrics.
-    expect(await metricOf(server, 'huddle_worker_peers{worker="0"}')).toBeGreaterThanOrEqual(1);
-    expect(await metricOf(server, 'huddle_worker_peers{worker="1"}')).toBeGreaterThanOrEqual(1);
-    expect(await metricOf(server, 'huddle_routers')).toBe(2);
-    expect(await metricOf(server, 'huddle_pipes{kind="media"}')).toBeGreaterThanOrEqual(2);
-    expect(await metricOf(server, 'huddle_pipes{kind="data"}')).toBeGreaterThanOrEqual(2);
+    expect(await metricOf(env.server, 'huddle_worker_peers{worker="0"}')).toBeGreaterThanOrEqual(1);
+    expect(await metricOf(env.server, 'huddle_worker_peers{worker="1"}')).toBeGreaterThanOrEqual(1);
+    expect(await metricOf(env.server, 'huddle_routers')).toBe(2);
+    expect(await metricOf(env.server, 'huddle_pipes{kind="media"}')).toBeGreaterThanOrEqual(2);
+    expect(await metricOf(env.server, 'huddle_pipes{kind="data"}')).toBeGreaterThanOrEqual(2);
 
     for (const name of NAMES) await openChat(pages[name]);
     await sendChat(pages.Bob, 'hello from Bob');
@@ -162,6 +151,6 @@ describe('one room across two workers', () => {
     await sendChat(pages[survivors[0]!], 'welcome back');
     for (const name of NAMES) await expectChatShows(pages[name], ['hello from Bob', 'hello from Carol', 'back again', 'welcome back']);
     expect(await tile(pages.Alice, 'Bob camera').count()).toBe(1);
-    expect(server.process.exitCode).toBeNull();
+    expect(env.server.process.exitCode).toBeNull();
   }, 180_000);
 });

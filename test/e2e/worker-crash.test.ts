@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Browser, Page } from 'playwright-core';
-import { expectVideoPlaying, joinAliceAndBob, launchBrowser, peerIdOf } from '../support/browser.ts';
+import { describe, expect, test } from 'vitest';
+import type { Page } from 'playwright-core';
+import { expectVideoPlaying, joinAliceAndBob, peerIdOf } from '../support/browser.ts';
 import { waitUntil } from '../support/poll.ts';
-import { startServer, type RunningServer } from '../support/server.ts';
+import { useServerAndBrowser } from '../support/environment.ts';
 
 /*
  * A mediasoup worker crashing mid-call (here: SIGKILL) must not end the server or the meeting. When it held the
@@ -10,23 +10,12 @@ import { startServer, type RunningServer } from '../support/server.ts';
  * when it held only some people, only they come back (room-across-workers.test.ts).
  */
 
-let server: RunningServer;
-let browser: Browser;
-
-beforeAll(async () => {
-  server = await startServer({ MEDIASOUP_WORKERS: '2' });
-  browser = await launchBrowser();
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = useServerAndBrowser({ MEDIASOUP_WORKERS: '2' });
 
 type RoomOnWorker = { id: string; workerPid: number };
 
 async function roomsByWorker(): Promise<RoomOnWorker[]> {
-  return (await (await fetch(`${server.url}/__test/rooms`)).json()) as RoomOnWorker[];
+  return (await (await fetch(`${env.server.url}/__test/rooms`)).json()) as RoomOnWorker[];
 }
 
 function workerOf(rooms: RoomOnWorker[], id: string): number {
@@ -39,7 +28,7 @@ const navigations = (page: Page) => page.evaluate(() => performance.getEntriesBy
 
 describe('a mediasoup worker dies', () => {
   test('under the room’s home router: everyone in it plays again within 10 s without a reload', async () => {
-    const a = await joinAliceAndBob(browser, server.url, 'crash-a');
+    const a = await joinAliceAndBob(env.browser, env.server.url, 'crash-a');
     const before = await roomsByWorker();
     const doomedPid = workerOf(before, 'crash-a');
     const loads = await Promise.all([navigations(a.alice.page), navigations(a.bob.page)]);
@@ -62,8 +51,8 @@ describe('a mediasoup worker dies', () => {
     process.stdout.write(`the room plays again ${recoveredMs} ms after its home worker was killed\n`);
 
     expect(await Promise.all([navigations(a.alice.page), navigations(a.bob.page)])).toEqual(loads);
-    expect(server.process.exitCode).toBeNull();
-    expect(await (await fetch(`${server.url}/healthz`)).json()).toMatchObject({ ok: true });
+    expect(env.server.process.exitCode).toBeNull();
+    expect(await (await fetch(`${env.server.url}/healthz`)).json()).toMatchObject({ ok: true });
     expect(workerOf(await roomsByWorker(), 'crash-a')).not.toBe(doomedPid);
   }, 120_000);
 });
