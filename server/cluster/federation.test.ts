@@ -2,8 +2,8 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { waitUntil } from '../../test/support/poll.ts';
 import { startRedis, type RunningRedis } from '../../test/support/redis.ts';
-import { consume, produceFake } from '../testing/fakeMedia.ts';
-import { createTestServices, joinWithMedia } from '../testing/fakes.ts';
+import { consume, produceFake, setUpMedia } from '../testing/fakeMedia.ts';
+import { createTestServices, FakeClient, joinWithMedia } from '../testing/fakes.ts';
 import { ClusterBus } from './bus.ts';
 import { RoomFederation } from './federation.ts';
 import { connectRedis } from './redis.ts';
@@ -141,6 +141,23 @@ describe('people of one room on two servers', () => {
     expect(peopleSeenBy(cat).has(ann.peerId)).toBe(true);
     await cat.client.request('leave');
     await ann.client.request('leave');
+  }, 30_000);
+
+  test('a room with a password is a meeting of its own on its server: nobody in the room of that name elsewhere sees in, nor out', async () => {
+    const [one, two] = servers as [ClusterServer, ClusterServer];
+    const locked = new FakeClient(one.services);
+    const lockedJoin = await locked.join('private', 'Lou', { password: 'correct horse battery' });
+    await setUpMedia(locked, lockedJoin.routerRtpCapabilities);
+    const bob = await joinWithMedia(two.services, 'private', 'Bob');
+    // A later room across the same two servers goes through: by then the first one's messages were heard too.
+    const witness = await joinWithMedia(one.services, 'witness', 'Wes');
+    const viewer = await joinWithMedia(two.services, 'witness', 'Vi');
+    await waitUntil(() => peopleSeenBy(viewer).has(witness.peerId), 'the witness room to connect', 10_000);
+    await waitUntil(() => peopleSeenBy(witness).has(viewer.peerId), 'the witness room to connect both ways', 10_000);
+    expect([...peopleSeenBy(bob).keys()]).toEqual([]);
+    expect(locked.notifications('peerJoined')).toEqual([]);
+    expect((await one.services.rooms.find('private'))?.remote?.infos()).toEqual([]);
+    for (const person of [locked, bob.client, witness.client, viewer.client]) await person.request('leave');
   }, 30_000);
 
   test('a server that dies (its heartbeats stop): its people leave the room on the other server, their media with them', async () => {

@@ -52,17 +52,16 @@ export class RoomFederation implements RoomListener {
   }
 
   opened(room: Room): void {
-    const shared = new SharedRoom(room, this.#bus, this.#options);
+    let shared: SharedRoom | undefined;
     const handler: BusHandler = (message) => {
-      if (this.#rooms.get(room.id)?.shared === shared) this.#route(message);
+      if (shared && this.#rooms.get(room.id)?.shared === shared) this.#route(message);
     };
+    // Whatever the others say after this is heard: the room asks them who is there only then (with its first person).
+    const subscribed = this.#bus.subscribe(channels.room(room.id), handler);
+    subscribed.catch((error: unknown) => log.error('cannot hear the other servers about this room; people there stay unseen', { room: room.id, error }));
+    shared = new SharedRoom(room, this.#bus, this.#options, subscribed);
     this.#rooms.get(room.id)?.shared.close();
     this.#rooms.set(room.id, { shared, handler });
-    // Whatever the others say after this is heard: only then ask them who is there.
-    this.#bus.subscribe(channels.room(room.id), handler).then(
-      () => shared.announce(),
-      (error: unknown) => log.error('cannot hear the other servers about this room; people there stay unseen', { room: room.id, error }),
-    );
   }
 
   closed(room: Room): void {

@@ -41,27 +41,46 @@ export class SharedRoom {
   readonly #links = new Map<string, LinkEnd>();
   /** Inbound by sending server; outbound under one key. */
   readonly #queue = new KeyedSerialQueue();
+  /** Resolves once this server listens to the room's channel: what the others answer must not be missed. */
+  readonly #subscribed: Promise<unknown>;
+  /** Told the others who is here (the first person is in): from then on it hears them. */
+  #announced = false;
   #closed = false;
 
-  constructor(room: Room, bus: ClusterBus, options: LinkOptions) {
+  constructor(room: Room, bus: ClusterBus, options: LinkOptions, subscribed: Promise<unknown>) {
     this.room = room;
     this.remote = new RemotePeers(room);
     this.#bus = bus;
     this.#options = options;
+    this.#subscribed = subscribed;
     room.remote = this.remote;
   }
 
-  /** Listening to the room's channel: say who is here, and ask the others for their people. */
+  /**
+   * Says who is here, and (not an answer) asks the others for their people. Only once the first person is in, when
+   * the room's access is known: a room with a password is a meeting of its own on this server (see docs/scaling.md),
+   * never joined to the room of that name elsewhere, so it says nothing and hears nothing.
+   */
   announce(answer = false): void {
+    if (!this.#shared) return;
+    this.#announced = true;
     const peers = [...this.room.peers.values()].map((peer) => ({ id: peer.id, name: peer.name, connected: peer.connected }));
-    this.#publishToRoom({ kind: 'roomPresence', room: this.room.id, answer, peers });
+    this.#outbound(async () => {
+      await this.#subscribed;
+      await this.#bus.publish(channels.room(this.room.id), { kind: 'roomPresence', room: this.room.id, answer, peers });
+    });
+  }
+
+  /** Joined to the room of that name on the other servers: it has people, and no password. */
+  get #shared(): boolean {
+    return this.room.peers.size > 0 && this.room.password === undefined;
   }
 
   /** The room closed here: the others forget our people and our links. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#publishToRoom({ kind: 'roomLeft', room: this.room.id });
+    if (this.#announced) this.#publishToRoom({ kind: 'roomLeft', room: this.room.id });
     for (const serverId of [...this.#links.keys()]) this.#dropLink(serverId);
   }
 
@@ -79,6 +98,12 @@ export class SharedRoom {
 
   /** What the room told its people about a local person, for the other servers. */
   announced(notification: Notification): void {
+    if (!this.#announced) {
+      // The first person is in: the whole room (them) is announced at once.
+      if (notification.method === 'peerJoined') this.announce();
+      return;
+    }
+    if (!this.#shared) return;
     const room = this.room.id;
     switch (notification.method) {
       case 'peerJoined': {
@@ -103,7 +128,8 @@ export class SharedRoom {
   }
 
   async #handle(message: Inbound): Promise<void> {
-    if (this.#closed || this.room.closed) return;
+    // Before our first announcement nothing is lost: the others answer it with everything they have.
+    if (this.#closed || this.room.closed || !this.#announced || !this.#shared) return;
     const from = message.from;
     switch (message.kind) {
       case 'roomPresence':
