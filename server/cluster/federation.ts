@@ -60,7 +60,12 @@ export class RoomFederation implements RoomListener {
     const subscribed = this.#bus.subscribe(channels.room(room.id), handler);
     subscribed.catch((error: unknown) => log.error('cannot hear the other servers about this room; people there stay unseen', { room: room.id, error }));
     shared = new SharedRoom(room, this.#bus, this.#options, subscribed);
-    this.#rooms.get(room.id)?.shared.close();
+    // A room recreated under its name (its worker died) may open before the old one's close is heard.
+    const previous = this.#rooms.get(room.id);
+    if (previous) {
+      previous.shared.close();
+      void this.#bus.unsubscribe(channels.room(room.id), previous.handler).catch(() => {});
+    }
     this.#rooms.set(room.id, { shared, handler });
   }
 
