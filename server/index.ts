@@ -7,6 +7,7 @@ import { ChatService } from './chat/service.ts';
 import { ClusterChat } from './chat/clusterFeed.ts';
 import type { ChatHistoryStore } from './chat/historyStore.ts';
 import { ChatStore } from './chat/store.ts';
+import { RoomFederation } from './cluster/federation.ts';
 import { Cluster } from './cluster/index.ts';
 import { RoomHosting } from './cluster/roomHosting.ts';
 import { withRoomListeners, type RoomListener } from './cluster/roomListeners.ts';
@@ -46,10 +47,17 @@ const chatStore: ChatHistoryStore = cluster?.chatStore ?? ChatStore.open(config.
 const chat = new ChatService(chatStore);
 chat.startRetention(config.chatRetentionMs);
 const roomListeners: RoomListener[] = [];
-if (cluster) {
+if (cluster && config.cluster) {
   const clusterChat = new ClusterChat(chat, cluster.bus, chatStore);
-  roomListeners.push(clusterChat, new RoomHosting(cluster.directory));
+  // People of a room on other servers seen and heard: media links between the servers' routers for the room.
+  const federation = new RoomFederation(cluster.bus, cluster.registry, {
+    listenIp: config.rtcListenIp,
+    announcedAddress: config.cluster.address,
+    enableSrtp: true,
+  });
+  roomListeners.push(clusterChat, new RoomHosting(cluster.directory), federation);
   cluster.registry.onRejoined(() => clusterChat.rejoined());
+  await federation.start();
   await cluster.start();
 }
 

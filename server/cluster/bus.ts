@@ -5,8 +5,11 @@ import { busMessageSchema, type BusMessage, type OutgoingBusMessage } from './me
 
 const log = createLogger('bus');
 
-/** The biggest message a server sends is a chat message (2 000 characters, escaped): anything far bigger is junk. */
-export const MAX_BUS_MESSAGE_BYTES = 64 * 1024;
+/**
+ * The biggest message a server sends is a room's presence list (up to MAX_PEERS_PER_ROOM names, ~100 bytes each):
+ * anything far bigger is junk.
+ */
+export const MAX_BUS_MESSAGE_BYTES = 256 * 1024;
 
 export type BusHandler = (message: BusMessage) => void;
 

@@ -1,5 +1,13 @@
 import * as v from 'valibot';
-import { chatMessageSchema, roomIdSchema } from '../../shared/protocol/index.ts';
+import {
+  chatMessageSchema,
+  displayNameSchema,
+  idSchema,
+  mediaKindSchema,
+  mediaSourceSchema,
+  roomIdSchema,
+} from '../../shared/protocol/index.ts';
+import { rtpParametersSchema } from '../../shared/protocol/webrtc.ts';
 
 /*
  * What servers tell each other over the bus (Redis pub/sub), one schema per kind. Every inbound message is checked
@@ -12,6 +20,36 @@ const serverIdSchema = v.pipe(v.string(), v.minLength(1), v.maxLength(200));
 /** A history key is a room name, or a room name and its meeting's instance id (see chat/roomEvents.ts). */
 const historyKeySchema = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}(\/[A-Za-z0-9_-]{1,64})?$/));
 
+/** A person of a room on the sending server, as the others list them. */
+const remotePeerSchema = v.object({ id: idSchema, name: displayNameSchema, connected: v.boolean() });
+
+/** One media link between two servers for one room (a PipeTransport at each end); new with every offer. */
+const linkIdSchema = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{8,64}$/));
+
+/** Where one end of a link listens (ServerLink's `endpoint`). */
+const linkEndpointSchema = v.object({
+  ip: v.pipe(v.string(), v.minLength(1), v.maxLength(253)),
+  port: v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(65535)),
+  srtpParameters: v.optional(
+    v.object({
+      cryptoSuite: v.picklist(['AEAD_AES_256_GCM', 'AEAD_AES_128_GCM', 'AES_CM_128_HMAC_SHA1_80', 'AES_CM_128_HMAC_SHA1_32']),
+      keyBase64: v.pipe(v.string(), v.maxLength(128)),
+    }),
+  ),
+});
+
+/** A producer sent through a link: the other end makes its copy with the same id (mediasoup checks the rest). */
+const exportedProducerSchema = v.object({
+  producerId: idSchema,
+  kind: mediaKindSchema,
+  rtpParameters: rtpParametersSchema,
+  paused: v.boolean(),
+  peerId: idSchema,
+  source: mediaSourceSchema,
+});
+
+const link = { room: roomIdSchema, link: linkIdSchema };
+
 export const busMessageSchema = v.variant('kind', [
   /** A server started (sent once its heartbeat is registered). */
   v.object({ kind: v.literal('serverUp'), from: serverIdSchema, address: v.pipe(v.string(), v.maxLength(253)) }),
@@ -19,6 +57,26 @@ export const busMessageSchema = v.variant('kind', [
   v.object({ kind: v.literal('serverDown'), from: serverIdSchema, serverId: serverIdSchema }),
   /** A chat message stored by `from` (it numbered it): servers hosting the room put it on their own room feed. */
   v.object({ kind: v.literal('chatMessage'), from: serverIdSchema, room: roomIdSchema, historyKey: historyKeySchema, message: chatMessageSchema }),
+
+  /* Presence, on the room's channel: the people each server has in the room. */
+  /**
+   * Everyone `from` has in the room now. `answer: false`: the room just opened there (anything the others had with
+   * `from` in it is stale) and every other server answers with its own list.
+   */
+  v.object({ kind: v.literal('roomPresence'), from: serverIdSchema, room: roomIdSchema, answer: v.boolean(), peers: v.pipe(v.array(remotePeerSchema), v.maxLength(1000)) }),
+  v.object({ kind: v.literal('peerJoined'), from: serverIdSchema, room: roomIdSchema, peer: remotePeerSchema }),
+  v.object({ kind: v.literal('peerLeft'), from: serverIdSchema, room: roomIdSchema, peerId: idSchema }),
+  v.object({ kind: v.literal('peerConnection'), from: serverIdSchema, room: roomIdSchema, peerId: idSchema, connected: v.boolean() }),
+  /** The room closed on `from` (its last person left): its people and its link are gone. */
+  v.object({ kind: v.literal('roomLeft'), from: serverIdSchema, room: roomIdSchema }),
+
+  /* Media, on the receiving server's own channel: one link per room and pair of servers, offered by the smaller id. */
+  v.object({ kind: v.literal('linkOffer'), from: serverIdSchema, ...link, endpoint: linkEndpointSchema }),
+  v.object({ kind: v.literal('linkAnswer'), from: serverIdSchema, ...link, endpoint: linkEndpointSchema }),
+  /** `from` sends one of its people's producers through the link: import it. */
+  v.object({ kind: v.literal('producerExported'), from: serverIdSchema, ...link, producer: exportedProducerSchema }),
+  v.object({ kind: v.literal('producerPaused'), from: serverIdSchema, ...link, producerId: idSchema, paused: v.boolean() }),
+  v.object({ kind: v.literal('producerUnexported'), from: serverIdSchema, ...link, producerId: idSchema }),
 ]);
 
 export type BusMessage = v.InferOutput<typeof busMessageSchema>;

@@ -15,6 +15,7 @@ import { FileTransfers } from '../files/registry.ts';
 import type { FileStats } from '../files/stats.ts';
 import { createLogger } from '../log.ts';
 import { RoomSpeaker } from './activeSpeaker.ts';
+import { consumeIn, type RemotePeople } from './consume.ts';
 import { RoomDataChannels, type DataChannelStats, type DataMessage } from './dataChannels.ts';
 import type { ConsumerAppData, Peer, ProducerAppData, TransportAppData } from './peer.ts';
 import { RoomRouters, type PipeStats } from './roomRouters.ts';
@@ -31,6 +32,8 @@ export type RoomEvents = {
   dataMessage(room: Room, message: DataMessage): void;
   /** The chat feed toward someone overflowed and drained again (see DataChannelEvents). */
   feedDrained(room: Room): void;
+  /** What the room told its people about its people (`broadcast`): the other servers hosting it follow it. */
+  announced?(room: Room, notification: Notification): void;
 };
 
 /** What every room of a registry shares. */
@@ -67,6 +70,8 @@ export class Room {
   readonly fileLinks: FileLinks;
   /** What people drew on the screens shared here (one board per live share), fanned out on the chat feed. */
   readonly annotations = new RoomAnnotations();
+  /** People of this room on other servers of the service: set by server/cluster when it opens here. */
+  remote: RemotePeople | undefined;
   /** Set by the first person in, if they chose one; only its hash is kept (see access/admission.ts). */
   password: Promise<PasswordHash> | undefined;
   /** Joins being admitted right now: a refused join closes an empty room only when no other join is on its way in. */
@@ -148,9 +153,13 @@ export class Room {
     return this.routers.home.router;
   }
 
-  /** Sends to every connected peer but `exceptPeerId`; peers in their grace period catch up when they resume. */
+  /**
+   * Sends to every connected peer but `exceptPeerId`; peers in their grace period catch up when they resume. The
+   * other servers hosting the room hear it too (`events.announced`): what is said here about its people.
+   */
   broadcast(notification: Notification, exceptPeerId?: string): void {
     for (const peer of this.peers.values()) if (peer.id !== exceptPeerId) peer.notify(notification);
+    this.#settings.events.announced?.(this, notification);
   }
 
   /** Places the peer on the least loaded worker (see RoomRouters) and tells everyone else it came. */
@@ -227,42 +236,9 @@ export class Room {
     this.broadcast({ method: 'producerPausedChanged', data }, peer.id);
   }
 
-  /** Creates a paused consumer of another peer's producer on this peer's receive transport. */
-  async consume(peer: Peer, producerId: string): Promise<types.Consumer<ConsumerAppData>> {
-    const owner = this.otherPeers(peer).find((other) => other.producers.has(producerId));
-    const producer = owner?.producers.get(producerId);
-    if (!owner || !producer) throw new ProtocolError('not_found', 'No such producer in this room');
-    const transport = peer.transports.get('recv');
-    if (!transport) throw new ProtocolError('bad_state', 'Create a recv transport before consuming');
-    if (!peer.rtpCapabilities) throw new ProtocolError('bad_state', 'Send setCapabilities before consuming');
-    // On another worker: its pipe to this peer's router carries it under the same id (made once, shared).
-    const { router } = this.routers.of(peer.id);
-    await this.routers.pipe('media', producerId, this.routers.of(owner.id).router, router).catch((error: unknown) => {
-      if (producer.closed) throw new ProtocolError('not_found', 'That producer has closed', { cause: error });
-      throw error;
-    });
-    if (!router.canConsume({ producerId, rtpCapabilities: peer.rtpCapabilities })) {
-      throw new ProtocolError('cannot_consume', 'This device cannot decode that stream');
-    }
-    for (const existing of peer.consumers.values()) if (existing.producerId === producerId) existing.close();
-    // Start paused: the client resumes once its local consumer is wired up, so the first key frame is not lost.
-    const consumer = await transport.consume<ConsumerAppData>({
-      producerId,
-      rtpCapabilities: peer.rtpCapabilities,
-      paused: true,
-      appData: { peerId: owner.id, source: producer.appData.source, producerId },
-    });
-    if (peer.closed || consumer.closed) {
-      consumer.close();
-      throw new ProtocolError('bad_state', 'Peer or producer went away while consuming');
-    }
-    peer.consumers.set(consumer.id, consumer);
-    this.routers.countStream(peer.id, consumer);
-    const notifyClosed = () => peer.notify({ method: 'consumerClosed', data: { consumerId: consumer.id } });
-    consumer.on('producerclose', notifyClosed);
-    consumer.on('transportclose', notifyClosed);
-    consumer.observer.on('close', () => peer.consumers.delete(consumer.id));
-    return consumer;
+  /** Creates a paused consumer of another person's producer (here or on another server) on this peer's receive transport. */
+  consume(peer: Peer, producerId: string): Promise<types.Consumer<ConsumerAppData>> {
+    return consumeIn(this, peer, producerId);
   }
 
   /** Whether the peer shares a screen now: only a live share has a board to draw on. */

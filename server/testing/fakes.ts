@@ -3,6 +3,7 @@ import { PasswordGuard } from '../access/passwordGuard.ts';
 import { chatRoomEvents } from '../chat/roomEvents.ts';
 import { ChatService } from '../chat/service.ts';
 import { ChatStore } from '../chat/store.ts';
+import { withRoomListeners, type RoomListener } from '../cluster/roomListeners.ts';
 import { loadConfig, type Config } from '../config.ts';
 import { Connection, type SocketLike } from '../signaling/connection.ts';
 import { KeyedRateLimiter } from '../signaling/rateLimit.ts';
@@ -14,11 +15,13 @@ import { WorkerPool } from '../sfu/workerPool.ts';
 
 /**
  * A real worker pool and room registry on loopback, for tests of the server logic without a network. The chat
- * history is in memory unless `store` is given (e.g. a file, to test a restart).
+ * history is in memory unless `store` is given (e.g. a file, to test a restart); `roomListeners` follow its rooms
+ * (e.g. a server of a service).
  */
 export async function createTestServices(
   overrides: Partial<Config> = {},
   store: ChatStore = new ChatStore(':memory:'),
+  roomListeners: RoomListener[] = [],
 ): Promise<Services & { pool: WorkerPool; store: ChatStore }> {
   const config = {
     ...loadConfig({ RTC_LISTEN_IP: '127.0.0.1', RTC_PORT: '0', MEDIASOUP_WORKERS: '1' }),
@@ -28,7 +31,8 @@ export async function createTestServices(
   const joinLimiter = new KeyedRateLimiter(config.joinRatePerMinute, config.joinRatePerMinute / 60);
   const invites = new InviteSigner(config.inviteSecret, config.inviteTtlS);
   const chat = new ChatService(store);
-  const rooms = new RoomRegistry(pool, { events: chatRoomEvents(chat), sctpSendBufferSize: config.sctpSendBufferSize });
+  const events = withRoomListeners(chatRoomEvents(chat), roomListeners);
+  const rooms = new RoomRegistry(pool, { events, sctpSendBufferSize: config.sctpSendBufferSize });
   return { config, rooms, pool, joinLimiter, invites, passwords: new PasswordGuard(), chat, store };
 }
 

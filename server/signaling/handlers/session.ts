@@ -66,7 +66,8 @@ export const sessionHandlers: SessionHandlers = {
       routerRtpCapabilities: room.router.rtpCapabilities,
       iceServers: iceServersFor(services.config.ice, peer.id),
       iceTransportPolicy: services.config.ice.transportPolicy,
-      peers: room.otherPeers(peer).map((other) => other.info()),
+      // People on other servers of the service too (server/cluster/remotePeers.ts), told like local ones.
+      peers: [...room.otherPeers(peer).map((other) => other.info()), ...(room.remote?.infos() ?? [])],
       locked: room.password !== undefined,
       chat: { dataProducerId: room.data.chatFeedId, lastSeq: chatLastSeq },
     };

@@ -1,0 +1,135 @@
+import type { types } from 'mediasoup';
+import type { Notification, PeerInfo, Publication } from '../../shared/protocol/index.ts';
+import { createLogger } from '../log.ts';
+import type { RemotePeople } from '../sfu/consume.ts';
+import type { ProducerAppData } from '../sfu/peer.ts';
+import type { Room } from '../sfu/room.ts';
+
+const log = createLogger('cluster');
+
+/** A person of the room on another server, as the other servers announced them. */
+export type RemotePeerInfo = { id: string; name: string; connected: boolean };
+
+type RemotePeer = RemotePeerInfo & {
+  serverId: string;
+  /** Their producers imported onto the room's home router, by id. */
+  producers: Map<string, types.Producer<ProducerAppData>>;
+};
+
+/**
+ * The people of one local room who sit on other servers: who they are (presence over the room's bus channel) and
+ * their producers imported through the links (server/cluster/sharedRoom.ts). The room's own people are told about
+ * them with the same notifications as about local people, so the app cannot tell the difference; the room consults
+ * this for join replies and consumers (`Room.remote`).
+ */
+export class RemotePeers implements RemotePeople {
+  readonly #room: Room;
+  readonly #peers = new Map<string, RemotePeer>();
+
+  constructor(room: Room) {
+    this.#room = room;
+  }
+
+  has(peerId: string): boolean {
+    return this.#peers.has(peerId);
+  }
+
+  get size(): number {
+    return this.#peers.size;
+  }
+
+  infos(): PeerInfo[] {
+    return [...this.#peers.values()].map((peer) => ({
+      id: peer.id,
+      name: peer.name,
+      connected: peer.connected,
+      publications: [...peer.producers.values()].map(publicationOf),
+    }));
+  }
+
+  producer(producerId: string): types.Producer<ProducerAppData> | undefined {
+    for (const peer of this.#peers.values()) {
+      const producer = peer.producers.get(producerId);
+      if (producer) return producer;
+    }
+    return undefined;
+  }
+
+  /** `serverId` has this person in the room; the room's people are told when they are new. */
+  joined(serverId: string, info: RemotePeerInfo): void {
+    // A local peer's id announced by another server is a mistake (or a forgery): the local one stays.
+    if (this.#room.peers.has(info.id)) return;
+    const known = this.#peers.get(info.id);
+    if (known) {
+      if (known.serverId !== serverId) return;
+      if (known.connected !== info.connected) this.connectionChanged(serverId, info.id, info.connected);
+      return;
+    }
+    this.#peers.set(info.id, { ...info, serverId, producers: new Map() });
+    this.#tell({ method: 'peerJoined', data: { peer: { ...info, publications: [] } } });
+  }
+
+  /** The person left (or their server did): their imported producers close first, as a local peer's do. */
+  left(serverId: string, peerId: string): void {
+    const peer = this.#peers.get(peerId);
+    if (!peer || peer.serverId !== serverId) return;
+    for (const producer of peer.producers.values()) producer.close();
+    this.#peers.delete(peerId);
+    this.#tell({ method: 'peerLeft', data: { peerId } });
+  }
+
+  connectionChanged(serverId: string, peerId: string, connected: boolean): void {
+    const peer = this.#peers.get(peerId);
+    if (!peer || peer.serverId !== serverId || peer.connected === connected) return;
+    peer.connected = connected;
+    this.#tell({ method: 'peerConnectionChanged', data: { peerId, connected } });
+  }
+
+  /** `serverId` has exactly these people in the room now: the ones it no longer lists left. */
+  reconcile(serverId: string, infos: RemotePeerInfo[]): void {
+    const listed = new Set(infos.map((info) => info.id));
+    for (const peer of [...this.#peers.values()]) if (peer.serverId === serverId && !listed.has(peer.id)) this.left(serverId, peer.id);
+    for (const info of infos) this.joined(serverId, info);
+  }
+
+  /** Everyone `serverId` had in the room leaves (the room closed there, or the server is gone). */
+  serverGone(serverId: string): void {
+    for (const peer of [...this.#peers.values()]) if (peer.serverId === serverId) this.left(serverId, peer.id);
+  }
+
+  /**
+   * A producer imported from `serverId`: its owner's people are told as of a local producer, and again when it
+   * closes (its server closed it, the link went, or its owner left). One from nobody known there is closed.
+   */
+  imported(serverId: string, producer: types.Producer<ProducerAppData>): void {
+    const peer = this.#peers.get(producer.appData.peerId);
+    if (!peer || peer.serverId !== serverId || producer.closed) {
+      log.debug('imported producer of nobody known here', { room: this.#room.id, server: serverId, producer: producer.id });
+      producer.close();
+      return;
+    }
+    peer.producers.set(producer.id, producer);
+    producer.observer.once('close', () => {
+      if (peer.producers.get(producer.id) !== producer) return;
+      peer.producers.delete(producer.id);
+      this.#tell({ method: 'producerClosed', data: { peerId: peer.id, producerId: producer.id } });
+    });
+    this.#tell({ method: 'producerAdded', data: { peerId: peer.id, publication: publicationOf(producer) } });
+  }
+
+  /** A remote producer was paused or resumed (its copy here already is). */
+  pausedChanged(producer: types.Producer<ProducerAppData>): void {
+    const data = { peerId: producer.appData.peerId, producerId: producer.id, paused: producer.paused };
+    this.#tell({ method: 'producerPausedChanged', data });
+  }
+
+  /** The room's own people, not `room.broadcast`: that one is for news about local people, which the others follow. */
+  #tell(notification: Notification): void {
+    if (this.#room.closed) return;
+    for (const peer of this.#room.peers.values()) peer.notify(notification);
+  }
+}
+
+function publicationOf(producer: types.Producer<ProducerAppData>): Publication {
+  return { id: producer.id, source: producer.appData.source, kind: producer.kind, paused: producer.paused };
+}
