@@ -1,14 +1,9 @@
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { countTiles, expectVideoPlaying, joinRoom, launchBrowser, openPhone, peerIdOf, tile } from '../support/browser.ts';
+import type { Page } from 'playwright-core';
+import { describe, expect, test } from 'vitest';
+import { countTiles, expectVideoPlaying, joinRoom, openPhone, peerIdOf, tile } from '../support/browser.ts';
 import { expectChatShows, openChat, sendChat } from '../support/chat.ts';
+import { useCluster } from '../support/cluster.ts';
 import { waitUntil } from '../support/poll.ts';
-import { startBalancer, type Balancer } from '../support/balancer.ts';
-import { startRedis, type RunningRedis } from '../support/redis.ts';
-import { startServer, type RunningServer } from '../support/server.ts';
 
 /*
  * A call across two servers of one service: Alice on server one, Bob (through the load balancer) on server two, in
@@ -17,31 +12,7 @@ import { startServer, type RunningServer } from '../support/server.ts';
  * reload, and the two see each other again; the Bob server two had is gone from Alice's room.
  */
 
-let browser: Browser;
-let redis: RunningRedis;
-let one: RunningServer;
-let two: RunningServer;
-let balancer: Balancer;
-
-const ownDataDir = () => mkdtempSync(path.join(os.tmpdir(), 'huddle-cluster-e2e-'));
-
-beforeAll(async () => {
-  redis = await startRedis();
-  [one, two] = await Promise.all([
-    startServer({ REDIS_URL: redis.url, DATA_DIR: ownDataDir(), SERVER_ID: 'server-one' }),
-    startServer({ REDIS_URL: redis.url, DATA_DIR: ownDataDir(), SERVER_ID: 'server-two' }),
-  ]);
-  balancer = await startBalancer([one.port, two.port]);
-  balancer.prefer(1);
-  browser = await launchBrowser();
-}, 60_000);
-afterAll(async () => {
-  await browser?.close();
-  await balancer?.close();
-  await one?.stop();
-  await two?.stop();
-  await redis?.stop();
-});
+const cluster = useCluster();
 
 /** Resolves with when the tile's video first showed a picture (waitUntil polls every 50 ms). */
 async function firstPicture(page: Page, label: string, timeout = 20_000): Promise<number> {
@@ -55,12 +26,12 @@ async function firstPicture(page: Page, label: string, timeout = 20_000): Promis
 
 describe('a call across two servers', () => {
   test('Alice on server 1 and Bob on server 2 see each other and chat; server 2 dies and Bob comes back through server 1 by himself', async () => {
-    const alice = await openPhone(browser);
-    const bob = await openPhone(browser);
-    await joinRoom(alice.page, one.url, 'call-across', 'Alice');
+    const alice = await openPhone(cluster.browser);
+    const bob = await openPhone(cluster.browser);
+    await joinRoom(alice.page, cluster.one.url, 'call-across', 'Alice');
     const bobJoinedAt = Date.now();
-    await joinRoom(bob.page, balancer.url, 'call-across', 'Bob'); // through the balancer, to server two
-    expect(balancer.counts[1]).toBeGreaterThan(0);
+    await joinRoom(bob.page, cluster.balancer.url, 'call-across', 'Bob'); // through the balancer, to server two
+    expect(cluster.balancer.counts[1]).toBeGreaterThan(0);
     const firstFrameMs = (await firstPicture(bob.page, 'Alice camera')) - bobJoinedAt;
     await expectVideoPlaying(bob.page, 'Alice camera', 20_000);
     await expectVideoPlaying(alice.page, 'Bob camera', 20_000);
@@ -76,7 +47,7 @@ describe('a call across two servers', () => {
     // A mark on Bob's page: still there afterwards = the same page, not reloaded.
     await bob.page.evaluate(() => Object.assign(window, { beforeTheCrash: true }));
     const killedAt = Date.now();
-    two.process.kill('SIGKILL');
+    cluster.two.process.kill('SIGKILL');
     // Bob's app reconnects through the balancer, which now reaches server one only: a new Bob joins there. The Bob
     // server two had leaves Alice's room once server one finds server two dead.
     await waitUntil(async () => (await peerIdOf(alice.page, 'Bob camera').catch(() => bobOnTwo)) !== bobOnTwo && (await countTiles(alice.page, 'Bob camera')) === 1, 'Alice to see one Bob, the one on server one', 30_000);

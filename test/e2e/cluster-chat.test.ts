@@ -1,13 +1,8 @@
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { joinRoom, launchBrowser, openPhone } from '../support/browser.ts';
+import { describe, expect, test } from 'vitest';
+import { joinRoom, openPhone } from '../support/browser.ts';
 import { expectChatShows, openChat, sendChat, shownMessages } from '../support/chat.ts';
+import { useCluster } from '../support/cluster.ts';
 import { metricOf } from '../support/metrics.ts';
-import { startRedis, type RunningRedis } from '../support/redis.ts';
-import { startServer, type RunningServer } from '../support/server.ts';
 
 /*
  * Two server processes with the same REDIS_URL are one service: people of one room on different servers chat, each
@@ -15,33 +10,14 @@ import { startServer, type RunningServer } from '../support/server.ts';
  * back to. Each server has a data directory of its own: nothing is shared but Redis.
  */
 
-let browser: Browser;
-let redis: RunningRedis;
-let one: RunningServer;
-let two: RunningServer;
-
-const ownDataDir = () => mkdtempSync(path.join(os.tmpdir(), 'huddle-cluster-e2e-'));
-
-beforeAll(async () => {
-  redis = await startRedis();
-  [one, two] = await Promise.all([
-    startServer({ REDIS_URL: redis.url, DATA_DIR: ownDataDir(), SERVER_ID: 'server-one' }),
-    startServer({ REDIS_URL: redis.url, DATA_DIR: ownDataDir(), SERVER_ID: 'server-two' }),
-  ]);
-  browser = await launchBrowser();
-}, 60_000);
-afterAll(async () => {
-  await browser?.close();
-  await Promise.all([one?.stop(), two?.stop()]);
-  await redis?.stop();
-});
+const cluster = useCluster();
 
 describe('chat across two servers', () => {
   test('Alice on server 1 and Bob on server 2 chat both ways, each message once and in one order; Bob back on server 1 sees the history', async () => {
-    const alice = await openPhone(browser);
-    const bob = await openPhone(browser);
-    await joinRoom(alice.page, one.url, 'across-servers', 'Alice');
-    await joinRoom(bob.page, two.url, 'across-servers', 'Bob');
+    const alice = await openPhone(cluster.browser);
+    const bob = await openPhone(cluster.browser);
+    await joinRoom(alice.page, cluster.one.url, 'across-servers', 'Alice');
+    await joinRoom(bob.page, cluster.two.url, 'across-servers', 'Bob');
     await openChat(alice.page);
     await openChat(bob.page);
 
@@ -66,13 +42,13 @@ describe('chat across two servers', () => {
     }
 
     // Each server stored only its own person's messages: the other's came over the bus and were not stored again.
-    expect(await metricOf(one, 'huddle_chat_messages_stored_total')).toBe(6);
-    expect(await metricOf(two, 'huddle_chat_messages_stored_total')).toBe(6);
+    expect(await metricOf(cluster.one, 'huddle_chat_messages_stored_total')).toBe(6);
+    expect(await metricOf(cluster.two, 'huddle_chat_messages_stored_total')).toBe(6);
 
     // Bob comes back through server 1 (his new device knows nothing: everything shown comes from the service).
     await bob.context.close();
-    const bobAgain = await openPhone(browser);
-    await joinRoom(bobAgain.page, one.url, 'across-servers', 'Bob');
+    const bobAgain = await openPhone(cluster.browser);
+    await joinRoom(bobAgain.page, cluster.one.url, 'across-servers', 'Bob');
     await openChat(bobAgain.page);
     await expect.poll(async () => (await everyone(bobAgain.page)).length, { timeout: 20_000 }).toBe(12);
     expect(await everyone(bobAgain.page)).toEqual(seenByAlice);

@@ -1,12 +1,9 @@
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { joinRoom, launchBrowser, openPhone } from '../support/browser.ts';
+import type { Page } from 'playwright-core';
+import { describe, expect, test } from 'vitest';
+import { joinRoom, openPhone } from '../support/browser.ts';
 import { chatLog, expectChatShows, openChat, sendChat, shownMessages } from '../support/chat.ts';
-import { startRedis, type RunningRedis } from '../support/redis.ts';
-import { startServer, type RunningServer } from '../support/server.ts';
+import { useCluster } from '../support/cluster.ts';
+import { startRedis } from '../support/redis.ts';
 
 /*
  * Redis goes away under a service of two servers. Each server keeps its own rooms going (calls, joins); a chat
@@ -14,26 +11,7 @@ import { startServer, type RunningServer } from '../support/server.ts';
  * everyone on both servers, when Redis is back. Redis keeps its data on disk (append-only), as in production.
  */
 
-let browser: Browser;
-let redis: RunningRedis;
-let one: RunningServer;
-let two: RunningServer;
-
-const ownDataDir = () => mkdtempSync(path.join(os.tmpdir(), 'huddle-cluster-e2e-'));
-
-beforeAll(async () => {
-  redis = await startRedis({ appendOnly: true });
-  [one, two] = await Promise.all([
-    startServer({ REDIS_URL: redis.url, DATA_DIR: ownDataDir(), SERVER_ID: 'server-one' }),
-    startServer({ REDIS_URL: redis.url, DATA_DIR: ownDataDir(), SERVER_ID: 'server-two' }),
-  ]);
-  browser = await launchBrowser();
-}, 60_000);
-afterAll(async () => {
-  await browser?.close();
-  await Promise.all([one?.stop(), two?.stop()]);
-  await redis?.stop();
-});
+const cluster = useCluster({ appendOnly: true });
 
 async function connected(page: Page): Promise<void> {
   await page.getByRole('status').filter({ hasText: 'Connected' }).waitFor({ timeout: 30_000 });
@@ -45,28 +23,28 @@ async function stateOf(page: Page, text: string): Promise<string | undefined> {
 
 describe('Redis out of reach', () => {
   test('calls and joins go on; a message written meanwhile waits queued and arrives once on both servers when Redis is back', async () => {
-    const alice = await openPhone(browser);
-    const bob = await openPhone(browser);
-    const dan = await openPhone(browser);
-    await joinRoom(alice.page, one.url, 'redis-outage', 'Alice');
-    await joinRoom(bob.page, one.url, 'redis-outage', 'Bob');
-    await joinRoom(dan.page, two.url, 'redis-outage', 'Dan');
+    const alice = await openPhone(cluster.browser);
+    const bob = await openPhone(cluster.browser);
+    const dan = await openPhone(cluster.browser);
+    await joinRoom(alice.page, cluster.one.url, 'redis-outage', 'Alice');
+    await joinRoom(bob.page, cluster.one.url, 'redis-outage', 'Bob');
+    await joinRoom(dan.page, cluster.two.url, 'redis-outage', 'Dan');
     for (const page of [alice.page, bob.page, dan.page]) await openChat(page);
     await sendChat(alice.page, 'Before the outage');
     await expectChatShows(dan.page, ['Before the outage']);
 
-    await redis.kill();
+    await cluster.redis.kill();
     await sendChat(alice.page, 'Written while Redis is away');
     // Nobody can number it: it stays queued on Alice's device, and nobody else sees it.
     await expect.poll(() => stateOf(alice.page, 'Written while Redis is away'), { timeout: 10_000 }).toContain('queued');
-    const carol = await openPhone(browser);
-    await joinRoom(carol.page, one.url, 'redis-outage', 'Carol'); // the room on server 1 still takes people
+    const carol = await openPhone(cluster.browser);
+    await joinRoom(carol.page, cluster.one.url, 'redis-outage', 'Carol'); // the room on server 1 still takes people
     await openChat(carol.page); // the history is in Redis: she gets it once Redis is back
     for (const page of [alice.page, bob.page, dan.page]) await connected(page);
     expect(await stateOf(alice.page, 'Written while Redis is away')).toContain('queued');
     expect(await chatLog(bob.page).getByText('Written while Redis is away').count()).toBe(0);
 
-    redis = await startRedis({ restartOf: redis });
+    cluster.redis = await startRedis({ restartOf: cluster.redis });
     for (const page of [bob.page, carol.page, dan.page]) {
       await expectChatShows(page, ['Before the outage', 'Written while Redis is away'], 30_000);
     }

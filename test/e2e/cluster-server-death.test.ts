@@ -1,16 +1,10 @@
-import { mkdtempSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { Redis } from 'ioredis';
-import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { keys } from '../../server/cluster/keys.ts';
-import { joinRoom, launchBrowser, openPhone } from '../support/browser.ts';
+import { joinRoom, openPhone } from '../support/browser.ts';
 import { expectChatShows, openChat, sendChat, shownMessages } from '../support/chat.ts';
+import { useCluster } from '../support/cluster.ts';
 import { waitUntil } from '../support/poll.ts';
-import { startRedis, type RunningRedis } from '../support/redis.ts';
-import { startServer, type RunningServer } from '../support/server.ts';
-import { startBalancer, type Balancer } from '../support/balancer.ts';
 
 /*
  * A server of the service dies (SIGKILL) under its people. The service notices within seconds; the load balancer
@@ -18,42 +12,19 @@ import { startBalancer, type Balancer } from '../support/balancer.ts';
  * goes on: nothing said before is lost, nothing is shown twice.
  */
 
-let browser: Browser;
-let redis: RunningRedis;
-let one: RunningServer;
-let two: RunningServer;
-let balancer: Balancer;
+const cluster = useCluster();
 let redisClient: Redis;
-
-const ownDataDir = () => mkdtempSync(path.join(os.tmpdir(), 'huddle-cluster-e2e-'));
-
-beforeAll(async () => {
-  redis = await startRedis();
-  [one, two] = await Promise.all([
-    startServer({ REDIS_URL: redis.url, DATA_DIR: ownDataDir(), SERVER_ID: 'server-one' }),
-    startServer({ REDIS_URL: redis.url, DATA_DIR: ownDataDir(), SERVER_ID: 'server-two' }),
-  ]);
-  // Bob's connections go to server two while it lives; refused there, the balancer sends them to server one.
-  balancer = await startBalancer([one.port, two.port]);
-  balancer.prefer(1);
-  redisClient = new Redis(redis.url);
-  browser = await launchBrowser();
-}, 60_000);
-afterAll(async () => {
-  await browser?.close();
-  redisClient?.disconnect();
-  await balancer?.close();
-  await one?.stop();
-  await two?.stop();
-  await redis?.stop();
+beforeAll(() => {
+  redisClient = new Redis(cluster.redis.url);
 });
+afterAll(() => redisClient?.disconnect());
 
 describe('a server that dies', () => {
   test('leaves the service within seconds; its people come back through the other server and the chat goes on, once each', async () => {
-    const alice = await openPhone(browser);
-    const bob = await openPhone(browser);
-    await joinRoom(alice.page, one.url, 'server-dies', 'Alice');
-    await joinRoom(bob.page, balancer.url, 'server-dies', 'Bob'); // through the balancer, to server two
+    const alice = await openPhone(cluster.browser);
+    const bob = await openPhone(cluster.browser);
+    await joinRoom(alice.page, cluster.one.url, 'server-dies', 'Alice');
+    await joinRoom(bob.page, cluster.balancer.url, 'server-dies', 'Bob'); // through the balancer, to server two
     await openChat(alice.page);
     await openChat(bob.page);
     await sendChat(alice.page, 'Before the crash');
@@ -68,7 +39,7 @@ describe('a server that dies', () => {
     );
 
     const killedAt = Date.now();
-    two.process.kill('SIGKILL');
+    cluster.two.process.kill('SIGKILL');
     await sendChat(bob.page, 'Bob after the crash'); // queued on his device until he is back
 
     const expected = ['Before the crash', 'Bob before the crash', 'Bob after the crash'];
@@ -86,7 +57,7 @@ describe('a server that dies', () => {
       'the room is on server one alone, with both',
       15_000,
     );
-    expect(one.output()).toContain('server stopped heartbeating; cleaning up after it');
+    expect(cluster.one.output()).toContain('server stopped heartbeating; cleaning up after it');
     await alice.context.close();
     await bob.context.close();
   }, 120_000);
