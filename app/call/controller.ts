@@ -59,6 +59,9 @@ export class CallController {
   readonly #recording: RoomRecording;
   #sfu: SfuSession | undefined;
   #identity: { peerId: string; token: string } | undefined;
+  /** Settles with the first join reply: until then whether the room has a password (and so needs an invite) is unknown. */
+  #markJoined: () => void = () => {};
+  readonly #joinedOnce = new Promise<void>((resolve) => (this.#markJoined = resolve));
   /** What the person chose to join with, when a reload's resume goes ahead of asking for it. */
   #mediaAfterResume: { initial: InitialMedia | null } | undefined;
   #failedAttempts = 0;
@@ -140,6 +143,9 @@ export class CallController {
   /** The link to hand out: the room's address, plus a signed invite when the room has a password. */
   async #inviteLink(): Promise<string> {
     const base = `${location.origin}${roomPath(this.#room)}`;
+    // "Connected" shows once the socket opens, before the join reply says whether the room is locked: a tap on Share
+    // that early must not hand out a link without the invite that a locked room needs.
+    await Promise.race([this.#joinedOnce, new Promise((resolve) => setTimeout(resolve, 10_000))]);
     if (!roomLocked.value) return base;
     const { invite } = await this.#signaling.request('createInvite', {});
     return `${base}?invite=${encodeURIComponent(invite)}`;
@@ -169,6 +175,7 @@ export class CallController {
     this.#identity = { peerId: reply.peerId, token: reply.resumeToken };
     this.#save();
     roomLocked.value = reply.locked;
+    this.#markJoined();
     this.#syncPeers(reply.peers);
     // History first (it needs only signaling); the outbox goes on the session's chat channel once it is open.
     this.#chat.joined(reply.peerId, reply.chat);
