@@ -135,10 +135,7 @@ export class ServerLink extends EventEmitter<LinkEvents> {
       paused: exported.paused,
       appData: exported.appData,
     });
-    this.#imports.set(exported.producerId, producer);
-    producer.observer.once('close', () => {
-      if (this.#imports.get(exported.producerId) === producer) this.#imports.delete(exported.producerId);
-    });
+    keepWhileOpen(this.#imports, exported.producerId, producer);
     return producer;
   }
 
@@ -166,10 +163,7 @@ export class ServerLink extends EventEmitter<LinkEvents> {
       protocol: exported.protocol,
       appData: exported.appData,
     });
-    this.#dataImports.set(exported.dataProducerId, dataProducer);
-    dataProducer.observer.once('close', () => {
-      if (this.#dataImports.get(exported.dataProducerId) === dataProducer) this.#dataImports.delete(exported.dataProducerId);
-    });
+    keepWhileOpen(this.#dataImports, exported.dataProducerId, dataProducer);
     return dataProducer;
   }
 
@@ -190,4 +184,16 @@ export class ServerLink extends EventEmitter<LinkEvents> {
   close(): void {
     this.#transport.close();
   }
+}
+
+/** Keeps `object` under `id` until it closes (unless a newer one took its place meanwhile). */
+function keepWhileOpen<T extends { observer: { once(event: 'close', listener: () => void): unknown } }>(
+  map: Map<string, T>,
+  id: string,
+  object: T,
+): void {
+  map.set(id, object);
+  object.observer.once('close', () => {
+    if (map.get(id) === object) map.delete(id);
+  });
 }
