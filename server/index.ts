@@ -8,6 +8,7 @@ import { ClusterChat } from './chat/clusterFeed.ts';
 import type { ChatHistoryStore } from './chat/historyStore.ts';
 import { ChatStore } from './chat/store.ts';
 import { RoomFederation } from './cluster/federation.ts';
+import { ClusterFiles } from './cluster/clusterFiles.ts';
 import { Cluster } from './cluster/index.ts';
 import { RoomHosting } from './cluster/roomHosting.ts';
 import { withRoomListeners, type RoomListener } from './cluster/roomListeners.ts';
@@ -55,9 +56,12 @@ if (cluster && config.cluster) {
     announcedAddress: config.cluster.address,
     enableSrtp: true,
   });
-  roomListeners.push(clusterChat, new RoomHosting(cluster.directory), federation);
+  // File transfers between people on different servers: each lives where its sender is, reached over the bus.
+  const clusterFiles = new ClusterFiles(cluster.bus, cluster.commands, federation);
+  roomListeners.push(clusterChat, new RoomHosting(cluster.directory), federation, clusterFiles);
   cluster.registry.onRejoined(() => clusterChat.rejoined());
   await federation.start();
+  await clusterFiles.start();
   await cluster.start();
 }
 

@@ -54,6 +54,11 @@ export class Cluster {
     return new Cluster(config, commands, subscriber);
   }
 
+  /** The connection for commands (not subscriptions), for what keeps its own keys (file transfer locations). */
+  get commands(): Redis {
+    return this.#commands;
+  }
+
   get serverId(): string {
     return this.registry.serverId;
   }

@@ -25,6 +25,8 @@ export const keys = {
   chatIds: (historyKey: string) => `${PREFIX}:chat:{${historyKey}}:ids`,
   /** Set: the servers that have the history's room open now; empty → its retention runs. */
   chatOccupants: (historyKey: string) => `${PREFIX}:chat:{${historyKey}}:occupants`,
+  /** String, expiring unless refreshed: the server holding a room's file transfer (where its sender last offered it). */
+  fileTransfer: (roomId: string, transferId: string) => `${PREFIX}:files:{${roomId}}:${transferId}`,
   /** Sorted set: histories whose rooms are empty everywhere, scored by when they emptied (ms). */
   chatEmptied: `${PREFIX}:chat:emptied`,
 } as const;

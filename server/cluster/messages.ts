@@ -5,9 +5,14 @@ import {
   idSchema,
   mediaKindSchema,
   mediaSourceSchema,
+  errorBodySchema,
   roomIdSchema,
+  sha256HexSchema,
+  transferIdSchema,
 } from '../../shared/protocol/index.ts';
 import { rtpParametersSchema } from '../../shared/protocol/webrtc.ts';
+import { transferStateSchema } from '../files/transferState.ts';
+import { fileCallSchema, fileNotificationSchema, requestIdSchema } from './fileSchemas.ts';
 
 /*
  * What servers tell each other over the bus (Redis pub/sub), one schema per kind. Every inbound message is checked
@@ -77,6 +82,25 @@ export const busMessageSchema = v.variant('kind', [
   v.object({ kind: v.literal('producerExported'), from: serverIdSchema, ...link, producer: exportedProducerSchema }),
   v.object({ kind: v.literal('producerPaused'), from: serverIdSchema, ...link, producerId: idSchema, paused: v.boolean() }),
   v.object({ kind: v.literal('producerUnexported'), from: serverIdSchema, ...link, producerId: idSchema }),
+
+  /* File transfers, on one server's own channel (server/cluster/clusterFiles.ts). */
+  /** To the server holding a transfer: one of `from`'s people asks this about it. Answered with `fileReply`. */
+  v.object({
+    kind: v.literal('fileRequest'),
+    from: serverIdSchema,
+    room: roomIdSchema,
+    request: requestIdSchema,
+    asker: v.object({ id: idSchema, name: displayNameSchema }),
+    call: fileCallSchema,
+  }),
+  /** To the server holding a transfer: its sender (this key) offered it again on `from`; hand it over. */
+  v.object({ kind: v.literal('fileRelease'), from: serverIdSchema, room: roomIdSchema, request: requestIdSchema, transferId: transferIdSchema, senderKey: sha256HexSchema }),
+  /** The answer to a `fileRequest` (an error, or none) or a `fileRelease` (the transfer's state, if it was held). */
+  v.object({ kind: v.literal('fileReply'), from: serverIdSchema, request: requestIdSchema, error: v.optional(errorBodySchema), transfer: v.optional(transferStateSchema) }),
+  /** To the server of a transfer's party: tell this person of yours. */
+  v.object({ kind: v.literal('fileNotify'), from: serverIdSchema, room: roomIdSchema, peerId: idSchema, notification: fileNotificationSchema }),
+  /** To the servers hosting the room: this person of `from`'s is back on a new socket; tell them what they missed. */
+  v.object({ kind: v.literal('filePartyBack'), from: serverIdSchema, room: roomIdSchema, peerId: idSchema }),
 ]);
 
 export type BusMessage = v.InferOutput<typeof busMessageSchema>;

@@ -34,6 +34,17 @@ export class RemotePeers implements RemotePeople {
     return this.#peers.has(peerId);
   }
 
+  /** Who the person is and which server has them (file transfers reach them through it). */
+  party(peerId: string): (RemotePeerInfo & { serverId: string }) | undefined {
+    const peer = this.#peers.get(peerId);
+    return peer && { id: peer.id, name: peer.name, connected: peer.connected, serverId: peer.serverId };
+  }
+
+  /** The other servers with people in the room. */
+  servers(): Set<string> {
+    return new Set([...this.#peers.values()].map((peer) => peer.serverId));
+  }
+
   get size(): number {
     return this.#peers.size;
   }

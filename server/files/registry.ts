@@ -1,15 +1,15 @@
 import { ProtocolError, type Notification, type RequestData, type ResponseData } from '../../shared/protocol/index.ts';
 import { createLogger } from '../log.ts';
+import type { TransfersElsewhere } from './elsewhere.ts';
+import { makeRoomFor, MAX_SENDING_PER_PEER, MAX_TRANSFERS_PER_ROOM } from './limits.ts';
 import type { FileStats } from './stats.ts';
-import { keyOf, RecipientSlot, Transfer } from './transfer.ts';
+import { recipientsToAdd } from './recipients.ts';
+import { checkOffset, keyOf, noSuchTransfer, type RecipientSlot, Transfer } from './transfer.ts';
+import { MAX_RECIPIENTS, stateOf, transferFrom, type TransferState } from './transferState.ts';
 import { WaitingResumes } from './waitingResumes.ts';
 
-/** Transfers one peer may be sending at once. */
-export const MAX_SENDING_PER_PEER = 32;
-/** Transfers a room holds at once, finished ones still lingering included. */
-export const MAX_TRANSFERS_PER_ROOM = 256;
-/** Recipients of one transfer (a re-offer may add some). */
-export const MAX_RECIPIENTS = 64;
+export { MAX_RECIPIENTS, MAX_SENDING_PER_PEER, MAX_TRANSFERS_PER_ROOM };
+
 /** A transfer nobody said anything about for this long is dropped; the parties present are told. */
 export const IDLE_EXPIRY_MS = 15 * 60_000;
 /** A finished transfer is kept this long, so a message sent again (after a reconnect) still gets a sensible reply. */
@@ -21,15 +21,14 @@ const log = createLogger('files');
 /** A peer as the registry sees it: Peer fits. */
 export type FileParty = { readonly id: string; readonly name: string; readonly connected: boolean; notify(notification: Notification): void };
 
-/** The room's peers by id (connected or in their grace period); the room's `peers` map fits. */
+/** The room's peers by id (connected or in their grace period); the room's `peers` map fits, and so do its people elsewhere. */
 export type FileParties = { get(peerId: string): FileParty | undefined };
-
-const noSuchTransfer = () => new ProtocolError('not_found', 'No such transfer');
 
 /**
  * A room's file transfers, in memory: who sends, who receives, how far each receiver got. It relays the control
  * messages between the parties, checking that each comes from one (by its secret, or by the peer it is bound to).
- * Any other peer is told the transfer does not exist.
+ * Any other peer is told the transfer does not exist. With several servers, its parties include the room's people
+ * on the others (`elsewhere`), and a transfer moves to the server its sender offers it from.
  */
 export class FileTransfers {
   readonly #roomId: string;
@@ -39,6 +38,8 @@ export class FileTransfers {
   readonly #transfers = new Map<string, Transfer>();
   readonly #waitingResumes = new WaitingResumes();
   readonly #sweeper: NodeJS.Timeout;
+  /** The room as part of a service of several servers (server/cluster/clusterFiles.ts); unset on a server alone. */
+  elsewhere: TransfersElsewhere | undefined;
 
   constructor(roomId: string, parties: FileParties, stats: FileStats, now: () => number = Date.now) {
     this.#roomId = roomId;
@@ -54,6 +55,24 @@ export class FileTransfers {
     return [...this.#transfers.values()].filter((transfer) => !transfer.finished).length;
   }
 
+  holds(transferId: string): boolean {
+    return this.#transfers.has(transferId);
+  }
+
+  /** Lets another server have the transfer (its sender offered it there): its state, or not_found for another sender. */
+  release(transferId: string, senderKey: string): TransferState | undefined {
+    const transfer = this.#transfers.get(transferId);
+    if (!transfer) return undefined;
+    if (transfer.senderKey !== senderKey) throw noSuchTransfer();
+    this.#transfers.delete(transferId);
+    return stateOf(transfer);
+  }
+
+  /** A transfer handed over by the server that held it; its sender's offer follows. */
+  adopt(state: TransferState): void {
+    this.#transfers.set(state.id, transferFrom(state, this.#now()));
+  }
+
   /** A new offer, or the same one again with its secret (the sender moves to the asking peer). */
   offer(sender: FileParty, { transferId, secret, meta, to }: RequestData<'fileOffer'>): ResponseData<'fileOffer'> {
     const senderKey = keyOf(secret);
@@ -63,9 +82,10 @@ export class FileTransfers {
     const existing = this.#transfers.get(transferId);
     if (existing && existing.senderKey !== senderKey) throw noSuchTransfer();
     if (existing && !existing.sameFile(meta)) throw new ProtocolError('bad_request', 'This transfer was offered with another file');
-    if (!existing) this.#checkRoomFor(sender);
+    if (!existing) makeRoomFor(this.#transfers, sender.id);
     const transfer = existing ?? new Transfer(transferId, meta, senderKey, sender, this.#now());
-    const { added, resumed } = this.#recipientsToAdd(transfer, to);
+    const here = (peerId: string) => this.#party(peerId) !== undefined;
+    const { added, resumed } = recipientsToAdd(transfer, to, this.#waitingResumes, here, this.#now());
     if (transfer.recipients.length + added.length > MAX_RECIPIENTS) {
       throw new ProtocolError('bad_request', `A file goes to at most ${MAX_RECIPIENTS} people`);
     }
@@ -161,7 +181,7 @@ export class FileTransfers {
       for (const slot of transfer.recipients) {
         if (slot.final) continue;
         slot.state = 'cancelled';
-        this.#parties.get(slot.peerId)?.notify({ method: 'fileCancelled', data: { transferId, by: 'sender' } });
+        this.#party(slot.peerId)?.notify({ method: 'fileCancelled', data: { transferId, by: 'sender' } });
       }
       return;
     }
@@ -185,7 +205,7 @@ export class FileTransfers {
     slot.state = 'done';
     slot.sha256 = sha256;
     this.#touch(transfer);
-    this.#parties.get(slot.peerId)?.notify({ method: 'fileDone', data: { transferId, sha256 } });
+    this.#party(slot.peerId)?.notify({ method: 'fileDone', data: { transferId, sha256 } });
   }
 
   /** The bound recipient's verdict on the SHA-256, relayed to the sender. */
@@ -205,6 +225,7 @@ export class FileTransfers {
 
   /** A peer came back on a new socket: offers it missed while away are made again. */
   peerResumed(peer: FileParty): void {
+    this.elsewhere?.partyBack(peer.id);
     for (const transfer of this.#transfers.values()) {
       if (transfer.senderPeerId === peer.id) this.remindSender(transfer.id);
       for (const slot of transfer.recipients) {
@@ -243,8 +264,8 @@ export class FileTransfers {
       this.#transfers.delete(transfer.id);
       log.info('idle file transfer dropped', { room: this.#roomId, transfer: transfer.id });
       const cancelled: Notification = { method: 'fileCancelled', data: { transferId: transfer.id, by: 'server' } };
-      this.#parties.get(transfer.senderPeerId)?.notify(cancelled);
-      for (const slot of transfer.recipients) if (!slot.final) this.#parties.get(slot.peerId)?.notify(cancelled);
+      this.#party(transfer.senderPeerId)?.notify(cancelled);
+      for (const slot of transfer.recipients) if (!slot.final) this.#party(slot.peerId)?.notify(cancelled);
     }
   }
 
@@ -255,56 +276,22 @@ export class FileTransfers {
     this.#waitingResumes.clear();
   }
 
-  #checkRoomFor(sender: FileParty): void {
-    if (this.#transfers.size >= MAX_TRANSFERS_PER_ROOM) {
-      for (const transfer of this.#transfers.values()) if (transfer.finished) this.#transfers.delete(transfer.id);
-    }
-    if (this.#transfers.size >= MAX_TRANSFERS_PER_ROOM) {
-      throw new ProtocolError('rate_limited', 'This room has too many file transfers going on; try again when some are done');
-    }
-    const sending = [...this.#transfers.values()].filter((transfer) => transfer.senderPeerId === sender.id && !transfer.finished);
-    if (sending.length >= MAX_SENDING_PER_PEER) {
-      throw new ProtocolError('rate_limited', `You are sending ${MAX_SENDING_PER_PEER} files already; wait until some are done`);
-    }
-  }
-
-  /**
-   * Recipients named in an offer that the transfer lacks: one with a key had accepted (restored after a server
-   * restart, bound to its last known peer until its fileResume, or at once to the peer whose resume came first:
-   * `resumed`); one without is offered the file if it is here.
-   */
-  #recipientsToAdd(transfer: Transfer, to: RequestData<'fileOffer'>['to']): { added: RecipientSlot[]; resumed: RecipientSlot[] } {
-    const added: RecipientSlot[] = [];
-    const resumed: RecipientSlot[] = [];
-    const known = (entry: { peerId: string; key?: string | undefined }) =>
-      [...transfer.recipients, ...added].some((slot) => (entry.key ? slot.key === entry.key : slot.peerId === entry.peerId));
-    for (const entry of to) {
-      if (known(entry)) continue;
-      if (entry.key) {
-        const slot = new RecipientSlot(entry.peerId, entry.key, 'accepted');
-        const waiting = this.#waitingResumes.take(transfer.id, entry.key, this.#now());
-        if (waiting && waiting.offset <= transfer.meta.size && this.#parties.get(waiting.peerId)) {
-          slot.peerId = waiting.peerId;
-          slot.acked = waiting.offset;
-          resumed.push(slot);
-        }
-        added.push(slot);
-      } else if (this.#parties.get(entry.peerId)) added.push(new RecipientSlot(entry.peerId, undefined, 'offered'));
-    }
-    return { added, resumed };
+  /** A local peer, or else one of the room's people on another server. */
+  #party(peerId: string): FileParty | undefined {
+    return this.#parties.get(peerId) ?? this.elsewhere?.parties.get(peerId);
   }
 
   #offerTo(transfer: Transfer, slot: RecipientSlot): void {
     const from = { peerId: transfer.senderPeerId, name: transfer.senderName, key: transfer.senderKey };
-    this.#parties.get(slot.peerId)?.notify({ method: 'fileOffered', data: { transferId: transfer.id, from, meta: transfer.meta } });
+    this.#party(slot.peerId)?.notify({ method: 'fileOffered', data: { transferId: transfer.id, from, meta: transfer.meta } });
   }
 
   #toSender(transfer: Transfer, notification: Notification): void {
-    this.#parties.get(transfer.senderPeerId)?.notify(notification);
+    this.#party(transfer.senderPeerId)?.notify(notification);
   }
 
   #connected(peerId: string): boolean {
-    return this.#parties.get(peerId)?.connected ?? false;
+    return this.#party(peerId)?.connected ?? false;
   }
 
   #touch(transfer: Transfer): void {
@@ -315,11 +302,5 @@ export class FileTransfers {
     const transfer = this.#transfers.get(transferId);
     if (!transfer) throw noSuchTransfer();
     return transfer;
-  }
-}
-
-function checkOffset(transfer: Transfer, offset: number): void {
-  if (offset > transfer.meta.size) {
-    throw new ProtocolError('bad_request', `The file has ${transfer.meta.size} bytes; that offset is past its end`);
   }
 }

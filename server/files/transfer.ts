@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { FileMeta } from '../../shared/protocol/index.ts';
+import { ProtocolError, type FileMeta } from '../../shared/protocol/index.ts';
 
 /** A party's key: the SHA-256 of its secret. Only keys are kept; a secret proves who holds it. */
 export function keyOf(secret: string): string {
@@ -79,5 +79,14 @@ export class Transfer {
   sameFile(meta: FileMeta): boolean {
     const { name, size, type, firstChunkSha256 } = this.meta;
     return meta.name === name && meta.size === size && meta.type === type && meta.firstChunkSha256 === firstChunkSha256;
+  }
+}
+
+/** What a peer that is no party of a transfer is told: it does not exist. */
+export const noSuchTransfer = () => new ProtocolError('not_found', 'No such transfer');
+
+export function checkOffset(transfer: Transfer, offset: number): void {
+  if (offset > transfer.meta.size) {
+    throw new ProtocolError('bad_request', `The file has ${transfer.meta.size} bytes; that offset is past its end`);
   }
 }

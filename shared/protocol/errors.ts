@@ -22,6 +22,7 @@ export const ERROR_CODES = [
   'invite_expired',
   'rate_limited',
   'internal',
+  'unavailable', // another server of the service holds what was asked about and did not answer in time
   'timeout',
   'disconnected',
 ] as const;

@@ -1,0 +1,230 @@
+import type { Redis } from 'ioredis';
+import { ProtocolError, type Notification } from '../../shared/protocol/index.ts';
+import { applyFileCall, type FileCall, type TransfersElsewhere } from '../files/elsewhere.ts';
+import type { FileParty } from '../files/registry.ts';
+import { IDLE_EXPIRY_MS } from '../files/registry.ts';
+import type { TransferState } from '../files/transferState.ts';
+import { createLogger } from '../log.ts';
+import type { Room } from '../sfu/room.ts';
+import type { ClusterBus } from './bus.ts';
+import { BusRequests } from './busRequests.ts';
+import type { RoomFederation } from './federation.ts';
+import { channels, keys } from './keys.ts';
+import type { BusMessage, OutgoingBusMessage } from './messages.ts';
+import type { RoomListener } from './roomListeners.ts';
+
+const log = createLogger('cluster');
+
+/** A transfer's location outlives its idle expiry a little, so it never points nowhere while the transfer lives. */
+export const LOCATION_TTL_MS = IDLE_EXPIRY_MS + 60_000;
+/** A held transfer's location is written again at most this often (its activity keeps it alive). */
+const LOCATION_REFRESH_MS = 60_000;
+
+/** What a transfer's registry tells its parties (fileSchemas.ts checks the same on arrival). */
+const RELAYED = new Set<Notification['method']>(['fileOffered', 'fileAnswered', 'fileAcked', 'fileResumeFrom', 'fileCancelled', 'fileDone', 'fileVerified']);
+
+type Inbound<K extends BusMessage['kind']> = Extract<BusMessage, { kind: K }>;
+
+/**
+ * File transfers between the people of one room on different servers. A transfer lives in the registry of the server
+ * where its sender last offered it; its location is kept in Redis (`huddle:files:{<room>}:<transferId>`, expiring
+ * when idle). A request about it made on another server is forwarded there and answered over the bus; what its
+ * registry tells a party on another server is sent to that server, which tells its own person. A sender offering it
+ * again from another server (it reconnected there) moves it there with its state: it lives where its sender is, so a
+ * server that goes away takes with it only transfers whose senders come back elsewhere and offer them again.
+ *
+ * @example
+ * const files = new ClusterFiles(cluster.bus, redis, federation);
+ * await files.start();
+ * roomListeners.push(files);
+ */
+export class ClusterFiles implements RoomListener {
+  readonly #bus: ClusterBus;
+  readonly #redis: Redis;
+  readonly #federation: RoomFederation;
+  readonly #requests: BusRequests;
+  readonly #rooms = new Map<string, Room>();
+  /** When this server last wrote a transfer's location, by `<room>/<transferId>`. */
+  readonly #written = new Map<string, number>();
+
+  constructor(bus: ClusterBus, redis: Redis, federation: RoomFederation, requestTimeoutMs?: number) {
+    this.#bus = bus;
+    this.#redis = redis;
+    this.#federation = federation;
+    this.#requests = new BusRequests(bus, requestTimeoutMs);
+  }
+
+  async start(): Promise<void> {
+    await this.#bus.subscribe(channels.server(this.#bus.serverId), (message) => this.#receive(message));
+  }
+
+  opened(room: Room): void {
+    this.#rooms.set(room.id, room);
+    room.files.elsewhere = this.#elsewhere(room);
+  }
+
+  closed(room: Room): void {
+    if (this.#rooms.get(room.id) === room) this.#rooms.delete(room.id);
+  }
+
+  #elsewhere(room: Room): TransfersElsewhere {
+    return {
+      parties: { get: (peerId) => this.#remoteParty(room, peerId) },
+      forward: (asker, call) => this.#forward(room, asker, call),
+      take: (transferId, senderKey) => this.#take(room, transferId, senderKey),
+      held: (transferId, offered) => this.#held(room, transferId, offered),
+      partyBack: (peerId) => this.#partyBack(room, peerId),
+    };
+  }
+
+  async #forward(room: Room, asker: FileParty, call: FileCall): Promise<boolean> {
+    const holder = await this.#holder(room, call.data.transferId);
+    if (!holder) return false;
+    const asking = { kind: 'fileRequest', room: room.id, asker: { id: asker.id, name: asker.name }, call } as const;
+    const reply = await this.#requests.ask(holder, asking);
+    if (reply === 'nobody') return false; // its server is gone: the transfer with it, unless its sender offers it here
+    if (reply.error) throw new ProtocolError(reply.error.code, reply.error.message);
+    return true;
+  }
+
+  async #take(room: Room, transferId: string, senderKey: string): Promise<TransferState | undefined> {
+    const holder = await this.#holder(room, transferId);
+    if (!holder) return undefined;
+    const reply = await this.#requests.ask(holder, { kind: 'fileRelease', room: room.id, transferId, senderKey });
+    if (reply === 'nobody') return undefined;
+    if (reply.error) throw new ProtocolError(reply.error.code, reply.error.message);
+    const state = reply.transfer;
+    return state?.id === transferId && state.senderKey === senderKey ? state : undefined;
+  }
+
+  /** Another server holding the transfer, by its location; none (answer here) when Redis is away too. */
+  async #holder(room: Room, transferId: string): Promise<string | undefined> {
+    if (!this.#shared(room)) return undefined;
+    const holder = await this.#redis.get(keys.fileTransfer(room.id, transferId)).catch((error: unknown) => {
+      log.debug('file transfer location not read; answering here', { room: room.id, transfer: transferId, error });
+      return null;
+    });
+    return holder && holder !== this.#bus.serverId ? holder : undefined;
+  }
+
+  #held(room: Room, transferId: string, offered: boolean): void {
+    if (!this.#shared(room)) return;
+    const entry = `${room.id}/${transferId}`;
+    const now = Date.now();
+    if (!offered && now - (this.#written.get(entry) ?? -Infinity) < LOCATION_REFRESH_MS) return;
+    if (this.#written.size > 4096) for (const [key, at] of this.#written) if (now - at > LOCATION_REFRESH_MS) this.#written.delete(key);
+    this.#written.set(entry, now);
+    this.#redis.set(keys.fileTransfer(room.id, transferId), this.#bus.serverId, 'PX', LOCATION_TTL_MS).catch((error: unknown) => {
+      this.#written.delete(entry);
+      log.warn('file transfer location not written; people on other servers cannot reach it until it is', { room: room.id, transfer: transferId, error });
+    });
+  }
+
+  /** One of our people is back on a new socket: the servers with transfers of theirs re-send what they missed. */
+  #partyBack(room: Room, peerId: string): void {
+    if (!this.#shared(room) || !room.peers.has(peerId)) return;
+    for (const serverId of this.#remote(room)?.servers() ?? []) this.#publish(serverId, { kind: 'filePartyBack', room: room.id, peerId });
+  }
+
+  /** A person of the room on another server, as a party: what they are told goes to their server. */
+  #remoteParty(room: Room, peerId: string): FileParty | undefined {
+    const info = this.#remote(room)?.party(peerId);
+    if (!info || room.peers.has(peerId)) return undefined;
+    return { id: info.id, name: info.name, connected: info.connected, notify: (notification) => this.#notify(room, info.serverId, peerId, notification) };
+  }
+
+  #notify(room: Room, serverId: string, peerId: string, notification: Notification): void {
+    if (!RELAYED.has(notification.method)) return;
+    this.#publish(serverId, { kind: 'fileNotify', room: room.id, peerId, notification } as OutgoingBusMessage);
+  }
+
+  #receive(message: BusMessage): void {
+    switch (message.kind) {
+      case 'fileReply':
+        return this.#requests.replied(message);
+      case 'fileRequest':
+        return this.#answer(message);
+      case 'fileRelease':
+        return this.#release(message);
+      case 'fileNotify':
+        return this.#deliver(message);
+      case 'filePartyBack':
+        return this.#partyCameBack(message);
+      default:
+        return;
+    }
+  }
+
+  /** A request of a person on `from`: handled with them as a remote party, never as one of ours or a third server's. */
+  #answer({ from, room: roomId, request, asker, call }: Inbound<'fileRequest'>): void {
+    const room = this.#sharedRoom(roomId);
+    const hostedThere = room && !room.peers.has(asker.id) && (this.#remote(room)?.party(asker.id)?.serverId ?? from) === from;
+    if (!room || !hostedThere) {
+      if (room) log.warn('file request for a person its server does not have; refused', { room: roomId, server: from, peer: asker.id });
+      return this.#reply(from, request, { error: { code: 'not_found', message: 'No such transfer' } });
+    }
+    const party: FileParty = { id: asker.id, name: asker.name, connected: true, notify: (notification) => this.#notify(room, from, asker.id, notification) };
+    try {
+      applyFileCall(room.files, party, call as FileCall);
+      if (room.files.holds(call.data.transferId)) this.#held(room, call.data.transferId, false);
+      this.#reply(from, request, {});
+    } catch (error) {
+      this.#reply(from, request, { error: errorBody(error, roomId) });
+    }
+  }
+
+  #release({ from, room: roomId, request, transferId, senderKey }: Inbound<'fileRelease'>): void {
+    const room = this.#sharedRoom(roomId);
+    try {
+      const transfer = room?.files.release(transferId, senderKey);
+      if (transfer) log.info('file transfer moved to its sender’s server', { room: roomId, transfer: transferId, server: from });
+      this.#reply(from, request, transfer ? { transfer } : {});
+    } catch (error) {
+      this.#reply(from, request, { error: errorBody(error, roomId) });
+    }
+  }
+
+  /** Only to a person of ours, and only from a server with people in the room. */
+  #deliver({ from, room: roomId, peerId, notification }: Inbound<'fileNotify'>): void {
+    const room = this.#sharedRoom(roomId);
+    if (!room || !this.#remote(room)?.servers().has(from)) return;
+    room.peers.get(peerId)?.notify(notification as Notification);
+  }
+
+  #partyCameBack({ from, room: roomId, peerId }: Inbound<'filePartyBack'>): void {
+    const room = this.#sharedRoom(roomId);
+    const party = room && this.#remote(room)?.party(peerId)?.serverId === from ? this.#remoteParty(room, peerId) : undefined;
+    if (room && party) room.files.peerResumed(party);
+  }
+
+  #reply(serverId: string, request: string, answer: Omit<Inbound<'fileReply'>, 'kind' | 'from' | 'request'>): void {
+    this.#publish(serverId, { kind: 'fileReply', request, ...answer });
+  }
+
+  #publish(serverId: string, message: OutgoingBusMessage): void {
+    this.#bus.publish(channels.server(serverId), message).catch((error: unknown) => {
+      log.warn('could not tell another server about a file transfer', { server: serverId, kind: message.kind, error });
+    });
+  }
+
+  #sharedRoom(roomId: string): Room | undefined {
+    const room = this.#rooms.get(roomId);
+    return room && this.#shared(room) ? room : undefined;
+  }
+
+  /** A room with a password is a meeting of its own on each server (docs/scaling.md): its transfers stay here. */
+  #shared(room: Room): boolean {
+    return !room.closed && room.password === undefined;
+  }
+
+  #remote(room: Room) {
+    const shared = this.#federation.shared(room.id);
+    return shared?.room === room ? shared.remote : undefined;
+  }
+}
+
+function errorBody(error: unknown, roomId: string): { code: ProtocolError['code']; message: string } {
+  if (error instanceof ProtocolError) return error.toBody();
+  log.error('forwarded file request failed', { room: roomId, error });
+  return { code: 'internal', message: 'The server failed; it logged why' };
+}
