@@ -70,12 +70,12 @@ const META = { name: 'Protokoll März.pdf', size: 10_000_000, type: 'application
 const SHA256 = 'd'.repeat(64);
 const newSecret = () => randomBytes(24).toString('base64url');
 
-type Person = { client: FakeClient; peerId: string; server: ClusterServer };
+type Person = { client: FakeClient; peerId: string; resumeToken: string; server: ClusterServer };
 
-async function join(server: ClusterServer, room: string, name: string): Promise<Person> {
+async function join(server: ClusterServer, room: string, name: string, extra: Record<string, unknown> = {}): Promise<Person> {
   const client = new FakeClient(server.services);
-  const joined = await client.join(room, name);
-  return { client, peerId: joined.peerId, server };
+  const joined = await client.join(room, name, extra);
+  return { client, peerId: joined.peerId, resumeToken: joined.resumeToken, server };
 }
 
 /** Each server knows the others' people in the room (presence went both ways). */
@@ -248,6 +248,24 @@ describe('file transfers between people of one room on two servers', () => {
     expect(await annOnTwo.client.request('fileDone', { transferId, key: danKey, sha256: SHA256 })).toMatchObject({ ok: true });
     await toldOf(dan, 'fileDone', { transferId, sha256: SHA256 });
     for (const person of [ann, dan, bob, annOnTwo]) await person.client.request('leave');
+  }, 30_000);
+
+  test('a recipient on server 2 whose socket dropped gets the offer it missed when it resumes there', async () => {
+    const [one, two] = servers as [ClusterServer, ClusterServer];
+    const ann = await join(one, 'files-away', 'Ann');
+    const bob = await join(two, 'files-away', 'Bob');
+    await seeEachOther('files-away', ann, bob);
+    bob.client.connection.closed();
+    await toldOf(ann, 'peerConnectionChanged', { peerId: bob.peerId, connected: false });
+    const transferId = randomUUID();
+    const offered = await ann.client.request('fileOffer', { transferId, secret: newSecret(), meta: META, to: [{ peerId: bob.peerId }] });
+    expect(offered).toMatchObject({ ok: true, data: { recipients: [{ peerId: bob.peerId, connected: false }] } });
+
+    const back = await join(two, 'files-away', 'Bob', { resume: { peerId: bob.peerId, token: bob.resumeToken } });
+    expect(back.peerId).toBe(bob.peerId);
+    await waitUntil(() => told(back, 'fileOffered').length === 1, 'the offer again, from server 1', 10_000);
+    expect(told(back, 'fileOffered')[0]).toMatchObject({ transferId, from: { peerId: ann.peerId, name: 'Ann' } });
+    for (const person of [ann, back]) await person.client.request('leave');
   }, 30_000);
 
   test('forged bus messages act for nobody a server does not host, and malformed ones are dropped', async () => {
