@@ -11,6 +11,7 @@ import { RoomFederation } from './cluster/federation.ts';
 import { ClusterFiles } from './cluster/clusterFiles.ts';
 import { Cluster } from './cluster/index.ts';
 import { RoomHosting } from './cluster/roomHosting.ts';
+import { TransferLocations } from './cluster/transferLocations.ts';
 import { withRoomListeners, type RoomListener } from './cluster/roomListeners.ts';
 import { ConfigError, loadConfig, prepareDataDir, type Config } from './config.ts';
 import { mountClient, mountHealth } from './http/app.ts';
@@ -57,7 +58,7 @@ if (cluster && config.cluster) {
     enableSrtp: true,
   });
   // File transfers between people on different servers: each lives where its sender is, reached over the bus.
-  const clusterFiles = new ClusterFiles(cluster.bus, cluster.commands, federation);
+  const clusterFiles = new ClusterFiles(cluster.bus, new TransferLocations(cluster.commands), federation);
   roomListeners.push(clusterChat, new RoomHosting(cluster.directory), federation, clusterFiles);
   cluster.registry.onRejoined(() => clusterChat.rejoined());
   await federation.start();

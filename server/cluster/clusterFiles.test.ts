@@ -12,6 +12,7 @@ import { RoomFederation } from './federation.ts';
 import { channels, keys } from './keys.ts';
 import { connectRedis } from './redis.ts';
 import { ServerRegistry } from './registry.ts';
+import { TransferLocations } from './transferLocations.ts';
 
 /*
  * Two servers of one service in this process (a real redis-server between them), each with its rooms, federation
@@ -39,7 +40,7 @@ async function clusterServer(serverId: string): Promise<ClusterServer> {
   const bus = new ClusterBus(serverId, commands, subscriber);
   const registry = new ServerRegistry(commands, bus, '127.0.0.1');
   const federation = new RoomFederation(bus, registry, { listenIp: '127.0.0.1', announcedAddress: '127.0.0.1', enableSrtp: true });
-  const files = new ClusterFiles(bus, commands, federation, REQUEST_TIMEOUT_MS);
+  const files = new ClusterFiles(bus, new TransferLocations(commands), federation, REQUEST_TIMEOUT_MS);
   const services = await createTestServices({}, undefined, [federation, files]);
   await federation.start();
   await files.start();
@@ -232,7 +233,7 @@ describe('file transfers between people of one room on two servers', () => {
     );
     expect((await two.services.rooms.find('files-move'))!.files.holds(transferId)).toBe(true);
     expect((await one.services.rooms.find('files-move'))!.files.holds(transferId)).toBe(false);
-    expect(await raw.get(keys.fileTransfer('files-move', transferId))).toBe('server-2');
+    expect(JSON.parse((await raw.get(keys.fileTransfer('files-move', transferId)))!)).toEqual({ server: 'server-2', sender: keyOf(secret) });
     // Its state came along: how far each recipient got (a transfer restored from the offer alone knows nothing of it).
     await toldOf(annOnTwo, 'fileAcked', { transferId, peerId: bob.peerId, key: bobKey, offset: 200_000 });
     await toldOf(annOnTwo, 'fileAcked', { transferId, peerId: dan.peerId, key: danKey, offset: 100_000 });
@@ -296,29 +297,43 @@ describe('file transfers between people of one room on two servers', () => {
     for (const person of [ann, bob]) await person.client.request('leave');
   }, 30_000);
 
-  test('a holder that does not answer makes a request fail as unavailable; a holder that is gone leaves it to this server', async () => {
+  test('a holder that does not answer: a request fails as unavailable, its sender’s offer restores it here; a holder gone leaves it to this server', async () => {
     const [, two] = servers as [ClusterServer, ClusterServer];
     const bob = await join(two, 'files-ghost', 'Bob');
+    const ann = await join(two, 'files-ghost', 'Ann');
     const silent = connectRedis(redis.url, 'silent');
     await silent.connect();
     await silent.subscribe(channels.server('server-silent'));
+    const locate = (transferId: string, server: string, sender: string) =>
+      raw.set(keys.fileTransfer('files-ghost', transferId), JSON.stringify({ server, sender }), 'PX', 60_000);
     try {
       const stuck = randomUUID();
-      await raw.set(keys.fileTransfer('files-ghost', stuck), 'server-silent', 'PX', 60_000);
+      const annSecret = newSecret();
+      await locate(stuck, 'server-silent', keyOf(annSecret));
       const startedAt = performance.now();
       const reply = await bob.client.request('fileAck', { transferId: stuck, offset: 1 });
       expect(reply).toMatchObject({ ok: false, error: { code: 'unavailable' } });
       expect(performance.now() - startedAt).toBeGreaterThanOrEqual(REQUEST_TIMEOUT_MS - 50);
 
-      // Nobody listens for a server that is gone: answered here at once (no such transfer), without waiting.
+      // Its sender (back on this server) offers it again: it is restored here from the offer, as after a restart.
+      const bobKey = keyOf(newSecret());
+      const restored = await ann.client.request('fileOffer', { transferId: stuck, secret: annSecret, meta: META, to: [{ peerId: bob.peerId, key: bobKey }] });
+      expect(restored).toMatchObject({ ok: true, data: { recipients: [{ peerId: bob.peerId, key: bobKey, connected: true }] } });
+      expect(JSON.parse((await raw.get(keys.fileTransfer('files-ghost', stuck)))!)).toEqual({ server: 'server-2', sender: keyOf(annSecret) });
+
+      // Nobody listens for a server that is gone: answered here at once (no such transfer), without waiting…
       const orphan = randomUUID();
-      await raw.set(keys.fileTransfer('files-ghost', orphan), 'server-gone', 'PX', 60_000);
+      await locate(orphan, 'server-gone', keyOf(annSecret));
       const orphanAt = performance.now();
       expect(await bob.client.request('fileAck', { transferId: orphan, offset: 1 })).toMatchObject({ ok: false, error: { code: 'not_found' } });
       expect(performance.now() - orphanAt).toBeLessThan(REQUEST_TIMEOUT_MS / 2);
+      // …but its id stays its sender's: someone else offering a file under it is refused.
+      const taken = await bob.client.request('fileOffer', { transferId: orphan, secret: newSecret(), meta: META, to: [{ peerId: ann.peerId }] });
+      expect(taken).toMatchObject({ ok: false, error: { code: 'not_found' } });
+      expect(told(ann, 'fileOffered')).toEqual([]);
     } finally {
       silent.disconnect();
-      await bob.client.request('leave');
+      for (const person of [ann, bob]) await person.client.request('leave');
     }
   }, 30_000);
 });

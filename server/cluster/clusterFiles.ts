@@ -1,24 +1,18 @@
-import type { Redis } from 'ioredis';
 import { ProtocolError, type Notification } from '../../shared/protocol/index.ts';
 import { applyFileCall, type FileCall, type TransfersElsewhere } from '../files/elsewhere.ts';
 import type { FileParty } from '../files/registry.ts';
-import { IDLE_EXPIRY_MS } from '../files/registry.ts';
 import type { TransferState } from '../files/transferState.ts';
 import { createLogger } from '../log.ts';
 import type { Room } from '../sfu/room.ts';
 import type { ClusterBus } from './bus.ts';
 import { BusRequests } from './busRequests.ts';
 import type { RoomFederation } from './federation.ts';
-import { channels, keys } from './keys.ts';
+import { channels } from './keys.ts';
 import type { BusMessage, OutgoingBusMessage } from './messages.ts';
 import type { RoomListener } from './roomListeners.ts';
+import type { TransferLocations } from './transferLocations.ts';
 
 const log = createLogger('cluster');
-
-/** A transfer's location outlives its idle expiry a little, so it never points nowhere while the transfer lives. */
-export const LOCATION_TTL_MS = IDLE_EXPIRY_MS + 60_000;
-/** A held transfer's location is written again at most this often (its activity keeps it alive). */
-const LOCATION_REFRESH_MS = 60_000;
 
 /** What a transfer's registry tells its parties (fileSchemas.ts checks the same on arrival). */
 const RELAYED = new Set<Notification['method']>(['fileOffered', 'fileAnswered', 'fileAcked', 'fileResumeFrom', 'fileCancelled', 'fileDone', 'fileVerified']);
@@ -27,29 +21,26 @@ type Inbound<K extends BusMessage['kind']> = Extract<BusMessage, { kind: K }>;
 
 /**
  * File transfers between the people of one room on different servers. A transfer lives in the registry of the server
- * where its sender last offered it; its location is kept in Redis (`huddle:files:{<room>}:<transferId>`, expiring
- * when idle). A request about it made on another server is forwarded there and answered over the bus; what its
+ * where its sender last offered it; its location is kept in Redis (TransferLocations). A request about it made on another server is forwarded there and answered over the bus; what its
  * registry tells a party on another server is sent to that server, which tells its own person. A sender offering it
  * again from another server (it reconnected there) moves it there with its state: it lives where its sender is, so a
  * server that goes away takes with it only transfers whose senders come back elsewhere and offer them again.
  *
  * @example
- * const files = new ClusterFiles(cluster.bus, redis, federation);
+ * const files = new ClusterFiles(cluster.bus, new TransferLocations(redis), federation);
  * await files.start();
  * roomListeners.push(files);
  */
 export class ClusterFiles implements RoomListener {
   readonly #bus: ClusterBus;
-  readonly #redis: Redis;
+  readonly #locations: TransferLocations;
   readonly #federation: RoomFederation;
   readonly #requests: BusRequests;
   readonly #rooms = new Map<string, Room>();
-  /** When this server last wrote a transfer's location, by `<room>/<transferId>`. */
-  readonly #written = new Map<string, number>();
 
-  constructor(bus: ClusterBus, redis: Redis, federation: RoomFederation, requestTimeoutMs?: number) {
+  constructor(bus: ClusterBus, locations: TransferLocations, federation: RoomFederation, requestTimeoutMs?: number) {
     this.#bus = bus;
-    this.#redis = redis;
+    this.#locations = locations;
     this.#federation = federation;
     this.#requests = new BusRequests(bus, requestTimeoutMs);
   }
@@ -72,13 +63,13 @@ export class ClusterFiles implements RoomListener {
       parties: { get: (peerId) => this.#remoteParty(room, peerId) },
       forward: (asker, call) => this.#forward(room, asker, call),
       take: (transferId, senderKey) => this.#take(room, transferId, senderKey),
-      held: (transferId, offered) => this.#held(room, transferId, offered),
+      held: (transferId, offeredBy) => this.#held(room, transferId, offeredBy),
       partyBack: (peerId) => this.#partyBack(room, peerId),
     };
   }
 
   async #forward(room: Room, asker: FileParty, call: FileCall): Promise<boolean> {
-    const holder = await this.#holder(room, call.data.transferId);
+    const holder = (await this.#elsewhereLocation(room, call.data.transferId))?.server;
     if (!holder) return false;
     const asking = { kind: 'fileRequest', room: room.id, asker: { id: asker.id, name: asker.name }, call } as const;
     const reply = await this.#requests.ask(holder, asking);
@@ -87,37 +78,36 @@ export class ClusterFiles implements RoomListener {
     return true;
   }
 
+  /**
+   * The transfer's state from the server holding it, for its sender's offer here. Someone else's transfer is refused
+   * by its location alone (whether its server is there or not); a holder gone or silent leaves the offer to restore it.
+   */
   async #take(room: Room, transferId: string, senderKey: string): Promise<TransferState | undefined> {
-    const holder = await this.#holder(room, transferId);
-    if (!holder) return undefined;
-    const reply = await this.#requests.ask(holder, { kind: 'fileRelease', room: room.id, transferId, senderKey });
+    const location = await this.#elsewhereLocation(room, transferId);
+    if (!location) return undefined;
+    if (location.sender !== senderKey) throw new ProtocolError('not_found', 'No such transfer');
+    const reply = await this.#requests.ask(location.server, { kind: 'fileRelease', room: room.id, transferId, senderKey }).catch((error: unknown) => {
+      log.warn('the server holding a file transfer did not hand it over; its sender’s offer restores it here', { room: room.id, transfer: transferId, server: location.server, error });
+      return 'nobody' as const;
+    });
     if (reply === 'nobody') return undefined;
     if (reply.error) throw new ProtocolError(reply.error.code, reply.error.message);
     const state = reply.transfer;
     return state?.id === transferId && state.senderKey === senderKey ? state : undefined;
   }
 
-  /** Another server holding the transfer, by its location; none (answer here) when Redis is away too. */
-  async #holder(room: Room, transferId: string): Promise<string | undefined> {
+  /** The transfer's location, when another server holds it (never for a room with a password). */
+  async #elsewhereLocation(room: Room, transferId: string) {
     if (!this.#shared(room)) return undefined;
-    const holder = await this.#redis.get(keys.fileTransfer(room.id, transferId)).catch((error: unknown) => {
-      log.debug('file transfer location not read; answering here', { room: room.id, transfer: transferId, error });
-      return null;
-    });
-    return holder && holder !== this.#bus.serverId ? holder : undefined;
+    const location = await this.#locations.find(room.id, transferId);
+    return location && location.server !== this.#bus.serverId ? location : undefined;
   }
 
-  #held(room: Room, transferId: string, offered: boolean): void {
+  #held(room: Room, transferId: string, offeredBy?: string): void {
     if (!this.#shared(room)) return;
-    const entry = `${room.id}/${transferId}`;
-    const now = Date.now();
-    if (!offered && now - (this.#written.get(entry) ?? -Infinity) < LOCATION_REFRESH_MS) return;
-    if (this.#written.size > 4096) for (const [key, at] of this.#written) if (now - at > LOCATION_REFRESH_MS) this.#written.delete(key);
-    this.#written.set(entry, now);
-    this.#redis.set(keys.fileTransfer(room.id, transferId), this.#bus.serverId, 'PX', LOCATION_TTL_MS).catch((error: unknown) => {
-      this.#written.delete(entry);
-      log.warn('file transfer location not written; people on other servers cannot reach it until it is', { room: room.id, transfer: transferId, error });
-    });
+    if (offeredBy) return this.#locations.claim(room.id, transferId, { server: this.#bus.serverId, sender: offeredBy });
+    const sender = room.files.senderKeyOf(transferId);
+    if (sender) this.#locations.touch(room.id, transferId, { server: this.#bus.serverId, sender });
   }
 
   /** One of our people is back on a new socket: the servers with transfers of theirs re-send what they missed. */
@@ -166,7 +156,7 @@ export class ClusterFiles implements RoomListener {
     const party: FileParty = { id: asker.id, name: asker.name, connected: true, notify: (notification) => this.#notify(room, from, asker.id, notification) };
     try {
       applyFileCall(room.files, party, call as FileCall);
-      if (room.files.holds(call.data.transferId)) this.#held(room, call.data.transferId, false);
+      this.#held(room, call.data.transferId);
       this.#reply(from, request, {});
     } catch (error) {
       this.#reply(from, request, { error: errorBody(error, roomId) });

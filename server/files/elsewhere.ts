@@ -20,8 +20,11 @@ export type TransfersElsewhere = {
   forward(asker: FileParty, call: FileCall): Promise<boolean>;
   /** An offer here: the transfer's state handed over by the server holding it, if one does (it lets go of it). */
   take(transferId: string, senderKey: string): Promise<TransferState | undefined>;
-  /** This server holds the transfer (its location is written, or its expiry refreshed once in a while). */
-  held(transferId: string, offered: boolean): void;
+  /**
+   * This server holds the transfer: its sender (with this key) offered it here and its location is written, or
+   * (no key) it was active and its location lives on.
+   */
+  held(transferId: string, offeredBy?: string): void;
   /** A person of this room is back on a new socket here: the servers holding their transfers tell them what they missed. */
   partyBack(peerId: string): void;
 };
@@ -31,18 +34,20 @@ export async function handleFileCall(files: FileTransfers, asker: FileParty, cal
   const elsewhere = files.elsewhere;
   if (elsewhere && !files.holds(call.data.transferId) && (await elsewhere.forward(asker, call))) return;
   applyFileCall(files, asker, call);
-  if (files.holds(call.data.transferId)) elsewhere?.held(call.data.transferId, false);
+  if (files.holds(call.data.transferId)) elsewhere?.held(call.data.transferId);
 }
 
 /** An offer, after the transfer (if another server holds it) has moved here: it lives where its sender is. */
 export async function offerFile(files: FileTransfers, sender: FileParty, data: RequestData<'fileOffer'>): Promise<ResponseData<'fileOffer'>> {
   const elsewhere = files.elsewhere;
+  const senderKey = keyOf(data.secret);
   if (elsewhere && !files.holds(data.transferId)) {
-    const state = await elsewhere.take(data.transferId, keyOf(data.secret));
+    const state = await elsewhere.take(data.transferId, senderKey);
     if (state && !files.holds(data.transferId)) files.adopt(state);
   }
-  // Written before the offer's notifications go out (one Redis connection, in order): an answer finds it.
-  elsewhere?.held(data.transferId, true);
+  // Written before the offer's notifications are published (on the same Redis connection): an answer from another
+  // server finds it. Not for someone else's transfer, which the offer refuses.
+  if ((files.senderKeyOf(data.transferId) ?? senderKey) === senderKey) elsewhere?.held(data.transferId, senderKey);
   return files.offer(sender, data);
 }
 

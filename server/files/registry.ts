@@ -59,6 +59,11 @@ export class FileTransfers {
     return this.#transfers.has(transferId);
   }
 
+  /** The key of the sender of a transfer held here. */
+  senderKeyOf(transferId: string): string | undefined {
+    return this.#transfers.get(transferId)?.senderKey;
+  }
+
   /** Lets another server have the transfer (its sender offered it there): its state, or not_found for another sender. */
   release(transferId: string, senderKey: string): TransferState | undefined {
     const transfer = this.#transfers.get(transferId);
