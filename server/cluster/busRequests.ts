@@ -9,7 +9,8 @@ export const BUS_REQUEST_TIMEOUT_MS = 3_000;
 
 type Reply = Extract<BusMessage, { kind: 'fileReply' }>;
 /** A request as asked: its id is added here. */
-type Unnamed = Extract<OutgoingBusMessage, { kind: 'fileRequest' | 'fileRelease' }> extends infer R ? (R extends unknown ? Omit<R, 'request'> : never) : never;
+type Asked = Extract<OutgoingBusMessage, { kind: 'fileRequest' | 'fileRelease' }>;
+type Unnamed = Asked extends infer R ? (R extends unknown ? Omit<R, 'request'> : never) : never;
 type Pending = { serverId: string; resolve(reply: Reply): void; timer: NodeJS.Timeout };
 
 /**

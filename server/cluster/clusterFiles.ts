@@ -15,16 +15,20 @@ import type { TransferLocations } from './transferLocations.ts';
 const log = createLogger('cluster');
 
 /** What a transfer's registry tells its parties (fileSchemas.ts checks the same on arrival). */
-const RELAYED = new Set<Notification['method']>(['fileOffered', 'fileAnswered', 'fileAcked', 'fileResumeFrom', 'fileCancelled', 'fileDone', 'fileVerified']);
+const RELAYED = ['fileOffered', 'fileAnswered', 'fileAcked', 'fileResumeFrom', 'fileCancelled', 'fileDone', 'fileVerified'] as const;
+type Relayed = Extract<Notification, { method: (typeof RELAYED)[number] }>;
+const relayed = (notification: Notification): notification is Relayed => (RELAYED as readonly string[]).includes(notification.method);
 
 type Inbound<K extends BusMessage['kind']> = Extract<BusMessage, { kind: K }>;
 
 /**
- * File transfers between the people of one room on different servers. A transfer lives in the registry of the server
- * where its sender last offered it; its location is kept in Redis (TransferLocations). A request about it made on another server is forwarded there and answered over the bus; what its
- * registry tells a party on another server is sent to that server, which tells its own person. A sender offering it
- * again from another server (it reconnected there) moves it there with its state: it lives where its sender is, so a
- * server that goes away takes with it only transfers whose senders come back elsewhere and offer them again.
+ * File transfers between the people of one room on different servers (docs/scaling.md, "File transfers between
+ * servers"). A transfer lives in the registry of the server where its sender last offered it; its location is kept
+ * in Redis (TransferLocations). A request about it made on another server is forwarded there and answered over the
+ * bus; what its registry tells a party on another server is sent to that server, which tells its own person. A
+ * sender offering it again from another server (it reconnected there) moves it there with its state: it lives where
+ * its sender is, so a server that goes away takes with it only transfers whose senders come back elsewhere and
+ * offer them again.
  *
  * @example
  * const files = new ClusterFiles(cluster.bus, new TransferLocations(redis), federation);
@@ -86,8 +90,10 @@ export class ClusterFiles implements RoomListener {
     const location = await this.#elsewhereLocation(room, transferId);
     if (!location) return undefined;
     if (location.sender !== senderKey) throw new ProtocolError('not_found', 'No such transfer');
-    const reply = await this.#requests.ask(location.server, { kind: 'fileRelease', room: room.id, transferId, senderKey }).catch((error: unknown) => {
-      log.warn('the server holding a file transfer did not hand it over; its sender’s offer restores it here', { room: room.id, transfer: transferId, server: location.server, error });
+    const releasing = { kind: 'fileRelease', room: room.id, transferId, senderKey } as const;
+    const reply = await this.#requests.ask(location.server, releasing).catch((error: unknown) => {
+      const context = { room: room.id, transfer: transferId, server: location.server, error };
+      log.warn('the server holding a file transfer did not hand it over; its sender’s offer restores it here', context);
       return 'nobody' as const;
     });
     if (reply === 'nobody') return undefined;
@@ -124,8 +130,7 @@ export class ClusterFiles implements RoomListener {
   }
 
   #notify(room: Room, serverId: string, peerId: string, notification: Notification): void {
-    if (!RELAYED.has(notification.method)) return;
-    this.#publish(serverId, { kind: 'fileNotify', room: room.id, peerId, notification } as OutgoingBusMessage);
+    if (relayed(notification)) this.#publish(serverId, { kind: 'fileNotify', room: room.id, peerId, notification });
   }
 
   #receive(message: BusMessage): void {
@@ -153,9 +158,10 @@ export class ClusterFiles implements RoomListener {
       if (room) log.warn('file request for a person its server does not have; refused', { room: roomId, server: from, peer: asker.id });
       return this.#reply(from, request, { error: { code: 'not_found', message: 'No such transfer' } });
     }
-    const party: FileParty = { id: asker.id, name: asker.name, connected: true, notify: (notification) => this.#notify(room, from, asker.id, notification) };
+    const notify = (notification: Notification) => this.#notify(room, from, asker.id, notification);
+    const party: FileParty = { id: asker.id, name: asker.name, connected: true, notify };
     try {
-      applyFileCall(room.files, party, call as FileCall);
+      applyFileCall(room.files, party, call);
       this.#held(room, call.data.transferId);
       this.#reply(from, request, {});
     } catch (error) {
@@ -178,7 +184,7 @@ export class ClusterFiles implements RoomListener {
   #deliver({ from, room: roomId, peerId, notification }: Inbound<'fileNotify'>): void {
     const room = this.#sharedRoom(roomId);
     if (!room || !this.#remote(room)?.servers().has(from)) return;
-    room.peers.get(peerId)?.notify(notification as Notification);
+    room.peers.get(peerId)?.notify(notification);
   }
 
   #partyCameBack({ from, room: roomId, peerId }: Inbound<'filePartyBack'>): void {
