@@ -139,6 +139,31 @@ export class ServerLink extends EventEmitter<LinkEvents> {
     return producer;
   }
 
+  /**
+   * Resolves true once the pipe's SCTP association is up (data sent before is lost, unlike RTP, which a late
+   * consumer simply starts to see), false if the link closes or `timeoutMs` passes first.
+   */
+  sctpConnected(timeoutMs: number): Promise<boolean> {
+    const transport = this.#transport;
+    if (transport.sctpState === 'connected') return Promise.resolve(true);
+    if (transport.closed) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const done = (connected: boolean) => {
+        clearTimeout(timer);
+        transport.off('sctpstatechange', changed);
+        transport.observer.off('close', closed);
+        resolve(connected);
+      };
+      const changed = (state: types.SctpState) => {
+        if (state === 'connected') done(true);
+      };
+      const closed = () => done(false);
+      const timer = setTimeout(() => done(false), timeoutMs);
+      transport.on('sctpstatechange', changed);
+      transport.observer.once('close', closed);
+    });
+  }
+
   async exportDataProducer(dataProducerId: string, appData: Record<string, unknown> = {}): Promise<ExportedDataProducer> {
     const existing = this.#dataExports.get(dataProducerId);
     const consumer = existing ?? (await this.#transport.consumeData({ dataProducerId }));
