@@ -4,6 +4,7 @@ import { decodeChunkFrame, encodeChunkFrame, FILE_CHUNK_SIZE } from '../../share
 import { waitUntil } from '../../test/support/poll.ts';
 import { startRedis, type RunningRedis } from '../../test/support/redis.ts';
 import type { Room } from '../sfu/room.ts';
+import { SharedRoom } from './sharedRoom.ts';
 import { startClusterServer, type ClusterServer } from '../testing/cluster.ts';
 import { produceFake } from '../testing/fakeMedia.ts';
 import { joinWithMedia } from '../testing/fakes.ts';
@@ -34,11 +35,15 @@ const TRANSFER = '0f8fad5b-d9cb-469f-a165-70867728950e';
 type Joined = Awaited<ReturnType<typeof joinWithMedia>>;
 type LinkOpened = { linkId: string; dataProducerId: string; from: string };
 
-/** Dan and Ann on server 1, Cat and Bob on server 2, each seeing the other server's people. */
-async function fourPeople(roomName: string) {
+/**
+ * Dan and Ann on server 1, Cat and Bob on server 2, each seeing the other server's people. `beforeServerTwo` runs
+ * once the room is open on server 1 only.
+ */
+async function fourPeople(roomName: string, beforeServerTwo = () => {}) {
   // Each server puts its second person on its second worker: Ann and Bob sit off their rooms' home routers.
   const dan = await joinWithMedia(one.services, roomName, 'Dan');
   const ann = await joinWithMedia(one.services, roomName, 'Ann');
+  beforeServerTwo();
   const cat = await joinWithMedia(two.services, roomName, 'Cat');
   const bob = await joinWithMedia(two.services, roomName, 'Bob');
   const roomOne = (await one.services.rooms.find(roomName))!;
@@ -146,5 +151,32 @@ describe('a file link from a person on server 1', () => {
     expect(roomTwo.fileLinks.size).toBe(0);
     expect(roomOne.fileLinks.size).toBe(0);
     for (const person of [bob, cat, dan]) await person.client.request('leave');
+  }, 30_000);
+
+  test('opened before the media link between the servers is up: sent through it once it is', async () => {
+    // Server 2's answer to server 1's offer of the media link is held back, as a slow bus would.
+    const held: Parameters<SharedRoom['receive']>[0][] = [];
+    let shared: SharedRoom | undefined;
+    const { ann, bob, cat, dan, roomOne, roomTwo, peer } = await fourPeople('files-link-late', () => {
+      shared = one.federation.shared('files-link-late')!;
+      const receive = shared.receive.bind(shared);
+      shared.receive = (message) => (message.kind === 'linkAnswer' ? void held.push(message) : receive(message));
+    });
+    await waitUntil(() => held.length === 1, 'server 2 to answer the link', 10_000);
+
+    const reply = await ann.client.request('openFileLink', { audience: [bob.peerId] });
+    const { linkId } = reply.data as { linkId: string };
+    const producer = await roomOne.fileLinks.produce(peer(roomOne, ann), await browserOf(roomOne, ann), linkId);
+    expect(opened(bob)).toEqual([]);
+
+    SharedRoom.prototype.receive.call(shared!, held[0]!);
+    await waitUntil(() => opened(bob).length === 1, 'Bob to be told of the link once the servers are linked', 10_000);
+    expect(opened(bob)).toEqual([{ linkId, dataProducerId: producer.id, from: ann.peerId }]);
+    const consumer = await roomTwo.fileLinks.consume(peer(roomTwo, bob), producer.id, await browserOf(roomTwo, bob));
+    await waitUntil(() => readyFor(ann).length === 1, 'Ann to be told Bob is ready', 10_000);
+    const atBob = chunkOffsets(consumer);
+    producer.send(Buffer.from(encodeChunkFrame(TRANSFER, 0, new Uint8Array(FILE_CHUNK_SIZE))));
+    await waitUntil(() => atBob.length === 1, 'the first chunk at Bob', 10_000);
+    for (const person of [ann, bob, cat, dan]) await person.client.request('leave');
   }, 30_000);
 });
