@@ -1,19 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { types } from 'mediasoup';
 import { ProtocolError, type Notification } from '../../shared/protocol/index.ts';
-import { createLogger } from '../log.ts';
 import { refused, type DataConsumerAppData, type DataProducerAppData } from '../sfu/dataChannels.ts';
 import type { Peer } from '../sfu/peer.ts';
+import { LinkBytes } from './linkBytes.ts';
 import type { FileStats } from './stats.ts';
-
-const log = createLogger('files');
 
 /** Links a peer may hold at once (open, or opened and not yet given their DataProducer). */
 export const MAX_FILE_LINKS_PER_PEER = 16;
 /** A link whose DataProducer was not made within this time is forgotten (the app gave up on it). */
 export const LINK_CLAIM_MS = 30_000;
-/** How often open links' byte counts are read, so a link that closes by itself loses at most this much counting. */
-const STATS_POLL_MS = 2_000;
 
 /** A `file` DataProducer toward an exact set of peers, and the DataConsumers those peers made of it. */
 type FileLink = {
@@ -64,25 +60,19 @@ export type RemoteFileParties = {
  */
 export class FileLinks {
   readonly #peers: ReadonlyMap<string, Peer>;
-  readonly #stats: FileStats;
+  readonly #bytes: LinkBytes;
   readonly #now: () => number;
   readonly #pipeData: PipeData;
   readonly #links = new Map<string, FileLink>();
   readonly #byProducer = new Map<string, FileLink>();
-  /** Bytes last read from each open DataProducer (received) and DataConsumer (sent). */
-  readonly #received = new Map<types.DataProducer, number>();
-  readonly #relayed = new Map<types.DataConsumer, number>();
-  readonly #poller: NodeJS.Timeout;
   /** People of the room on other servers; none when this server runs alone. */
   remote: RemoteFileParties | undefined;
 
   constructor(peers: ReadonlyMap<string, Peer>, stats: FileStats, now: () => number = Date.now, pipeData: PipeData = async () => {}) {
     this.#peers = peers;
-    this.#stats = stats;
+    this.#bytes = new LinkBytes(stats);
     this.#pipeData = pipeData;
     this.#now = now;
-    this.#poller = setInterval(() => void this.#poll(), STATS_POLL_MS);
-    this.#poller.unref();
   }
 
   /** Registers a link owned by `owner` toward `audience` (other peers in this room, here or on other servers); returns its id. */
@@ -172,14 +162,12 @@ export class FileLinks {
     link.producer = producer;
     this.#byProducer.set(producer.id, link);
     owner.dataProducers.set(producer.id, producer);
-    this.#received.set(producer, 0);
+    this.#bytes.received(producer);
     // Closes with the owner's transport, its peer, or the room's router; its consumers close with it.
     producer.observer.once('close', () => {
       owner.dataProducers.delete(producer.id);
       this.#byProducer.delete(producer.id);
       this.#links.delete(link.id);
-      this.#stats.closedBytesReceived += this.#received.get(producer) ?? 0;
-      this.#received.delete(producer);
     });
     for (const id of link.audience) this.#peers.get(id)?.notify(opened(link, producer));
     if ([...link.audience].some((id) => !this.#peers.has(id))) this.remote?.produced({ ...link, producer });
@@ -195,7 +183,10 @@ export class FileLinks {
     if (!link || !link.audience.has(peer.id)) throw new ProtocolError('not_found', 'No such data producer in this room');
     transport ??= dataRecvTransport(peer);
     const older = link.consumers.get(peer.id);
-    if (older) await this.#closeCounted(older);
+    if (older) {
+      await this.#bytes.read(older);
+      older.close();
+    }
     const owner = link.imported ? undefined : this.#peers.get(link.ownerId);
     if (!owner && !link.imported) throw new ProtocolError('not_found', 'That file link has closed');
     const consume = async () => {
@@ -213,9 +204,7 @@ export class FileLinks {
     }
     link.consumers.set(peer.id, consumer);
     peer.dataConsumers.set(consumer.id, consumer);
-    this.#relayed.set(consumer, 0);
-    // Frames are dropped when this fills (../shared/notes/datachannels.md); the receiver's acks and resumes repair it.
-    consumer.on('sctpsendbufferfull', () => this.#stats.sendBufferFull++);
+    this.#bytes.relayed(consumer);
     // The owner sends nothing before its audience consumes the link (frames would reach nobody): tell it, once the
     // consumer's reply is on its way, so the receiver's channel exists before the first frame.
     setImmediate(() => {
@@ -226,8 +215,6 @@ export class FileLinks {
     consumer.observer.once('close', () => {
       peer.dataConsumers.delete(consumer.id);
       if (link.consumers.get(peer.id) === consumer) link.consumers.delete(peer.id);
-      this.#stats.closedBytesRelayed += this.#relayed.get(consumer) ?? 0;
-      this.#relayed.delete(consumer);
     });
     return consumer;
   }
@@ -251,13 +238,8 @@ export class FileLinks {
   }
 
   /** Bytes received and relayed by the links open now, read from mediasoup (closed links are in FileStats). */
-  async openBytes(): Promise<{ received: number; relayed: number }> {
-    await this.#poll();
-    let received = 0;
-    let relayed = 0;
-    for (const bytes of this.#received.values()) received += bytes;
-    for (const bytes of this.#relayed.values()) relayed += bytes;
-    return { received, relayed };
+  openBytes(): Promise<{ received: number; relayed: number }> {
+    return this.#bytes.open();
   }
 
   get size(): number {
@@ -266,7 +248,7 @@ export class FileLinks {
 
   /** The room closes; its router takes every DataProducer and DataConsumer with it (their counts go to FileStats). */
   dispose(): void {
-    clearInterval(this.#poller);
+    this.#bytes.dispose();
   }
 
   /** Forgets links never given a DataProducer in time, and closes those whose whole audience has left the room. */
@@ -285,34 +267,8 @@ export class FileLinks {
   async #closeLink(link: FileLink): Promise<void> {
     this.#links.delete(link.id);
     if (!link.producer) return;
-    // Read the counts first: once closed, mediasoup can no longer say what they carried.
-    await Promise.all([...link.consumers.values()].map((consumer) => this.#read(consumer)));
-    await this.#read(link.producer);
+    await this.#bytes.read(...link.consumers.values(), link.producer);
     link.producer.close();
-  }
-
-  async #closeCounted(consumer: types.DataConsumer): Promise<void> {
-    await this.#read(consumer);
-    consumer.close();
-  }
-
-  async #poll(): Promise<void> {
-    await Promise.all([...this.#received.keys(), ...this.#relayed.keys()].map((item) => this.#read(item)));
-  }
-
-  async #read(item: types.DataProducer | types.DataConsumer): Promise<void> {
-    try {
-      if ('dataProducerId' in item) {
-        const [stat] = await item.getStats();
-        if (stat && this.#relayed.has(item)) this.#relayed.set(item, stat.bytesSent);
-      } else {
-        const [stat] = await item.getStats();
-        if (stat && this.#received.has(item)) this.#received.set(item, stat.bytesReceived);
-      }
-    } catch (error) {
-      // It closed while being read: its last count stands.
-      if (!item.closed) log.warn('could not read file link stats', { error });
-    }
   }
 }
 
