@@ -153,7 +153,7 @@ describe('a file link from a person on server 1', () => {
     for (const person of [bob, cat, dan]) await person.client.request('leave');
   }, 30_000);
 
-  test('opened before the media link between the servers is up: sent through it once it is', async () => {
+  test('opened before the media link between the servers is up: sent through it once it is, and closed on server 2 when that link goes', async () => {
     // Server 2's answer to server 1's offer of the media link is held back, as a slow bus would.
     const held: Parameters<SharedRoom['receive']>[0][] = [];
     let shared: SharedRoom | undefined;
@@ -177,6 +177,12 @@ describe('a file link from a person on server 1', () => {
     const atBob = chunkOffsets(consumer);
     producer.send(Buffer.from(encodeChunkFrame(TRANSFER, 0, new Uint8Array(FILE_CHUNK_SIZE))));
     await waitUntil(() => atBob.length === 1, 'the first chunk at Bob', 10_000);
+
+    // Server 2 hears that server 1 is gone (its heartbeats ran out): the link between them goes, and the copy with it.
+    two.federation.shared('files-link-late')!.serverGone(one.serverId);
+    await waitUntil(() => consumer.closed, 'Bob’s consumer to close with the link between the servers', 10_000);
+    expect(roomTwo.fileLinks.size).toBe(0);
+    expect(peer(roomTwo, bob).dataConsumers.size).toBe(0);
     for (const person of [ann, bob, cat, dan]) await person.client.request('leave');
   }, 30_000);
 });
