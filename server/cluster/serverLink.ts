@@ -58,6 +58,8 @@ export class ServerLink extends EventEmitter<LinkEvents> {
   readonly #imports = new Map<string, types.Producer>();
   readonly #dataImports = new Map<string, types.DataProducer>();
   #connected = false;
+  /** A wait for the SCTP association, while one is on (see sctpConnected). */
+  #sctpWait: Promise<boolean> | undefined;
 
   private constructor(transport: types.PipeTransport, announcedAddress: string) {
     super();
@@ -141,17 +143,19 @@ export class ServerLink extends EventEmitter<LinkEvents> {
 
   /**
    * Resolves true once the pipe's SCTP association is up (data sent before is lost, unlike RTP, which a late
-   * consumer simply starts to see), false if the link closes or `timeoutMs` passes first.
+   * consumer simply starts to see), false if the link closes or `timeoutMs` passes first. Callers meanwhile share
+   * one wait.
    */
   sctpConnected(timeoutMs: number): Promise<boolean> {
     const transport = this.#transport;
     if (transport.sctpState === 'connected') return Promise.resolve(true);
     if (transport.closed) return Promise.resolve(false);
-    return new Promise((resolve) => {
+    this.#sctpWait ??= new Promise<boolean>((resolve) => {
       const done = (connected: boolean) => {
         clearTimeout(timer);
         transport.off('sctpstatechange', changed);
         transport.observer.off('close', closed);
+        this.#sctpWait = undefined;
         resolve(connected);
       };
       const changed = (state: types.SctpState) => {
@@ -162,6 +166,7 @@ export class ServerLink extends EventEmitter<LinkEvents> {
       transport.on('sctpstatechange', changed);
       transport.observer.once('close', closed);
     });
+    return this.#sctpWait;
   }
 
   async exportDataProducer(dataProducerId: string, appData: Record<string, unknown> = {}): Promise<ExportedDataProducer> {
