@@ -47,7 +47,7 @@ export class SharedFileLinks implements RemoteFileParties {
   readonly #hooks: FileLinkHooks;
   /** Our people's links with some of their audience on other servers, until their DataProducer closes. */
   readonly #produced = new Map<string, ProducedFileLink>();
-  /** By link end: the DataProducers announced through it (a close is said only of what was announced). */
+  /** By link end, once it is up: the DataProducers announced through it (a close is said only of what was). */
   readonly #announced = new WeakMap<FileLinkEnd, Set<string>>();
   /** Links of people on other servers imported here, by link id. */
   readonly #imported = new Map<string, ImportedLink>();
