@@ -9,8 +9,8 @@ import type { ClusterBus } from './bus.ts';
 import { channels } from './keys.ts';
 import type { BusMessage, OutgoingBusMessage } from './messages.ts';
 import { RemotePeers } from './remotePeers.ts';
-import { SharedFileLinks } from './sharedFileLinks.ts';
 import { ServerLink, type ExportChange, type LinkOptions } from './serverLink.ts';
+import { SharedFileLinks } from './sharedFileLinks.ts';
 
 const log = createLogger('cluster');
 
