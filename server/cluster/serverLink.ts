@@ -58,6 +58,8 @@ export class ServerLink extends EventEmitter<LinkEvents> {
   readonly #imports = new Map<string, types.Producer>();
   readonly #dataImports = new Map<string, types.DataProducer>();
   #connected = false;
+  /** A wait for the SCTP association, while one is on (see sctpConnected). */
+  #sctpWait: Promise<boolean> | undefined;
 
   private constructor(transport: types.PipeTransport, announcedAddress: string) {
     super();
@@ -132,6 +134,34 @@ export class ServerLink extends EventEmitter<LinkEvents> {
     });
     keepWhileOpen(this.#imports, exported.producerId, producer);
     return producer;
+  }
+
+  /**
+   * Resolves true once the pipe's SCTP association is up (data sent before is lost, unlike RTP, which a late
+   * consumer simply starts to see), false if the link closes or `timeoutMs` passes first. Callers meanwhile share
+   * one wait.
+   */
+  sctpConnected(timeoutMs: number): Promise<boolean> {
+    const transport = this.#transport;
+    if (transport.sctpState === 'connected') return Promise.resolve(true);
+    if (transport.closed) return Promise.resolve(false);
+    this.#sctpWait ??= new Promise<boolean>((resolve) => {
+      const done = (connected: boolean) => {
+        clearTimeout(timer);
+        transport.off('sctpstatechange', changed);
+        transport.observer.off('close', closed);
+        this.#sctpWait = undefined;
+        resolve(connected);
+      };
+      const changed = (state: types.SctpState) => {
+        if (state === 'connected') done(true);
+      };
+      const closed = () => done(false);
+      const timer = setTimeout(() => done(false), timeoutMs);
+      transport.on('sctpstatechange', changed);
+      transport.observer.once('close', closed);
+    });
+    return this.#sctpWait;
   }
 
   async exportDataProducer(dataProducerId: string, appData: Record<string, unknown> = {}): Promise<ExportedDataProducer> {
