@@ -6,7 +6,7 @@ import type { ChatLink } from '../net/chatChannel.ts';
 import { memoryChatStore, type ChatStore, type OutboxEntry, type StoredMessage } from '../storage/chatStore.ts';
 import { RoomHistory } from './chatHistory.ts';
 import { ChatOutbox } from './chatOutbox.ts';
-import { createSerialQueue } from './serialQueue.ts';
+import { ChatWrites } from './chatWrites.ts';
 
 const log = createLogger('chat');
 
@@ -28,10 +28,6 @@ export type ChatDeps = {
   showDelayMs?: number;
 };
 
-/** Changes waiting to be written to the store. */
-type PendingWrites = { clear: boolean; adds: OutboxEntry[]; puts: StoredMessage[]; settled: number | undefined };
-const noWrites = (): PendingWrites => ({ clear: false, adds: [], puts: [], settled: undefined });
-
 /**
  * The chat of one call: an outbox written first to the device's store, flushed in order whenever the chat channel
  * is open and after every reconnect (a message stays until the server acknowledges it), and the history by `seq`,
@@ -39,7 +35,6 @@ const noWrites = (): PendingWrites => ({ clear: false, adds: [], puts: [], settl
  */
 export class ChatController {
   readonly #deps: ChatDeps;
-  readonly #persist = createSerialQueue();
   readonly #ready: Promise<void>;
   #store: ChatStore = memoryChatStore();
   #history = new RoomHistory();
@@ -52,13 +47,12 @@ export class ChatController {
   /** When the chat was last shown (ms), for coalescing bursts. */
   #shownAt = 0;
   #itemCache = new Map<string, ChatItem>();
-  #pending = noWrites();
-  /** The store write that will take the pending changes (it picks them up when it starts). */
-  #scheduledWrite: Promise<void> | undefined;
+  readonly #writes: ChatWrites;
   #closed = false;
 
   constructor(deps: ChatDeps) {
     this.#deps = deps;
+    this.#writes = new ChatWrites(deps.room, () => this.#store);
     this.#ready = this.#load();
   }
 
@@ -81,7 +75,7 @@ export class ChatController {
         if (this.#closed) return;
         // Stored before it is shown or sent (a few ms; writes in a burst share one transaction): what shows as
         // queued survives a reload at once, and the delivery's delete always comes after this add.
-        return this.#saveLater((pending) => pending.adds.push(entry));
+        return this.#writes.later((pending) => pending.adds.push(entry));
       })
       .then(() => {
         if (this.#closed) return;
@@ -185,7 +179,7 @@ export class ChatController {
     }
     const settled = this.#history.settledSeq;
     if (added.length || settled !== settledBefore) {
-      this.#saveLater((pending) => {
+      this.#writes.later((pending) => {
         pending.puts.push(...added);
         pending.settled = settled;
       });
@@ -217,7 +211,7 @@ export class ChatController {
         this.#history.settleThrough(covered);
         this.#outbox.prune((id) => this.#history.isSettled(id));
         const settled = this.#history.settledSeq;
-        this.#saveLater((pending) => void (pending.settled = settled));
+        this.#writes.later((pending) => void (pending.settled = settled));
         this.#show();
         target = Math.max(target, reply.lastSeq);
         if (this.#history.settledSeq <= afterSeq) break; // no progress: leave it to the next join
@@ -233,35 +227,13 @@ export class ChatController {
   #restartHistory(): void {
     log.warn('the room’s chat history changed on the server; fetching it again');
     this.#history = new RoomHistory();
-    this.#saveLater((pending) => {
+    this.#writes.later((pending) => {
       pending.clear = true;
       pending.puts = []; // they belong to the history that is gone
       pending.settled = 0;
     });
     this.#show();
     void this.#repair(1);
-  }
-
-  /**
-   * Queues a change for the store. Changes made while a write is under way are written together in the next one
-   * (a burst of a thousand messages is a few transactions, not a thousand), in the order that keeps the store
-   * right: a message enters the outbox before its delivery takes it out.
-   */
-  #saveLater(change: (pending: PendingWrites) => void): Promise<void> {
-    change(this.#pending);
-    if (this.#scheduledWrite) return this.#scheduledWrite;
-    const room = this.#deps.room;
-    const write = this.#persist(async () => {
-      const batch = this.#pending;
-      this.#pending = noWrites();
-      this.#scheduledWrite = undefined;
-      if (batch.clear) await this.#store.clearHistory(room);
-      if (batch.adds.length) await this.#store.addToOutbox(batch.adds);
-      if (batch.puts.length) await this.#store.putMessages(room, batch.puts);
-      if (batch.settled !== undefined) await this.#store.setSettledSeq(room, batch.settled);
-    }).catch((error: unknown) => log.warn('could not store the chat', String(error)));
-    this.#scheduledWrite = write;
-    return write;
   }
 
   /**

@@ -1,10 +1,10 @@
 import { roomPath } from '../../shared/links.ts';
-import { ProtocolError, type Notification, type ResponseData } from '../../shared/protocol/index.ts';
+import { ProtocolError, type ResponseData } from '../../shared/protocol/index.ts';
 import { createLogger } from '../log.ts';
 import type { InitialMedia } from '../media/constraints.ts';
 import { camOn, controls, micOn } from '../models/localMedia.ts';
-import { forgetConnectionQuality, setConnectionQuality } from '../models/connectionQuality.ts';
-import { activeSpeakerId, clearParticipants, participants, removeParticipant, upsertParticipant } from '../models/participants.ts';
+import { forgetConnectionQuality } from '../models/connectionQuality.ts';
+import { clearParticipants, participants, upsertParticipant } from '../models/participants.ts';
 import { connection, joinError, notice, phase, roomLocked, roomName, type RoomAccess } from '../models/session.ts';
 import { backoffDelay } from '../net/backoff.ts';
 import { SfuSession } from '../net/sfu.ts';
@@ -15,6 +15,7 @@ import { RemoteMedia } from './remoteMedia.ts';
 import { RoomAnnotations } from './roomAnnotations.ts';
 import { RoomChat } from './roomChat.ts';
 import { RoomFiles } from './roomFiles.ts';
+import { applyRoomNotification, removePeer } from './roomNotifications.ts';
 import { RoomRecording } from './roomRecording.ts';
 import { createSerialQueue } from './serialQueue.ts';
 import { TileViewReporter } from './tileViewReporter.ts';
@@ -86,7 +87,7 @@ export class CallController {
         // Acks need nothing from the media session: no waiting behind a join in the queue.
         if (notification.method === 'chatAck') return this.#chat.acknowledged(notification.data.id, notification.data.seq);
         if (this.#files.notification(notification)) return; // file acks flow many a second: never behind a join
-        void this.#enqueue(async () => this.#onNotification(notification));
+        void this.#enqueue(async () => applyRoomNotification(notification, this.#remote, this.#identity?.peerId));
       },
       fatal: (error) => this.#fail(error.message),
     });
@@ -229,51 +230,8 @@ export class CallController {
 
   #syncPeers(peers: ResponseData<'join'>['peers']): void {
     const present = new Set(peers.map((peer) => peer.id));
-    for (const id of participants.value.keys()) if (id !== SELF_ID && !present.has(id)) this.#removePeer(id);
+    for (const id of participants.value.keys()) if (id !== SELF_ID && !present.has(id)) removePeer(this.#remote, id);
     for (const peer of peers) upsertParticipant(peer.id, { name: peer.name, connected: peer.connected });
-  }
-
-  #onNotification(notification: Notification): void {
-    switch (notification.method) {
-      case 'peerJoined':
-        upsertParticipant(notification.data.peer.id, { name: notification.data.peer.name, connected: true });
-        for (const publication of notification.data.peer.publications) void this.#remote.consume(publication.id);
-        break;
-      case 'peerLeft':
-        this.#removePeer(notification.data.peerId);
-        break;
-      case 'peerConnectionChanged':
-        upsertParticipant(notification.data.peerId, { connected: notification.data.connected });
-        break;
-      case 'producerAdded':
-        void this.#remote.consume(notification.data.publication.id);
-        break;
-      case 'producerClosed':
-        this.#remote.closeProducer(notification.data.producerId);
-        break;
-      case 'producerPausedChanged':
-        this.#remote.setProducerPaused(notification.data.peerId, notification.data.producerId, notification.data.paused);
-        break;
-      case 'consumerClosed':
-        this.#remote.closeConsumer(notification.data.consumerId);
-        break;
-      case 'connectionQuality': {
-        const { peerId, quality } = notification.data;
-        setConnectionQuality(peerId === this.#identity?.peerId ? SELF_ID : peerId, quality);
-        break;
-      }
-      case 'activeSpeaker': {
-        const { peerId } = notification.data;
-        activeSpeakerId.value = peerId !== null && peerId === this.#identity?.peerId ? SELF_ID : peerId;
-        break;
-      }
-    }
-  }
-
-  #removePeer(peerId: string): void {
-    this.#remote.removePeer(peerId);
-    removeParticipant(peerId);
-    forgetConnectionQuality(peerId);
   }
 
   #onSignalingState(state: SignalingState): void {

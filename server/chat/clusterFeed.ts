@@ -1,6 +1,8 @@
 import type { ChatMessage } from '../../shared/protocol/index.ts';
-import type { BusHandler, ClusterBus } from '../cluster/bus.ts';
+import type { ClusterBus } from '../cluster/bus.ts';
 import { channels } from '../cluster/keys.ts';
+import type { BusMessage } from '../cluster/messages.ts';
+import { RoomChannels } from '../cluster/roomChannels.ts';
 import { createLogger } from '../log.ts';
 import type { Room } from '../sfu/room.ts';
 import { FeedSequencer } from './feedSequencer.ts';
@@ -19,14 +21,15 @@ export class ClusterChat implements ChatFanout {
   readonly #chat: ChatService;
   readonly #bus: ClusterBus;
   readonly #store: ChatHistoryStore;
-  /** Rooms open on this server, by name, each with its bus subscription. */
-  readonly #rooms = new Map<string, { room: Room; handler: BusHandler }>();
+  /** Rooms open on this server, by name, each hearing its room's channel. */
+  readonly #rooms: RoomChannels<{ room: Room }>;
   readonly #sequencers = new Map<string, FeedSequencer>();
 
   constructor(chat: ChatService, bus: ClusterBus, store: ChatHistoryStore) {
     this.#chat = chat;
     this.#bus = bus;
     this.#store = store;
+    this.#rooms = new RoomChannels(bus);
     chat.useFanout(this);
   }
 
@@ -43,28 +46,31 @@ export class ClusterChat implements ChatFanout {
 
   /** The room is open here: listen to what the other servers store in it. */
   opened(room: Room): void {
-    const handler: BusHandler = (busMessage) => {
-      if (busMessage.kind !== 'chatMessage' || room.closed) return;
-      const historyKey = chatHistoryKey(room);
-      // Another meeting under this name (a password room elsewhere): not this room's conversation.
-      if (busMessage.historyKey !== historyKey) return;
-      this.#sequencer(historyKey).offer(chatFeedOf(room), busMessage.message);
-    };
-    this.#rooms.set(room.id, { room, handler });
     // Everything stored after this server listens comes over the bus: the feed here starts after what was before.
     const historyKey = chatHistoryKey(room);
     const sequencer = this.#sequencer(historyKey);
     sequencer.awaitBaseline();
-    this.#bus
-      .subscribe(channels.room(room.id), handler)
-      .then(() => this.#store.lastSeq(historyKey))
-      .then(
-        (baseline) => sequencer.startAfter(baseline),
-        (error: unknown) => {
-          sequencer.startAfter(undefined);
-          log.error('cannot hear the other servers about this room; their messages arrive through history', { room: room.id, error });
-        },
-      );
+    const listen = (subscribed: Promise<void>) => {
+      subscribed
+        .then(() => this.#store.lastSeq(historyKey))
+        .then(
+          (baseline) => sequencer.startAfter(baseline),
+          (error: unknown) => {
+            sequencer.startAfter(undefined);
+            log.error('cannot hear the other servers about this room; their messages arrive through history', { room: room.id, error });
+          },
+        );
+      return { room };
+    };
+    this.#rooms.open(room, listen, (message) => this.#heard(room, message));
+  }
+
+  #heard(room: Room, busMessage: BusMessage): void {
+    if (busMessage.kind !== 'chatMessage' || room.closed) return;
+    const historyKey = chatHistoryKey(room);
+    // Another meeting under this name (a password room elsewhere): not this room's conversation.
+    if (busMessage.historyKey !== historyKey) return;
+    this.#sequencer(historyKey).offer(chatFeedOf(room), busMessage.message);
   }
 
   /**
@@ -79,10 +85,7 @@ export class ClusterChat implements ChatFanout {
   }
 
   closed(room: Room): void {
-    const entry = this.#rooms.get(room.id);
-    if (entry?.room !== room) return;
-    this.#rooms.delete(room.id);
-    void this.#bus.unsubscribe(channels.room(room.id), entry.handler).catch(() => {});
+    if (!this.#rooms.close(room)) return;
     for (const [historyKey, sequencer] of this.#sequencers) {
       if (roomOf(historyKey) !== room.id) continue;
       sequencer.close();

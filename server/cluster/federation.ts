@@ -1,10 +1,11 @@
 import type { Notification } from '../../shared/protocol/index.ts';
 import { createLogger } from '../log.ts';
 import type { Room } from '../sfu/room.ts';
-import type { BusHandler, ClusterBus } from './bus.ts';
+import type { ClusterBus } from './bus.ts';
 import type { BusMessage } from './messages.ts';
 import { channels } from './keys.ts';
 import type { ServerRegistry } from './registry.ts';
+import { RoomChannels } from './roomChannels.ts';
 import type { RoomListener } from './roomListeners.ts';
 import type { LinkOptions } from './serverLink.ts';
 import { SharedRoom } from './sharedRoom.ts';
@@ -25,65 +26,53 @@ export class RoomFederation implements RoomListener {
   readonly #bus: ClusterBus;
   readonly #registry: ServerRegistry;
   readonly #options: LinkOptions;
-  /** Rooms open here, by name, with their room-channel handler. */
-  readonly #rooms = new Map<string, { shared: SharedRoom; handler: BusHandler }>();
+  /** Rooms open here, by name, each hearing its room's channel. */
+  readonly #rooms: RoomChannels<SharedRoom>;
 
   constructor(bus: ClusterBus, registry: ServerRegistry, options: LinkOptions) {
     this.#bus = bus;
     this.#registry = registry;
     this.#options = options;
+    this.#rooms = new RoomChannels(bus);
   }
 
   /** Listens to this server's own channel (links and media) and to servers leaving. */
   async start(): Promise<void> {
     await this.#bus.subscribe(channels.server(this.#bus.serverId), (message) => this.#route(message));
     this.#registry.onServerDown((serverId) => {
-      for (const { shared } of this.#rooms.values()) shared.serverGone(serverId);
+      for (const shared of this.#rooms.values()) shared.serverGone(serverId);
     });
     // Taken for dead while cut off from Redis: the others dropped our people and links; say who is here again.
     this.#registry.onRejoined(() => {
-      for (const { shared } of this.#rooms.values()) shared.announce();
+      for (const shared of this.#rooms.values()) shared.announce();
     });
   }
 
   /** The room of that name as open here now (tests, metrics). */
   shared(roomId: string): SharedRoom | undefined {
-    return this.#rooms.get(roomId)?.shared;
+    return this.#rooms.get(roomId);
   }
 
   opened(room: Room): void {
-    let shared: SharedRoom | undefined;
-    const handler: BusHandler = (message) => {
-      if (shared && this.#rooms.get(room.id)?.shared === shared) this.#route(message);
-    };
     // Whatever the others say after this is heard: the room asks them who is there only then (with its first person).
-    const subscribed = this.#bus.subscribe(channels.room(room.id), handler);
-    subscribed.catch((error: unknown) => log.error('cannot hear the other servers about this room; people there stay unseen', { room: room.id, error }));
-    shared = new SharedRoom(room, this.#bus, this.#options, subscribed);
-    // A room recreated under its name (its worker died) may open before the old one's close is heard.
-    const previous = this.#rooms.get(room.id);
-    if (previous) {
-      previous.shared.close();
-      void this.#bus.unsubscribe(channels.room(room.id), previous.handler).catch(() => {});
-    }
-    this.#rooms.set(room.id, { shared, handler });
+    const make = (subscribed: Promise<void>) => {
+      subscribed.catch((error: unknown) => log.error('cannot hear the other servers about this room; people there stay unseen', { room: room.id, error }));
+      return new SharedRoom(room, this.#bus, this.#options, subscribed);
+    };
+    this.#rooms.open(room, make, (message) => this.#route(message))?.close();
   }
 
   closed(room: Room): void {
-    const entry = this.#rooms.get(room.id);
-    if (entry?.shared.room !== room) return;
-    this.#rooms.delete(room.id);
-    entry.shared.close();
-    void this.#bus.unsubscribe(channels.room(room.id), entry.handler).catch(() => {});
+    this.#rooms.close(room)?.close();
   }
 
   announced(room: Room, notification: Notification): void {
-    const shared = this.#rooms.get(room.id)?.shared;
+    const shared = this.#rooms.get(room.id);
     if (shared?.room === room) shared.announced(notification);
   }
 
   #route(message: BusMessage): void {
     if (!('room' in message) || message.kind === 'chatMessage') return;
-    this.#rooms.get(message.room)?.shared.receive(message);
+    this.#rooms.get(message.room)?.receive(message);
   }
 }

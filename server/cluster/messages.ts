@@ -7,6 +7,7 @@ import {
   mediaSourceSchema,
   errorBodySchema,
   roomIdSchema,
+  sctpStreamParametersSchema,
   sha256HexSchema,
   transferIdSchema,
 } from '../../shared/protocol/index.ts';
@@ -53,6 +54,19 @@ const exportedProducerSchema = v.object({
   source: mediaSourceSchema,
 });
 
+/**
+ * A file link of one of the sender's people sent through a link: its DataProducer (the other end imports it under
+ * the same id on the pipe's SCTP stream) and its audience on the receiving server.
+ */
+const exportedFileLinkSchema = v.object({
+  linkId: idSchema,
+  ownerId: idSchema,
+  audience: v.pipe(v.array(idSchema), v.minLength(1), v.maxLength(64)),
+  dataProducerId: idSchema,
+  protocol: v.pipe(v.string(), v.maxLength(255)),
+  sctpStreamParameters: sctpStreamParametersSchema,
+});
+
 const link = { room: roomIdSchema, link: linkIdSchema };
 
 export const busMessageSchema = v.variant('kind', [
@@ -82,6 +96,13 @@ export const busMessageSchema = v.variant('kind', [
   v.object({ kind: v.literal('producerExported'), from: serverIdSchema, ...link, producer: exportedProducerSchema }),
   v.object({ kind: v.literal('producerPaused'), from: serverIdSchema, ...link, producerId: idSchema, paused: v.boolean() }),
   v.object({ kind: v.literal('producerUnexported'), from: serverIdSchema, ...link, producerId: idSchema }),
+  /* File links (server/cluster/sharedFileLinks.ts), on the receiving server's own channel too. */
+  /** `from` sends one of its people's file links through the link to its audience on the receiver: import it. */
+  v.object({ kind: v.literal('fileLinkExported'), from: serverIdSchema, ...link, fileLink: exportedFileLinkSchema }),
+  /** Its DataProducer closed there (closed by its owner, who left, or whose server link went): close the copy. */
+  v.object({ kind: v.literal('fileLinkUnexported'), from: serverIdSchema, ...link, dataProducerId: idSchema }),
+  /** `peerId`, on `from`, consumes the receiver's person's link `linkId`: its owner may start sending. */
+  v.object({ kind: v.literal('fileLinkReady'), from: serverIdSchema, ...link, linkId: idSchema, peerId: idSchema }),
 
   /* File transfers, on one server's own channel (server/cluster/clusterFiles.ts). */
   /** To the server holding a transfer: one of `from`'s people asks this about it. Answered with `fileReply`. */

@@ -58,6 +58,11 @@ export class RemotePeers implements RemotePeople {
     }));
   }
 
+  /** The server this person sits on, if they are a person of the room on another server. */
+  serverOf(peerId: string): string | undefined {
+    return this.#peers.get(peerId)?.serverId;
+  }
+
   producer(producerId: string): types.Producer<ProducerAppData> | undefined {
     for (const peer of this.#peers.values()) {
       const producer = peer.producers.get(producerId);

@@ -136,4 +136,27 @@ describe('a link between two servers', () => {
     expect(spareB.closed).toBe(true);
     spareA.close();
   });
+
+  test('starts its SCTP association with its first data export and says when it is up: a frame sent then arrives', async () => {
+    const options = { listenIp: '127.0.0.1', announcedAddress: '127.0.0.1', enableSrtp: false };
+    const [endA, endB] = await Promise.all([ServerLink.open(routerA, options), ServerLink.open(routerB, options)]);
+    await Promise.all([endA.connect(endB.endpoint), endB.connect(endA.endpoint)]);
+    // Connected, but nothing to carry yet: mediasoup has not started the association.
+    expect(await endA.sctpConnected(100)).toBe(false);
+
+    const direct = await routerA.createDirectTransport();
+    const dataProducer = await direct.produceData({ label: 'file' });
+    await endB.importDataProducer(await endA.exportDataProducer(dataProducer.id));
+    const receiver = await routerB.createDirectTransport();
+    const dataConsumer = await receiver.consumeData({ dataProducerId: dataProducer.id });
+    const messages: string[] = [];
+    dataConsumer.on('message', (payload) => messages.push(payload.toString()));
+    expect(await endA.sctpConnected(10_000)).toBe(true);
+    dataProducer.send('the first frame');
+    await waitUntil(() => messages.length === 1, 'the first frame to cross', 5_000);
+    expect(messages).toEqual(['the first frame']);
+    endA.close();
+    endB.close();
+    expect(await endA.sctpConnected(10_000)).toBe(false);
+  });
 });

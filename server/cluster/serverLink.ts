@@ -58,6 +58,8 @@ export class ServerLink extends EventEmitter<LinkEvents> {
   readonly #imports = new Map<string, types.Producer>();
   readonly #dataImports = new Map<string, types.DataProducer>();
   #connected = false;
+  /** A wait for the SCTP association, while one is on (see sctpConnected). */
+  #sctpWait: Promise<boolean> | undefined;
 
   private constructor(transport: types.PipeTransport, announcedAddress: string) {
     super();
@@ -102,14 +104,9 @@ export class ServerLink extends EventEmitter<LinkEvents> {
     const existing = this.#exports.get(producerId);
     const consumer = existing ?? (await this.#transport.consume({ producerId }));
     if (!existing) {
-      this.#exports.set(producerId, consumer);
+      keepWhileOpen(this.#exports, producerId, consumer, () => this.#exportEnded({ kind: 'closed', producerId }));
       consumer.on('producerpause', () => this.emit('change', { kind: 'paused', producerId, paused: true }));
       consumer.on('producerresume', () => this.emit('change', { kind: 'paused', producerId, paused: false }));
-      consumer.observer.once('close', () => {
-        // Gone with its producer or with the link: either way the other end's copy must go too.
-        if (this.#exports.get(producerId) === consumer) this.#exports.delete(producerId);
-        if (!this.#transport.closed) this.emit('change', { kind: 'closed', producerId });
-      });
     }
     return {
       producerId,
@@ -139,16 +136,38 @@ export class ServerLink extends EventEmitter<LinkEvents> {
     return producer;
   }
 
+  /**
+   * Resolves true once the pipe's SCTP association is up (data sent before is lost, unlike RTP, which a late
+   * consumer simply starts to see), false if the link closes or `timeoutMs` passes first. Callers meanwhile share
+   * one wait.
+   */
+  sctpConnected(timeoutMs: number): Promise<boolean> {
+    const transport = this.#transport;
+    if (transport.sctpState === 'connected') return Promise.resolve(true);
+    if (transport.closed) return Promise.resolve(false);
+    this.#sctpWait ??= new Promise<boolean>((resolve) => {
+      const done = (connected: boolean) => {
+        clearTimeout(timer);
+        transport.off('sctpstatechange', changed);
+        transport.observer.off('close', closed);
+        this.#sctpWait = undefined;
+        resolve(connected);
+      };
+      const changed = (state: types.SctpState) => {
+        if (state === 'connected') done(true);
+      };
+      const closed = () => done(false);
+      const timer = setTimeout(() => done(false), timeoutMs);
+      transport.on('sctpstatechange', changed);
+      transport.observer.once('close', closed);
+    });
+    return this.#sctpWait;
+  }
+
   async exportDataProducer(dataProducerId: string, appData: Record<string, unknown> = {}): Promise<ExportedDataProducer> {
     const existing = this.#dataExports.get(dataProducerId);
     const consumer = existing ?? (await this.#transport.consumeData({ dataProducerId }));
-    if (!existing) {
-      this.#dataExports.set(dataProducerId, consumer);
-      consumer.observer.once('close', () => {
-        if (this.#dataExports.get(dataProducerId) === consumer) this.#dataExports.delete(dataProducerId);
-        if (!this.#transport.closed) this.emit('change', { kind: 'dataClosed', dataProducerId });
-      });
-    }
+    if (!existing) keepWhileOpen(this.#dataExports, dataProducerId, consumer, () => this.#exportEnded({ kind: 'dataClosed', dataProducerId }));
     const sctpStreamParameters = consumer.sctpStreamParameters;
     if (!sctpStreamParameters) throw new Error('A pipe data consumer without SCTP stream parameters');
     return { dataProducerId, label: consumer.label, protocol: consumer.protocol, sctpStreamParameters, appData };
@@ -180,20 +199,27 @@ export class ServerLink extends EventEmitter<LinkEvents> {
     else await producer.resume();
   }
 
+  /** An export closed with its producer (not with the link): the other end's copy must go too. */
+  #exportEnded(change: ExportChange): void {
+    if (!this.#transport.closed) this.emit('change', change);
+  }
+
   /** Closes the pipe and everything imported through it: their consumers here get `producerclose`. */
   close(): void {
     this.#transport.close();
   }
 }
 
-/** Keeps `object` under `id` until it closes (unless a newer one took its place meanwhile). */
+/** Keeps `object` under `id` until it closes (unless a newer one took its place meanwhile), then calls `closed`. */
 function keepWhileOpen<T extends { observer: { once(event: 'close', listener: () => void): unknown } }>(
   map: Map<string, T>,
   id: string,
   object: T,
+  closed?: () => void,
 ): void {
   map.set(id, object);
   object.observer.once('close', () => {
     if (map.get(id) === object) map.delete(id);
+    closed?.();
   });
 }

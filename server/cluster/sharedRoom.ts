@@ -10,6 +10,7 @@ import { channels } from './keys.ts';
 import type { BusMessage, OutgoingBusMessage } from './messages.ts';
 import { RemotePeers } from './remotePeers.ts';
 import { ServerLink, type ExportChange, type LinkOptions } from './serverLink.ts';
+import { SharedFileLinks } from './sharedFileLinks.ts';
 
 const log = createLogger('cluster');
 
@@ -39,6 +40,8 @@ export class SharedRoom {
   readonly #bus: ClusterBus;
   readonly #options: LinkOptions;
   readonly #links = new Map<string, LinkEnd>();
+  /** File links between our people and theirs, through the same links. */
+  readonly #files: SharedFileLinks;
   /** Inbound by sending server; outbound under one key. */
   readonly #queue = new KeyedSerialQueue();
   /** Resolves once this server listens to the room's channel: what the others answer must not be missed. */
@@ -54,6 +57,10 @@ export class SharedRoom {
     this.#options = options;
     this.#subscribed = subscribed;
     room.remote = this.remote;
+    this.#files = new SharedFileLinks(room, this.remote, {
+      end: (serverId, linkId) => (linkId === undefined ? this.#links.get(serverId) : this.#end(serverId, linkId)),
+      publishTo: (serverId, message) => this.#publishTo(serverId, message),
+    });
   }
 
   /**
@@ -192,6 +199,10 @@ export class SharedRoom {
         if (end) await (await end.link).apply({ kind: 'closed', producerId: message.producerId });
         return;
       }
+      case 'fileLinkExported':
+      case 'fileLinkUnexported':
+      case 'fileLinkReady':
+        return this.#files.receive(message);
       default:
         return;
     }
@@ -231,6 +242,7 @@ export class SharedRoom {
     end.ready = true;
     log.info('media link to another server up', { room: this.room.id, server: end.serverId });
     for (const peer of this.room.peers.values()) for (const producer of peer.producers.values()) this.#export(end, producer);
+    this.#files.linkReady(end);
   }
 
   #export(end: LinkEnd, producer: types.Producer<ProducerAppData>): void {
@@ -249,7 +261,7 @@ export class SharedRoom {
 
   /** One of our exports paused, resumed or closed: the other end mirrors it on its copy. */
   #changed(end: LinkEnd, change: ExportChange): void {
-    if (change.kind === 'dataClosed') return;
+    if (change.kind === 'dataClosed') return this.#files.dataClosed(end, change.dataProducerId);
     const base = { room: this.room.id, link: end.id, producerId: change.producerId };
     if (change.kind === 'closed') end.exported.delete(change.producerId);
     this.#publishTo(

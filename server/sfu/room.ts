@@ -97,8 +97,9 @@ export class Room {
     this.#settings = settings;
     this.#onClose = onClose;
     this.files = new FileTransfers(id, this.peers, settings.fileStats);
-    const pipeData = (dataProducerId: string, owner: Peer, to: Peer) =>
-      routers.pipe('data', dataProducerId, routers.of(owner.id).router, routers.of(to.id).router);
+    // A link imported from another server has its copy on the home router (server/cluster/sharedFileLinks.ts).
+    const pipeData = (dataProducerId: string, owner: Peer | undefined, to: Peer) =>
+      routers.pipe('data', dataProducerId, owner ? routers.of(owner.id).router : routers.home.router, routers.of(to.id).router);
     this.fileLinks = new FileLinks(this.peers, settings.fileStats, Date.now, pipeData);
   }
 

@@ -48,7 +48,7 @@ export const DATA_LABELS = ['chat', 'file'] as const;
 export const dataLabelSchema = v.picklist(DATA_LABELS);
 export type DataLabel = v.InferOutput<typeof dataLabelSchema>;
 
-const sctpStreamParametersSchema = v.object({
+export const sctpStreamParametersSchema = v.object({
   streamId: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(65534)),
   ordered: v.optional(v.boolean()),
   maxPacketLifeTime: v.optional(v.pipe(v.number(), v.integer(), v.minValue(0))),
