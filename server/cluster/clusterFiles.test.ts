@@ -5,13 +5,11 @@ import { waitUntil } from '../../test/support/poll.ts';
 import { startRedis, type RunningRedis } from '../../test/support/redis.ts';
 import { handleFileCall } from '../files/elsewhere.ts';
 import { keyOf } from '../files/transfer.ts';
-import { createTestServices, FakeClient } from '../testing/fakes.ts';
-import { ClusterBus } from './bus.ts';
+import { startClusterServer, type ClusterServer, type ExtraListeners } from '../testing/cluster.ts';
+import { FakeClient } from '../testing/fakes.ts';
 import { ClusterFiles } from './clusterFiles.ts';
-import { RoomFederation } from './federation.ts';
 import { channels, keys } from './keys.ts';
 import { connectRedis } from './redis.ts';
-import { ServerRegistry } from './registry.ts';
 import { TransferLocations } from './transferLocations.ts';
 
 /*
@@ -24,45 +22,17 @@ const REQUEST_TIMEOUT_MS = 1_000;
 
 let redis: RunningRedis;
 let raw: Redis;
-type ClusterServer = {
-  serverId: string;
-  services: Awaited<ReturnType<typeof createTestServices>>;
-  bus: ClusterBus;
-  registry: ServerRegistry;
-  connections: Redis[];
-};
 const servers: ClusterServer[] = [];
-
-async function clusterServer(serverId: string): Promise<ClusterServer> {
-  const commands = connectRedis(redis.url, 'commands');
-  const subscriber = connectRedis(redis.url, 'subscriber');
-  await Promise.all([commands.connect(), subscriber.connect()]);
-  const bus = new ClusterBus(serverId, commands, subscriber);
-  const registry = new ServerRegistry(commands, bus, '127.0.0.1');
-  const federation = new RoomFederation(bus, registry, { listenIp: '127.0.0.1', announcedAddress: '127.0.0.1', enableSrtp: true });
-  const files = new ClusterFiles(bus, new TransferLocations(commands), federation, REQUEST_TIMEOUT_MS);
-  const services = await createTestServices({}, undefined, [federation, files]);
-  await federation.start();
-  await files.start();
-  await registry.start();
-  const server = { serverId, services, bus, registry, connections: [commands, subscriber] };
-  servers.push(server);
-  return server;
-}
 
 beforeAll(async () => {
   redis = await startRedis();
   raw = connectRedis(redis.url, 'test');
   await raw.connect();
-  await clusterServer('server-1');
-  await clusterServer('server-2');
+  const files: ExtraListeners = ({ bus, commands, federation }) => [new ClusterFiles(bus, new TransferLocations(commands), federation, REQUEST_TIMEOUT_MS)];
+  servers.push(await startClusterServer(redis.url, 'server-1', {}, files), await startClusterServer(redis.url, 'server-2', {}, files));
 }, 30_000);
 afterAll(async () => {
-  for (const server of servers) {
-    server.registry.stop().catch(() => {});
-    for (const connection of server.connections) connection.disconnect();
-    server.services.pool.close();
-  }
+  for (const server of servers) server.stop();
   raw.disconnect();
   await redis.stop();
 });
