@@ -10,6 +10,7 @@ import { ChatStore } from './chat/store.ts';
 import { RoomFederation } from './cluster/federation.ts';
 import { Cluster } from './cluster/index.ts';
 import { RoomHosting } from './cluster/roomHosting.ts';
+import { SharedAccess } from './cluster/sharedAccess.ts';
 import { withRoomListeners, type RoomListener } from './cluster/roomListeners.ts';
 import { ConfigError, loadConfig, prepareDataDir, type Config } from './config.ts';
 import { mountClient, mountHealth } from './http/app.ts';
@@ -47,7 +48,9 @@ const chatStore: ChatHistoryStore = cluster?.chatStore ?? ChatStore.open(config.
 const chat = new ChatService(chatStore);
 chat.startRetention(config.chatRetentionMs);
 const roomListeners: RoomListener[] = [];
-if (cluster && config.cluster) {
+// A room's meeting (password, instance id) is one across the service: agreed in Redis before anyone is admitted.
+const meetings = cluster ? new SharedAccess(cluster.meetings) : undefined;
+if (cluster && config.cluster && meetings) {
   const clusterChat = new ClusterChat(chat, cluster.bus, chatStore);
   // People of a room on other servers seen and heard: media links between the servers' routers for the room.
   const federation = new RoomFederation(cluster.bus, cluster.registry, {
@@ -55,7 +58,7 @@ if (cluster && config.cluster) {
     announcedAddress: config.cluster.address,
     enableSrtp: true,
   });
-  roomListeners.push(clusterChat, new RoomHosting(cluster.directory), federation);
+  roomListeners.push(meetings, clusterChat, new RoomHosting(cluster.directory), federation);
   cluster.registry.onRejoined(() => clusterChat.rejoined());
   await federation.start();
   await cluster.start();
@@ -74,7 +77,7 @@ mountMetrics(app, rooms, pool, chat.stats, annotations.stats);
 const joinLimiter = new KeyedRateLimiter(config.joinRatePerMinute, config.joinRatePerMinute / 60);
 const invites = new InviteSigner(config.inviteSecret, config.inviteTtlS);
 const passwords = new PasswordGuard();
-const connections = mountSignaling(app, { config, rooms, joinLimiter, invites, passwords, chat });
+const connections = mountSignaling(app, { config, rooms, joinLimiter, invites, passwords, chat, meetings });
 if (config.testHooks) mountTestHooks(app, connections, rooms);
 mountGoodbye(app, rooms);
 let lanUrl: string | undefined;

@@ -5,6 +5,7 @@ import { ConfigError } from '../config.ts';
 import { createLogger } from '../log.ts';
 import { ClusterBus } from './bus.ts';
 import { RoomDirectory } from './directory.ts';
+import { MeetingStore } from './meetingStore.ts';
 import { connectRedis } from './redis.ts';
 import { ServerRegistry } from './registry.ts';
 
@@ -26,6 +27,8 @@ export class Cluster {
   readonly registry: ServerRegistry;
   readonly directory: RoomDirectory;
   readonly chatStore: RedisChatStore;
+  /** Rooms' meetings (instance id, password hash) shared by every server. */
+  readonly meetings: MeetingStore;
   readonly #commands: Redis;
   readonly #subscriber: Redis;
 
@@ -36,6 +39,7 @@ export class Cluster {
     this.registry = new ServerRegistry(commands, this.bus, config.address);
     this.directory = new RoomDirectory(commands, this.registry);
     this.chatStore = new RedisChatStore(commands, config.serverId);
+    this.meetings = new MeetingStore(commands, config.serverId);
     this.registry.onServerGone((serverId) => this.chatStore.forgetServer(serverId));
   }
 
