@@ -75,8 +75,10 @@ mountSecurityHeaders(app);
 mountHealth(app, rooms);
 mountMetrics(app, rooms, pool, chat.stats, annotations.stats);
 const joinLimiter = new KeyedRateLimiter(config.joinRatePerMinute, config.joinRatePerMinute / 60);
-const invites = new InviteSigner(config.inviteSecret, config.inviteTtlS);
-const passwords = new PasswordGuard();
+// In a service, invites made on one server are checked on another, and wrong passwords are counted on all.
+const inviteSecret = cluster && config.inviteSecretRandom ? await cluster.agreeOnInviteSecret(config.inviteSecret) : config.inviteSecret;
+const invites = new InviteSigner(inviteSecret, config.inviteTtlS);
+const passwords = new PasswordGuard(Date.now, cluster?.failures);
 const connections = mountSignaling(app, { config, rooms, joinLimiter, invites, passwords, chat, meetings });
 if (config.testHooks) mountTestHooks(app, connections, rooms);
 mountGoodbye(app, rooms);

@@ -5,8 +5,10 @@ import { ConfigError } from '../config.ts';
 import { createLogger } from '../log.ts';
 import { ClusterBus } from './bus.ts';
 import { RoomDirectory } from './directory.ts';
+import { keys } from './keys.ts';
 import { MeetingStore } from './meetingStore.ts';
 import { connectRedis } from './redis.ts';
+import { RedisFailures } from './sharedFailures.ts';
 import { ServerRegistry } from './registry.ts';
 
 const log = createLogger('cluster');
@@ -29,6 +31,8 @@ export class Cluster {
   readonly chatStore: RedisChatStore;
   /** Rooms' meetings (instance id, password hash) shared by every server. */
   readonly meetings: MeetingStore;
+  /** Wrong room passwords counted by every server. */
+  readonly failures: RedisFailures;
   readonly #commands: Redis;
   readonly #subscriber: Redis;
 
@@ -40,6 +44,7 @@ export class Cluster {
     this.directory = new RoomDirectory(commands, this.registry);
     this.chatStore = new RedisChatStore(commands, config.serverId);
     this.meetings = new MeetingStore(commands, config.serverId);
+    this.failures = new RedisFailures(commands);
     this.registry.onServerGone((serverId) => this.chatStore.forgetServer(serverId));
   }
 
@@ -60,6 +65,15 @@ export class Cluster {
 
   get serverId(): string {
     return this.registry.serverId;
+  }
+
+  /**
+   * The secret every server of the service signs invites with when INVITE_SECRET is not set: the first server's
+   * random `proposal`, kept in Redis, so an invite made on one server works on all of them (and after a restart).
+   */
+  async agreeOnInviteSecret(proposal: string): Promise<string> {
+    await this.#commands.set(keys.inviteSecret, proposal, 'NX');
+    return (await this.#commands.get(keys.inviteSecret)) ?? proposal;
   }
 
   /** Joins the service: heartbeats start, other servers hear of this one. */

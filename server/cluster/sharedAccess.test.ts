@@ -1,0 +1,190 @@
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { PROTOCOL_VERSION } from '../../shared/protocol/index.ts';
+import { waitUntil } from '../../test/support/poll.ts';
+import { startRedis, type RunningRedis } from '../../test/support/redis.ts';
+import { PasswordGuard } from '../access/passwordGuard.ts';
+import { chatHistoryKey } from '../chat/roomEvents.ts';
+import { setUpMedia } from '../testing/fakeMedia.ts';
+import { createTestServices, FakeClient } from '../testing/fakes.ts';
+import { ClusterBus } from './bus.ts';
+import { RoomFederation } from './federation.ts';
+import { MeetingStore } from './meetingStore.ts';
+import { connectRedis } from './redis.ts';
+import { ServerRegistry } from './registry.ts';
+import { SharedAccess } from './sharedAccess.ts';
+import { RedisFailures } from './sharedFailures.ts';
+
+/*
+ * Two servers of one service in this process, as server/index.ts wires them (a real redis-server between them):
+ * a room with a password is one meeting on both, entered with its password (or an invite) on either, refused on
+ * either without; it ends when it empties on both.
+ */
+
+let redis: RunningRedis;
+type ClusterServer = {
+  services: Awaited<ReturnType<typeof createTestServices>>;
+  access: SharedAccess;
+  registry: ServerRegistry;
+  connections: Redis[];
+};
+const servers: ClusterServer[] = [];
+
+async function clusterServer(serverId: string): Promise<ClusterServer> {
+  const commands = connectRedis(redis.url, 'commands');
+  const subscriber = connectRedis(redis.url, 'subscriber');
+  await Promise.all([commands.connect(), subscriber.connect()]);
+  const bus = new ClusterBus(serverId, commands, subscriber);
+  const registry = new ServerRegistry(commands, bus, '127.0.0.1');
+  const federation = new RoomFederation(bus, registry, { listenIp: '127.0.0.1', announcedAddress: '127.0.0.1', enableSrtp: true });
+  const access = new SharedAccess(new MeetingStore(commands, serverId));
+  // Invites signed on one server are checked on the other: one secret (INVITE_SECRET, or agreed in Redis).
+  const services = await createTestServices({ inviteSecret: 'one secret for the whole service' }, undefined, [access, federation]);
+  services.meetings = access;
+  services.passwords = new PasswordGuard(Date.now, new RedisFailures(commands));
+  await federation.start();
+  await registry.start();
+  const server = { services, access, registry, connections: [commands, subscriber] };
+  servers.push(server);
+  return server;
+}
+
+/** Joins through `server`; resolves with the reply (ok or not). */
+async function attempt(server: ClusterServer, room: string, name: string, extra: Record<string, unknown> = {}, address?: string) {
+  const client = new FakeClient(server.services, address);
+  await client.request('hello', { protocolVersion: PROTOCOL_VERSION });
+  const reply = await client.request('join', { room, name, ...extra });
+  return { client, reply, data: reply.data as { peerId: string; peers: { id: string; name: string }[]; locked: boolean; routerRtpCapabilities: unknown } };
+}
+
+/** Everyone a person was told of: the join reply's peers, then who joined and left since. */
+function namesSeenBy(person: { client: FakeClient; data: { peers: { id: string; name: string }[] } }): string[] {
+  const seen = new Map(person.data.peers.map((peer) => [peer.id, peer.name]));
+  for (const message of person.client.notifications('peerJoined')) {
+    const { peer } = message.data as { peer: { id: string; name: string } };
+    seen.set(peer.id, peer.name);
+  }
+  for (const message of person.client.notifications('peerLeft')) seen.delete((message.data as { peerId: string }).peerId);
+  return [...seen.values()].sort();
+}
+
+beforeAll(async () => {
+  redis = await startRedis();
+  await clusterServer('server-1');
+  await clusterServer('server-2');
+}, 30_000);
+afterAll(async () => {
+  for (const server of servers) {
+    server.access.stop();
+    server.registry.stop().catch(() => {});
+    for (const connection of server.connections) connection.disconnect();
+    server.services.pool.close();
+  }
+  await redis.stop();
+});
+
+describe('a room with a password across two servers', () => {
+  test('is one meeting: the right password on the other server joins it (same people, same chat history); none or a wrong one is refused and sees nobody', async () => {
+    const [one, two] = servers as [ClusterServer, ClusterServer];
+    const alice = await attempt(one, 'vault', 'Alice', { password: 'open sesame' });
+    expect(alice.reply.ok).toBe(true);
+    expect(alice.data.locked).toBe(true);
+    await setUpMedia(alice.client, alice.data.routerRtpCapabilities);
+
+    const bob = await attempt(two, 'vault', 'Bob', { password: 'open sesame' });
+    expect(bob.reply.ok).toBe(true);
+    expect(bob.data.locked).toBe(true);
+    await waitUntil(() => namesSeenBy(bob).includes('Alice'), 'Bob (server 2) to see Alice (server 1)', 10_000);
+    await waitUntil(() => namesSeenBy(alice).includes('Bob'), 'Alice to see Bob', 10_000);
+    const [roomOne, roomTwo] = [(await one.services.rooms.find('vault'))!, (await two.services.rooms.find('vault'))!];
+    expect(roomTwo.instanceId).toBe(roomOne.instanceId);
+    expect(chatHistoryKey(roomTwo)).toBe(chatHistoryKey(roomOne));
+
+    const carol = await attempt(two, 'vault', 'Carol', { password: 'open barley' }, '10.0.0.3');
+    expect(carol.reply.error).toMatchObject({ code: 'wrong_password' });
+    const nobody = await attempt(two, 'vault', 'Nobody', {}, '10.0.0.4');
+    expect(nobody.reply.error).toMatchObject({ code: 'password_required' });
+    // Refused on server 1 too, whatever server made the meeting.
+    expect((await attempt(one, 'vault', 'Carol', { password: 'open barley' }, '10.0.0.3')).reply.error).toMatchObject({ code: 'wrong_password' });
+    for (const refused of [carol, nobody]) {
+      expect(refused.client.notifications('peerJoined')).toEqual([]);
+      expect(refused.client.notifications('producerAdded')).toEqual([]);
+    }
+    // Alice and Bob heard nothing of them either.
+    expect(namesSeenBy(alice)).toEqual(['Bob']);
+    expect(namesSeenBy(bob)).toEqual(['Alice']);
+
+    // An invite made on server 1 lets its holder in through server 2 without the password.
+    const { invite } = (await alice.client.request('createInvite')).data as { invite: string };
+    const guest = await attempt(two, 'vault', 'Guest', { invite }, '10.0.0.5');
+    expect(guest.reply.ok).toBe(true);
+    expect(namesSeenBy(guest)).toEqual(['Alice', 'Bob']);
+
+    // Everyone leaves, on both servers: the meeting ends; the next one under the name is another, with its own password.
+    for (const person of [alice, bob, guest]) await person.client.request('leave');
+    await waitUntil(async () => (await one.access.find('vault')) === undefined, 'the meeting to end', 10_000);
+    const next = await attempt(two, 'vault', 'Dan', { password: 'a new secret' });
+    expect(next.reply.ok).toBe(true);
+    expect((await two.services.rooms.find('vault'))!.instanceId).not.toBe(roomOne.instanceId);
+    expect((await attempt(one, 'vault', 'Alice', { password: 'open sesame' }, '10.0.0.6')).reply.error).toMatchObject({ code: 'wrong_password' });
+    // The old meeting's invite ended with it, on either server.
+    expect((await attempt(one, 'vault', 'Late', { invite }, '10.0.0.7')).reply.error).toMatchObject({ code: 'invite_expired' });
+    await next.client.request('leave');
+  }, 60_000);
+
+  test('guesses spread over both servers are limited as on one: per network, and per meeting over many networks', async () => {
+    const [one, two] = servers as [ClusterServer, ClusterServer];
+    const host = await attempt(one, 'bunker', 'Host', { password: 'correct horse' });
+    expect(host.reply.ok).toBe(true);
+    // One network, its guesses alternating between the servers: the fourth wrong one overall costs a wait, the
+    // fifth is refused outright (each server alone has seen only two or three).
+    const guesser = '203.0.113.66';
+    const replies = [];
+    for (let guess = 0; guess < 5; guess++) replies.push((await attempt(guess % 2 ? two : one, 'bunker', 'Guesser', { password: `guess-number-${guess}` }, guesser)).reply);
+    expect(replies.slice(0, 3).map((reply) => reply.error?.code)).toEqual(['wrong_password', 'wrong_password', 'wrong_password']);
+    expect(replies[3]!.error).toMatchObject({ code: 'wrong_password', message: expect.stringMatching(/Wait 2 seconds before trying again\./) });
+    expect(replies[4]!.error).toMatchObject({ code: 'rate_limited', message: expect.stringMatching(/^Too many wrong passwords from your network/) });
+
+    // Many networks, over both servers: the meeting's own limit (10 free, 4 used above) counts them all, though
+    // neither server alone has seen more than 7.
+    for (let guess = 0; guess < 7; guess++) {
+      const reply = (await attempt(guess % 2 ? one : two, 'bunker', 'Guesser', { password: `spread-guess-${guess}` }, `198.51.100.${guess + 1}`)).reply;
+      expect(reply.error?.code).toBe('wrong_password');
+    }
+    const stopped = (await attempt(two, 'bunker', 'Guesser', { password: 'spread-guess-x' }, '198.51.100.200')).reply;
+    expect(stopped.error).toMatchObject({ code: 'rate_limited', message: expect.stringMatching(/^Too many wrong passwords for this room/) });
+    await host.client.request('leave');
+  }, 30_000);
+
+  test('an open room and a locked one cannot share a name: the first person on any server decides, later passwords are ignored', async () => {
+    const [one, two] = servers as [ClusterServer, ClusterServer];
+    const open = await attempt(one, 'lobby', 'Olive');
+    expect(open.data.locked).toBe(false);
+    // Someone opening the "same" room on server 2 with a password does not lock it, nor make a private one.
+    const late = await attempt(two, 'lobby', 'Lena', { password: 'too late now' });
+    expect(late.reply.ok).toBe(true);
+    expect(late.data.locked).toBe(false);
+    await waitUntil(() => namesSeenBy(late).includes('Olive'), 'Lena to see Olive', 10_000);
+    const third = await attempt(two, 'lobby', 'Tom', {}, '10.0.0.8');
+    expect(third.reply.ok).toBe(true);
+    for (const person of [open, late, third]) await person.client.request('leave');
+  }, 30_000);
+
+  test('Redis out of reach: nobody new gets into a room not open on this server; a room open here still checks its password', async () => {
+    const [one, two] = servers as [ClusterServer, ClusterServer];
+    const alice = await attempt(one, 'cut-off', 'Alice', { password: 'open sesame' });
+    expect(alice.reply.ok).toBe(true);
+    // Server 2's commands to Redis fail from now on, as while Redis is away.
+    two.connections[0]!.disconnect();
+    const bob = await attempt(two, 'cut-off', 'Bob', { password: 'open sesame' });
+    expect(bob.reply.error).toMatchObject({ code: 'internal' });
+    const mallory = await attempt(two, 'cut-off', 'Mallory', {}, '10.0.0.9');
+    expect(mallory.reply.error).toMatchObject({ code: 'internal' });
+    expect(await two.services.rooms.find('cut-off')).toBeUndefined();
+    expect(namesSeenBy(alice)).toEqual([]);
+    // Server 1 cut off too: its room still admits the right password and refuses a wrong one.
+    one.connections[0]!.disconnect();
+    expect((await attempt(one, 'cut-off', 'Ann', { password: 'open sesame' }, '10.0.0.10')).reply.ok).toBe(true);
+    expect((await attempt(one, 'cut-off', 'Eve', { password: 'open barley' }, '10.0.0.11')).reply.error).toMatchObject({ code: 'wrong_password' });
+  }, 30_000);
+});
