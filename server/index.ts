@@ -60,6 +60,11 @@ if (cluster && config.cluster && meetings) {
   });
   roomListeners.push(meetings, clusterChat, new RoomHosting(cluster.directory), federation);
   cluster.registry.onRejoined(() => clusterChat.rejoined());
+  // A room whose meeting could not be vouched for while Redis was away says who is here again once it can.
+  meetings.onRegained((room) => {
+    const shared = federation.shared(room.id);
+    if (shared?.room === room) shared.announce();
+  });
   await federation.start();
   await cluster.start();
 }

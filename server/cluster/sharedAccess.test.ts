@@ -12,7 +12,7 @@ import { RoomFederation } from './federation.ts';
 import { MeetingStore } from './meetingStore.ts';
 import { connectRedis } from './redis.ts';
 import { ServerRegistry } from './registry.ts';
-import { SharedAccess } from './sharedAccess.ts';
+import { joinsMeetingAcrossServers, SharedAccess } from './sharedAccess.ts';
 import { RedisFailures } from './sharedFailures.ts';
 
 /*
@@ -30,14 +30,19 @@ type ClusterServer = {
 };
 const servers: ClusterServer[] = [];
 
-async function clusterServer(serverId: string): Promise<ClusterServer> {
+async function clusterServer(serverId: string, leaseMs?: number): Promise<ClusterServer> {
   const commands = connectRedis(redis.url, 'commands');
   const subscriber = connectRedis(redis.url, 'subscriber');
   await Promise.all([commands.connect(), subscriber.connect()]);
   const bus = new ClusterBus(serverId, commands, subscriber);
   const registry = new ServerRegistry(commands, bus, '127.0.0.1');
   const federation = new RoomFederation(bus, registry, { listenIp: '127.0.0.1', announcedAddress: '127.0.0.1', enableSrtp: true });
-  const access = new SharedAccess(new MeetingStore(commands, serverId));
+  const access = new SharedAccess(new MeetingStore(commands, serverId, leaseMs), leaseMs);
+  // As server/index.ts does: a room whose hold lapsed says who is here again once it is renewed.
+  access.onRegained((room) => {
+    const shared = federation.shared(room.id);
+    if (shared?.room === room) shared.announce();
+  });
   // Invites signed on one server are checked on the other: one secret (INVITE_SECRET, or agreed in Redis).
   const services = await createTestServices({ inviteSecret: 'one secret for the whole service' }, undefined, [access, federation]);
   services.meetings = access;
@@ -57,14 +62,18 @@ async function attempt(server: ClusterServer, room: string, name: string, extra:
   return { client, reply, data: reply.data as { peerId: string; peers: { id: string; name: string }[]; locked: boolean; routerRtpCapabilities: unknown } };
 }
 
-/** Everyone a person was told of: the join reply's peers, then who joined and left since. */
+/** Everyone a person was told of: the join reply's peers, then who joined and left since, in order. */
 function namesSeenBy(person: { client: FakeClient; data: { peers: { id: string; name: string }[] } }): string[] {
   const seen = new Map(person.data.peers.map((peer) => [peer.id, peer.name]));
-  for (const message of person.client.notifications('peerJoined')) {
-    const { peer } = message.data as { peer: { id: string; name: string } };
-    seen.set(peer.id, peer.name);
+  for (const message of person.client.sent) {
+    if ('ok' in message) continue;
+    if (message.method === 'peerJoined') {
+      const { peer } = message.data as { peer: { id: string; name: string } };
+      seen.set(peer.id, peer.name);
+    } else if (message.method === 'peerLeft') {
+      seen.delete((message.data as { peerId: string }).peerId);
+    }
   }
-  for (const message of person.client.notifications('peerLeft')) seen.delete((message.data as { peerId: string }).peerId);
   return [...seen.values()].sort();
 }
 
@@ -168,6 +177,33 @@ describe('a room with a password across two servers', () => {
     const third = await attempt(two, 'lobby', 'Tom', {}, '10.0.0.8');
     expect(third.reply.ok).toBe(true);
     for (const person of [open, late, third]) await person.client.request('leave');
+  }, 30_000);
+
+  test('a server cut off from Redis longer than its hold stops hearing the others about the room, and says who is here again once back', async () => {
+    // Holds of 900 ms, renewed every 300 ms.
+    const three = await clusterServer('server-3', 900);
+    const four = await clusterServer('server-4', 900);
+    const alice = await attempt(three, 'lapse', 'Alice', { password: 'open sesame' });
+    const bob = await attempt(four, 'lapse', 'Bob', { password: 'open sesame' });
+    await waitUntil(() => namesSeenBy(alice).includes('Bob'), 'Alice to see Bob', 10_000);
+    const aliceRoom = (await three.services.rooms.find('lapse'))!;
+    expect(joinsMeetingAcrossServers(aliceRoom)).toBe(true);
+
+    // Server 3's commands fail (it still hears the bus): once its hold may have run out, it no longer vouches for
+    // the meeting, and what the others say about the room is not taken in.
+    three.connections[0]!.disconnect();
+    await waitUntil(() => !joinsMeetingAcrossServers(aliceRoom), 'server 3 to stop vouching for the meeting', 5_000);
+    const cat = await attempt(four, 'lapse', 'Cat', { password: 'open sesame' });
+    expect(cat.reply.ok).toBe(true);
+    await waitUntil(() => namesSeenBy(bob).includes('Cat'), 'Bob to see Cat', 10_000);
+    expect(namesSeenBy(alice)).toEqual(['Bob']);
+
+    // Redis reachable again: the hold is renewed, the room says who is here, and the others answer.
+    await three.connections[0]!.connect();
+    await waitUntil(() => joinsMeetingAcrossServers(aliceRoom), 'server 3 to hold the meeting again', 5_000);
+    await waitUntil(() => namesSeenBy(alice).includes('Cat'), 'Alice to see Cat', 10_000);
+    expect(namesSeenBy(cat)).toEqual(['Alice', 'Bob']);
+    for (const person of [alice, bob, cat]) await person.client.request('leave');
   }, 30_000);
 
   test('Redis out of reach: nobody new gets into a room not open on this server; a room open here still checks its password', async () => {

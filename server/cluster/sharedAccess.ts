@@ -10,10 +10,11 @@ import type { RoomListener } from './roomListeners.ts';
 const log = createLogger('cluster');
 
 /**
- * A hold counts as ours until this long before it could have run out in Redis (it runs from when Redis renewed it,
- * after we asked): past that, another server may already have been given the room's name for a new meeting.
+ * A hold counts as ours until a tenth of its length before it could have run out in Redis (it runs from when Redis
+ * renewed it, after we asked): past that, another server may already have been given the room's name for a new
+ * meeting.
  */
-const SAFETY_MARGIN_MS = 1_000;
+const SAFETY_MARGIN = 0.1;
 
 const UNREACHABLE = 'This server cannot check who may enter this room just now; trying again.';
 
@@ -52,6 +53,7 @@ export class SharedAccess implements RoomListener, SharedMeetings {
   /** Rooms open here that hold their meeting, by name. */
   readonly #held = new Map<string, Room>();
   readonly #settling = new WeakMap<Room, Promise<boolean>>();
+  readonly #regainedListeners: ((room: Room) => void)[] = [];
   readonly #timer: NodeJS.Timeout;
 
   constructor(store: MeetingStore, leaseMs = MEETING_LEASE_MS) {
@@ -76,6 +78,14 @@ export class SharedAccess implements RoomListener, SharedMeetings {
   async find(roomId: string): Promise<Meeting | undefined> {
     const instanceId = await this.#reach(roomId, () => this.#store.find(roomId));
     return instanceId === undefined ? undefined : { id: roomId, instanceId };
+  }
+
+  /**
+   * Runs when a room's hold, lapsed while Redis was out of reach, is renewed: the room is one meeting with the other
+   * servers again, and should tell them who is here (what it said meanwhile was not heard).
+   */
+  onRegained(listener: (room: Room) => void): void {
+    this.#regainedListeners.push(listener);
   }
 
   opened(): void {}
@@ -118,7 +128,7 @@ export class SharedAccess implements RoomListener, SharedMeetings {
     }
     room.adoptMeeting(meeting);
     const { instanceId, password: hash } = meeting;
-    holds.set(room, { meeting: { instanceId, password: hash }, validUntil: askedAt + this.#leaseMs - SAFETY_MARGIN_MS, taken: false });
+    holds.set(room, { meeting: { instanceId, password: hash }, validUntil: askedAt + this.#leaseMs * (1 - SAFETY_MARGIN), taken: false });
     this.#held.set(room.id, room);
     log.debug(meeting.made ? 'meeting made' : 'meeting running elsewhere joined', { room: room.id, locked: hash !== undefined });
     return meeting.made && hash !== undefined && inherited === undefined;
@@ -143,8 +153,10 @@ export class SharedAccess implements RoomListener, SharedMeetings {
         log.warn('meeting lost to another one of the same name while Redis was away; it goes on on this server alone', { room: roomId });
         continue;
       }
-      hold.validUntil = askedAt + this.#leaseMs - SAFETY_MARGIN_MS;
+      const lapsed = performance.now() >= hold.validUntil;
+      hold.validUntil = askedAt + this.#leaseMs * (1 - SAFETY_MARGIN);
       if (result === 'restored') log.info('meeting written back to Redis', { room: roomId });
+      if (lapsed && !room.closed) for (const listener of this.#regainedListeners) listener(room);
     }
   }
 
