@@ -165,6 +165,32 @@ describe('a room with a password across two servers', () => {
     await host.client.request('leave');
   }, 30_000);
 
+  test('people opening the room at once on both servers with different passwords: one meeting, and only its password gets in', async () => {
+    const [one, two] = servers as [ClusterServer, ClusterServer];
+    const arrivals = [
+      { server: one, name: 'Ann', password: 'password of one' },
+      { server: two, name: 'Ben', password: 'password of two' },
+      { server: one, name: 'Cid', password: 'password of one' },
+      { server: two, name: 'Dee', password: 'password of one' },
+      { server: two, name: 'Eve', password: 'password of two' },
+    ];
+    const people = await Promise.all(
+      arrivals.map(({ server, name, password }, index) => attempt(server, 'rush', name, { password }, `192.0.2.${index + 1}`)),
+    );
+    const admitted = people.filter((person) => person.reply.ok);
+    const winning = arrivals[people.indexOf(admitted[0]!)]!.password;
+    expect(admitted.length).toBeGreaterThan(0);
+    arrivals.forEach(({ password }, index) => {
+      expect(people[index]!.reply.ok ? 'in' : people[index]!.reply.error?.code).toBe(password === winning ? 'in' : 'wrong_password');
+    });
+    const names = arrivals.filter(({ password }) => password === winning).map(({ name }) => name).sort();
+    for (const person of admitted) {
+      await waitUntil(() => namesSeenBy(person).length === names.length - 1, 'everyone admitted to see each other', 10_000);
+      expect([...namesSeenBy(person), arrivals[people.indexOf(person)]!.name].sort()).toEqual(names);
+    }
+    for (const person of admitted) await person.client.request('leave');
+  }, 30_000);
+
   test('an open room and a locked one cannot share a name: the first person on any server decides, later passwords are ignored', async () => {
     const [one, two] = servers as [ClusterServer, ClusterServer];
     const open = await attempt(one, 'lobby', 'Olive');

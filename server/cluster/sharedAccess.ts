@@ -65,8 +65,9 @@ export class SharedAccess implements RoomListener, SharedMeetings {
 
   settle(room: Room, credentials: Credentials, passwords: PasswordGuard): Promise<boolean> {
     const pending = this.#settling.get(room);
-    // Someone else's join settles it: theirs made the meeting, this one is checked against it.
-    if (pending) return pending.then(() => false);
+    // Someone else's join settles it: theirs made the meeting, this one is checked against it. If theirs failed
+    // (their invite had ended, say), this one tries itself.
+    if (pending) return pending.then(() => false, () => this.settle(room, credentials, passwords));
     const settling = this.#claim(room, credentials, passwords);
     this.#settling.set(room, settling);
     settling.catch(() => {
