@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { waitUntil } from '../../test/support/poll.ts';
 import { startRedis, type RunningRedis } from '../../test/support/redis.ts';
 import { hashPassword, verifyPassword } from '../access/password.ts';
+import { InviteSigner } from '../access/invites.ts';
+import { Cluster } from './index.ts';
 import { keys } from './keys.ts';
 import { MeetingStore } from './meetingStore.ts';
 import { connectRedis } from './redis.ts';
@@ -110,6 +112,24 @@ describe('a room’s meeting shared by the servers of a service', () => {
     await two.claim('renewed', { instanceId: 'newcomer', password: undefined });
     expect(await one.renew('renewed', meeting)).toBe('taken');
     expect(await two.find('renewed')).toBe('newcomer');
+  });
+});
+
+describe('invites across the servers of a service', () => {
+  test('without INVITE_SECRET the servers agree on one random secret: an invite made on one is good on the other', async () => {
+    const clusters = await Promise.all(
+      ['server-a', 'server-b'].map((serverId) => Cluster.connect({ redisUrl: redis.url, serverId, address: '127.0.0.1' })),
+    );
+    try {
+      // Each started with a random secret of its own (loadConfig's), as two processes would.
+      const [a, b] = await Promise.all([clusters[0]!.agreeOnInviteSecret('random secret of server a'), clusters[1]!.agreeOnInviteSecret('random secret of server b')]);
+      expect(a).toBe(b);
+      const meeting = { id: 'den', instanceId: 'meeting-1' };
+      const { invite } = await new InviteSigner(a, 3600).create(meeting);
+      await expect(new InviteSigner(b, 3600).verify(invite, 'den', meeting)).resolves.toBeUndefined();
+    } finally {
+      await Promise.all(clusters.map((cluster) => cluster.stop()));
+    }
   });
 });
 

@@ -45,10 +45,13 @@ describe('a room with a password across two servers', () => {
     expect(await roomsOn(cluster.two.url)).toBe(0);
 
     const bob = await openPhone(cluster.browser);
+    const bobStartedAt = Date.now();
     await enter(bob.page, cluster.balancer.url, room, 'Bob', PASSWORD); // through the balancer, to server two
     await connected(bob.page);
+    const connectedMs = Date.now() - bobStartedAt;
     expect(await roomsOn(cluster.two.url)).toBe(1); // Bob is on server two
     await expectVideoPlaying(bob.page, 'Alice camera', 20_000);
+    process.stdout.write(`Bob (server 2, password) connected ${connectedMs} ms and saw Alice (server 1) play ${Date.now() - bobStartedAt} ms after his page began to load\n`);
     await expectVideoPlaying(alice.page, 'Bob camera', 20_000);
     await waitUntil(async () => (await audioPeak(bob.page, 'Alice camera')) > 0.01, 'Bob to hear Alice', 20_000);
     await waitUntil(async () => (await audioPeak(alice.page, 'Bob camera')) > 0.01, 'Alice to hear Bob', 20_000);
