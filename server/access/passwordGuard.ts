@@ -53,6 +53,8 @@ export class PasswordGuard {
   readonly #byMeeting: FailedAttemptLimiter;
   readonly #hashing = new Semaphore(CONCURRENT_HASHES, MAX_WAITING_HASHES);
   readonly #shared: SharedFailures | undefined;
+  /** When the shared count last failed and said so: a flood of guesses while Redis is away logs once in a while. */
+  #sharedFailureLoggedAt = -Infinity;
 
   constructor(now: () => number = Date.now, shared?: SharedFailures) {
     this.#byAddress = new FailedAttemptLimiter(PER_ADDRESS, now);
@@ -104,7 +106,7 @@ export class PasswordGuard {
       const [byAddress, byMeeting] = await Promise.all([this.#shared.waitMs('address', address), this.#shared.waitMs('meeting', meeting)]);
       return { address: byAddress, meeting: byMeeting };
     } catch (error) {
-      log.warn('wrong passwords on other servers not known now; this server’s count alone applies', { error });
+      this.#sharedUnreachable('wrong passwords on other servers not known now; this server’s count alone applies', error);
       return { address: 0, meeting: 0 };
     }
   }
@@ -115,9 +117,16 @@ export class PasswordGuard {
       const waits = await Promise.all([this.#shared.failed('address', address, PER_ADDRESS), this.#shared.failed('meeting', meeting, PER_MEETING)]);
       return Math.max(...waits);
     } catch (error) {
-      log.warn('wrong password not counted for the other servers; this server’s count alone applies', { error });
+      this.#sharedUnreachable('wrong password not counted for the other servers; this server’s count alone applies', error);
       return 0;
     }
+  }
+
+  #sharedUnreachable(message: string, error: unknown): void {
+    const now = performance.now();
+    if (now - this.#sharedFailureLoggedAt < 10_000) return;
+    this.#sharedFailureLoggedAt = now;
+    log.warn(message, { error });
   }
 
   async #run<T>(task: () => Promise<T>): Promise<T> {

@@ -8,8 +8,8 @@ import { RoomDirectory } from './directory.ts';
 import { keys } from './keys.ts';
 import { MeetingStore } from './meetingStore.ts';
 import { connectRedis } from './redis.ts';
-import { RedisFailures } from './sharedFailures.ts';
 import { ServerRegistry } from './registry.ts';
+import { RedisFailures } from './sharedFailures.ts';
 
 const log = createLogger('cluster');
 

@@ -85,6 +85,11 @@ export class MeetingStore {
     this.#leaseMs = leaseMs;
   }
 
+  /** How long a hold lasts unless renewed. */
+  get leaseMs(): number {
+    return this.#leaseMs;
+  }
+
   /**
    * Holds the room's running meeting and returns it; with `proposal`, makes it when none runs (`made` tells
    * whether this call did). Without one, undefined when none runs.

@@ -37,7 +37,7 @@ async function clusterServer(serverId: string, leaseMs?: number): Promise<Cluste
   const bus = new ClusterBus(serverId, commands, subscriber);
   const registry = new ServerRegistry(commands, bus, '127.0.0.1');
   const federation = new RoomFederation(bus, registry, { listenIp: '127.0.0.1', announcedAddress: '127.0.0.1', enableSrtp: true });
-  const access = new SharedAccess(new MeetingStore(commands, serverId, leaseMs), leaseMs);
+  const access = new SharedAccess(new MeetingStore(commands, serverId, leaseMs));
   // As server/index.ts does: a room whose hold lapsed says who is here again once it is renewed.
   access.onRegained((room) => {
     const shared = federation.shared(room.id);

@@ -4,7 +4,7 @@ import type { Meeting } from '../access/invites.ts';
 import type { PasswordGuard } from '../access/passwordGuard.ts';
 import { createLogger } from '../log.ts';
 import type { Room } from '../sfu/room.ts';
-import { MEETING_LEASE_MS, type MeetingStore, type SharedMeeting } from './meetingStore.ts';
+import type { MeetingStore, SharedMeeting } from './meetingStore.ts';
 import type { RoomListener } from './roomListeners.ts';
 
 const log = createLogger('cluster');
@@ -56,10 +56,11 @@ export class SharedAccess implements RoomListener, SharedMeetings {
   readonly #regainedListeners: ((room: Room) => void)[] = [];
   readonly #timer: NodeJS.Timeout;
 
-  constructor(store: MeetingStore, leaseMs = MEETING_LEASE_MS) {
+  /** Renews its holds three times per hold (`store.leaseMs`): two renewals may fail before one runs out. */
+  constructor(store: MeetingStore) {
     this.#store = store;
-    this.#leaseMs = leaseMs;
-    this.#timer = setInterval(() => void this.#renewAll(), leaseMs / 3);
+    this.#leaseMs = store.leaseMs;
+    this.#timer = setInterval(() => void this.#renewAll(), this.#leaseMs / 3);
     this.#timer.unref();
   }
 
