@@ -4,7 +4,10 @@ import { PROTOCOL_VERSION } from '../../shared/protocol/index.ts';
 import { waitUntil } from '../../test/support/poll.ts';
 import { startRedis, type RunningRedis } from '../../test/support/redis.ts';
 import { PasswordGuard } from '../access/passwordGuard.ts';
+import { RedisChatStore } from '../chat/redisStore.ts';
 import { chatHistoryKey } from '../chat/roomEvents.ts';
+import type { ChatStore } from '../chat/store.ts';
+import { keys } from './keys.ts';
 import { setUpMedia } from '../testing/fakeMedia.ts';
 import { createTestServices, FakeClient } from '../testing/fakes.ts';
 import { ClusterBus } from './bus.ts';
@@ -44,7 +47,9 @@ async function clusterServer(serverId: string, leaseMs?: number): Promise<Cluste
     if (shared?.room === room) shared.announce();
   });
   // Invites signed on one server are checked on the other: one secret (INVITE_SECRET, or agreed in Redis).
-  const services = await createTestServices({ inviteSecret: 'one secret for the whole service' }, undefined, [access, federation]);
+  // Chat history in Redis, as in a service (the SQLite store's type is what the helper takes).
+  const chatStore = new RedisChatStore(commands, serverId) as unknown as ChatStore;
+  const services = await createTestServices({ inviteSecret: 'one secret for the whole service' }, chatStore, [access, federation]);
   services.meetings = access;
   services.passwords = new PasswordGuard(Date.now, new RedisFailures(commands));
   await federation.start();
@@ -123,6 +128,15 @@ describe('a room with a password across two servers', () => {
     expect(namesSeenBy(alice)).toEqual(['Bob']);
     expect(namesSeenBy(bob)).toEqual(['Alice']);
 
+    // Alice leaves: the meeting goes on on server 2, and so does its chat history (its retention has not started).
+    const historyKey = chatHistoryKey(roomOne);
+    await alice.client.request('leave');
+    await waitUntil(() => !namesSeenBy(bob).includes('Alice'), 'Bob to see Alice leave', 10_000);
+    expect(await one.connections[0]!.zscore(keys.chatEmptied, historyKey)).toBeNull();
+    const aliceAgain = await attempt(one, 'vault', 'Alice', { password: 'open sesame' }, '10.0.0.12');
+    expect(aliceAgain.reply.ok).toBe(true);
+    Object.assign(alice, aliceAgain);
+
     // An invite made on server 1 lets its holder in through server 2 without the password.
     const { invite } = (await alice.client.request('createInvite')).data as { invite: string };
     const guest = await attempt(two, 'vault', 'Guest', { invite }, '10.0.0.5');
@@ -132,6 +146,8 @@ describe('a room with a password across two servers', () => {
     // Everyone leaves, on both servers: the meeting ends; the next one under the name is another, with its own password.
     for (const person of [alice, bob, guest]) await person.client.request('leave');
     await waitUntil(async () => (await one.access.find('vault')) === undefined, 'the meeting to end', 10_000);
+    // Its history's retention runs from now.
+    await waitUntil(async () => (await one.connections[0]!.zscore(keys.chatEmptied, historyKey)) !== null, 'the history to be marked empty', 10_000);
     const next = await attempt(two, 'vault', 'Dan', { password: 'a new secret' });
     expect(next.reply.ok).toBe(true);
     expect((await two.services.rooms.find('vault'))!.instanceId).not.toBe(roomOne.instanceId);
