@@ -120,6 +120,8 @@ export type Config = {
   /** Reverse proxies of our own in front of the server (TRUST_PROXY); 0: ignore X-Forwarded-For. */
   trustedProxies: number;
   inviteSecret: string;
+  /** INVITE_SECRET was not set: `inviteSecret` is random (in a service of several, the servers agree on one). */
+  inviteSecretRandom: boolean;
   inviteTtlS: number;
   maxPeersPerRoom: number;
   workerBin: string | undefined;
@@ -241,6 +243,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
     messageRatePerSecond: e.MESSAGE_RATE_PER_SECOND,
     trustedProxies: e.TRUST_PROXY,
     inviteSecret: e.INVITE_SECRET ?? randomBytes(32).toString('base64url'),
+    inviteSecretRandom: e.INVITE_SECRET === undefined,
     inviteTtlS: e.INVITE_TTL_S,
     maxPeersPerRoom: e.MAX_PEERS_PER_ROOM,
     workerBin: e.MEDIASOUP_WORKER_BIN,

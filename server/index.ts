@@ -11,6 +11,7 @@ import { RoomFederation } from './cluster/federation.ts';
 import { ClusterFiles } from './cluster/clusterFiles.ts';
 import { Cluster } from './cluster/index.ts';
 import { RoomHosting } from './cluster/roomHosting.ts';
+import { SharedAccess } from './cluster/sharedAccess.ts';
 import { TransferLocations } from './cluster/transferLocations.ts';
 import { withRoomListeners, type RoomListener } from './cluster/roomListeners.ts';
 import { ConfigError, loadConfig, prepareDataDir, type Config } from './config.ts';
@@ -49,7 +50,9 @@ const chatStore: ChatHistoryStore = cluster?.chatStore ?? ChatStore.open(config.
 const chat = new ChatService(chatStore);
 chat.startRetention(config.chatRetentionMs);
 const roomListeners: RoomListener[] = [];
-if (cluster && config.cluster) {
+// A room's meeting (password, instance id) is one across the service: agreed in Redis before anyone is admitted.
+const meetings = cluster ? new SharedAccess(cluster.meetings) : undefined;
+if (cluster && config.cluster && meetings) {
   const clusterChat = new ClusterChat(chat, cluster.bus, chatStore);
   // People of a room on other servers seen and heard: media links between the servers' routers for the room.
   const federation = new RoomFederation(cluster.bus, cluster.registry, {
@@ -59,8 +62,13 @@ if (cluster && config.cluster) {
   });
   // File transfers between people on different servers: each lives where its sender is, reached over the bus.
   const clusterFiles = new ClusterFiles(cluster.bus, new TransferLocations(cluster.commands), federation);
-  roomListeners.push(clusterChat, new RoomHosting(cluster.directory), federation, clusterFiles);
+  roomListeners.push(meetings, clusterChat, new RoomHosting(cluster.directory), federation, clusterFiles);
   cluster.registry.onRejoined(() => clusterChat.rejoined());
+  // A room whose meeting could not be vouched for while Redis was away says who is here again once it can.
+  meetings.onRegained((room) => {
+    const shared = federation.shared(room.id);
+    if (shared?.room === room) shared.announce();
+  });
   await federation.start();
   await clusterFiles.start();
   await cluster.start();
@@ -77,9 +85,11 @@ mountSecurityHeaders(app);
 mountHealth(app, rooms);
 mountMetrics(app, rooms, pool, chat.stats, annotations.stats);
 const joinLimiter = new KeyedRateLimiter(config.joinRatePerMinute, config.joinRatePerMinute / 60);
-const invites = new InviteSigner(config.inviteSecret, config.inviteTtlS);
-const passwords = new PasswordGuard();
-const connections = mountSignaling(app, { config, rooms, joinLimiter, invites, passwords, chat });
+// In a service, invites made on one server are checked on another, and wrong passwords are counted on all.
+const inviteSecret = cluster && config.inviteSecretRandom ? await cluster.agreeOnInviteSecret(config.inviteSecret) : config.inviteSecret;
+const invites = new InviteSigner(inviteSecret, config.inviteTtlS);
+const passwords = new PasswordGuard(Date.now, cluster?.failures);
+const connections = mountSignaling(app, { config, rooms, joinLimiter, invites, passwords, chat, meetings });
 if (config.testHooks) mountTestHooks(app, connections, rooms);
 mountGoodbye(app, rooms);
 let lanUrl: string | undefined;

@@ -38,6 +38,13 @@ export function chatRoomEvents(chat: ChatService, annotations = new AnnotationSe
         if (room.password) closing.push(chat.roomClosed(chatHistoryKey(room)));
         await Promise.all(closing);
       }),
+    // A room with a password keeps its history under its meeting, known once its first person here is in. In a
+    // service the meeting may go on on another server after this one empties: its history is in use until all do.
+    announced(room, notification) {
+      if (notification.method === 'peerJoined' && room.password && room.peers.size === 1) {
+        keepingCallsUp(room, () => chat.roomOpened(chatHistoryKey(room)));
+      }
+    },
     feedDrained(room) {
       keepingCallsUp(room, () => chat.resendNewest(chatFeedOf(room)));
       annotations.resendNewest(annotatedRoomOf(room));

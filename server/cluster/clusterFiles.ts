@@ -10,6 +10,7 @@ import type { RoomFederation } from './federation.ts';
 import { channels } from './keys.ts';
 import type { BusMessage, OutgoingBusMessage } from './messages.ts';
 import type { RoomListener } from './roomListeners.ts';
+import { joinsMeetingAcrossServers } from './sharedAccess.ts';
 import type { TransferLocations } from './transferLocations.ts';
 
 const log = createLogger('cluster');
@@ -102,7 +103,7 @@ export class ClusterFiles implements RoomListener {
     return state?.id === transferId && state.senderKey === senderKey ? state : undefined;
   }
 
-  /** The transfer's location, when another server holds it (never for a room with a password). */
+  /** The transfer's location, when another server holds it (never for a room not joined to the other servers). */
   async #elsewhereLocation(room: Room, transferId: string) {
     if (!this.#shared(room)) return undefined;
     const location = await this.#locations.find(room.id, transferId);
@@ -208,9 +209,9 @@ export class ClusterFiles implements RoomListener {
     return room && this.#shared(room) ? room : undefined;
   }
 
-  /** A room with a password is a meeting of its own on each server (docs/scaling.md): its transfers stay here. */
+  /** A room not joined to the other servers (its meeting not held here, see docs/scaling.md): its transfers stay here. */
   #shared(room: Room): boolean {
-    return !room.closed && room.password === undefined;
+    return !room.closed && joinsMeetingAcrossServers(room);
   }
 
   #remote(room: Room) {

@@ -143,7 +143,7 @@ describe('people of one room on two servers', () => {
     await ann.client.request('leave');
   }, 30_000);
 
-  test('a room with a password is a meeting of its own on its server: nobody in the room of that name elsewhere sees in, nor out', async () => {
+  test('without shared meetings (no SharedAccess: see sharedAccess.test.ts), a room with a password is a meeting of its own on its server: nobody elsewhere sees in, nor out', async () => {
     const [one, two] = servers as [ClusterServer, ClusterServer];
     const locked = new FakeClient(one.services);
     const lockedJoin = await locked.join('private', 'Lou', { password: 'correct horse battery' });

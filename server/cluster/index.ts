@@ -5,8 +5,11 @@ import { ConfigError } from '../config.ts';
 import { createLogger } from '../log.ts';
 import { ClusterBus } from './bus.ts';
 import { RoomDirectory } from './directory.ts';
+import { keys } from './keys.ts';
+import { MeetingStore } from './meetingStore.ts';
 import { connectRedis } from './redis.ts';
 import { ServerRegistry } from './registry.ts';
+import { RedisFailures } from './sharedFailures.ts';
 
 const log = createLogger('cluster');
 
@@ -26,6 +29,10 @@ export class Cluster {
   readonly registry: ServerRegistry;
   readonly directory: RoomDirectory;
   readonly chatStore: RedisChatStore;
+  /** Rooms' meetings (instance id, password hash) shared by every server. */
+  readonly meetings: MeetingStore;
+  /** Wrong room passwords counted by every server. */
+  readonly failures: RedisFailures;
   readonly #commands: Redis;
   readonly #subscriber: Redis;
 
@@ -36,6 +43,8 @@ export class Cluster {
     this.registry = new ServerRegistry(commands, this.bus, config.address);
     this.directory = new RoomDirectory(commands, this.registry);
     this.chatStore = new RedisChatStore(commands, config.serverId);
+    this.meetings = new MeetingStore(commands, config.serverId);
+    this.failures = new RedisFailures(commands);
     this.registry.onServerGone((serverId) => this.chatStore.forgetServer(serverId));
   }
 
@@ -61,6 +70,15 @@ export class Cluster {
 
   get serverId(): string {
     return this.registry.serverId;
+  }
+
+  /**
+   * The secret every server of the service signs invites with when INVITE_SECRET is not set: the first server's
+   * random `proposal`, kept in Redis, so an invite made on one server works on all of them (and after a restart).
+   */
+  async agreeOnInviteSecret(proposal: string): Promise<string> {
+    await this.#commands.set(keys.inviteSecret, proposal, 'NX');
+    return (await this.#commands.get(keys.inviteSecret)) ?? proposal;
   }
 
   /** Joins the service: heartbeats start, other servers hear of this one. */

@@ -17,6 +17,17 @@ export const keys = {
   serverHistories: (serverId: string) => `${PREFIX}:server:${serverId}:histories`,
   /** Hash: server id → how many people that server has in the room. */
   roomServers: (roomId: string) => `${PREFIX}:room:{${roomId}}:servers`,
+  /**
+   * Hash: the meeting running under a room's name, agreed by every server (`instanceId`; `salt` and `hash` of its
+   * password, empty for an open room). Expires with its newest hold.
+   */
+  roomMeeting: (roomId: string) => `${PREFIX}:room:{${roomId}}:meeting`,
+  /** Sorted set: the servers holding the room's meeting (people in it there), scored by when each hold runs out. */
+  roomMeetingHolders: (roomId: string) => `${PREFIX}:room:{${roomId}}:meeting:servers`,
+  /** Hash: wrong room passwords from one client address, or for one meeting (`failures`, `until`: no guess before). */
+  guesses: (kind: 'address' | 'meeting', key: string) => `${PREFIX}:guesses:${kind}:{${key}}`,
+  /** String: the secret invites are signed with when INVITE_SECRET is not set, the same on every server. */
+  inviteSecret: `${PREFIX}:invite-secret`,
   /** String: the newest seq a chat history ever had; outlives its messages, so numbers are never reused. */
   chatSeq: (historyKey: string) => `${PREFIX}:chat:{${historyKey}}:seq`,
   /** Sorted set: the history's messages as JSON, scored by seq. */

@@ -9,6 +9,7 @@ import type { ClusterBus } from './bus.ts';
 import { channels } from './keys.ts';
 import type { BusMessage, OutgoingBusMessage } from './messages.ts';
 import { RemotePeers } from './remotePeers.ts';
+import { joinsMeetingAcrossServers } from './sharedAccess.ts';
 import { ServerLink, type ExportChange, type LinkOptions } from './serverLink.ts';
 import { SharedFileLinks } from './sharedFileLinks.ts';
 
@@ -65,8 +66,8 @@ export class SharedRoom {
 
   /**
    * Says who is here, and (not an answer) asks the others for their people. Only once the first person is in, when
-   * the room's access is known: a room with a password is a meeting of its own on this server (see docs/scaling.md),
-   * never joined to the room of that name elsewhere, so it says nothing and hears nothing.
+   * the room's meeting is known: one that is not the meeting running across the service (see sharedAccess.ts) says
+   * nothing and hears nothing.
    */
   announce(answer = false): void {
     if (!this.#shared) return;
@@ -78,9 +79,9 @@ export class SharedRoom {
     });
   }
 
-  /** Joined to the room of that name on the other servers: it has people, and no password. */
+  /** Joined to the room of that name on the other servers: it has people, and is the one meeting of its name. */
   get #shared(): boolean {
-    return this.room.peers.size > 0 && this.room.password === undefined;
+    return this.room.peers.size > 0 && joinsMeetingAcrossServers(this.room);
   }
 
   /** The room closed here: the others forget our people and our links. */

@@ -54,9 +54,10 @@ export class Room {
   readonly id: string;
   /**
    * This meeting, as opposed to the room name, which the next meeting may reuse once this one empties: invites
-   * and attempt limits are bound to it. A room recreated for the same meeting (e.g. on a new worker) carries it over.
+   * and attempt limits are bound to it. A room recreated for the same meeting (e.g. on a new worker) carries it over;
+   * one opened on another server of a service takes the meeting running there (`adoptMeeting`).
    */
-  readonly instanceId: string;
+  instanceId: string;
   /** The room's routers: the home one (chat feed, speaker observer) and one per other worker its peers sit on. */
   readonly routers: RoomRouters;
   /** Data channels: the room's chat feed and the server's listeners on each peer's chat DataProducer. */
@@ -263,6 +264,16 @@ export class Room {
    */
   inheritAccess(previous: Room): void {
     this.password = previous.password;
+  }
+
+  /**
+   * Becomes the meeting agreed among the servers of a service (server/cluster/sharedAccess.ts): its instance id and
+   * password. Only before anyone is admitted here, so nobody's invite or chat history changes under them.
+   */
+  adoptMeeting(meeting: { instanceId: string; password: PasswordHash | undefined }): void {
+    if (this.peers.size > 0 && meeting.instanceId !== this.instanceId) throw new Error('a room with people cannot change its meeting');
+    this.instanceId = meeting.instanceId;
+    this.password = meeting.password ? Promise.resolve(meeting.password) : undefined;
   }
 
   close(): void {

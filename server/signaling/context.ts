@@ -1,5 +1,6 @@
 import type { Method, RequestData, ResponseData } from '../../shared/protocol/index.ts';
 import { ProtocolError } from '../../shared/protocol/index.ts';
+import type { SharedMeetings } from '../access/admission.ts';
 import type { InviteSigner } from '../access/invites.ts';
 import type { PasswordGuard } from '../access/passwordGuard.ts';
 import type { ChatService } from '../chat/service.ts';
@@ -29,6 +30,8 @@ export type Services = {
   passwords: PasswordGuard;
   /** Chat history and the server's part in each message. */
   chat: ChatService;
+  /** Rooms' meetings (password, instance id) agreed among the servers of a service; absent on a server alone. */
+  meetings?: SharedMeetings | undefined;
 };
 
 export type HandlerContext = { session: Session; services: Services };

@@ -32,7 +32,8 @@ export const sessionHandlers: SessionHandlers = {
     const resumed = previous !== undefined;
     // Cheap refusals come before a router is allocated, so a flood of joins to fresh names costs nothing.
     // A meeting whose worker died is still running for invites while its people come back (see RoomRegistry).
-    const meeting = existing ?? services.rooms.lostMeeting(roomId);
+    // On a service of several servers, the meeting may run on another one only.
+    const meeting = existing ?? services.rooms.lostMeeting(roomId) ?? (invite && !resumed ? await services.meetings?.find(roomId) : undefined);
     if (!resumed) await refuseEarly(session, services, { roomId, invite, meeting });
     const room = existing && resumed ? existing : await services.rooms.getOrCreate(roomId);
     let peer: Peer;
