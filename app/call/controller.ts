@@ -167,12 +167,15 @@ export class CallController {
     } catch (error) {
       const code = error instanceof ProtocolError ? error.code : undefined;
       if (code === 'rate_limited' && this.#identity) return this.#retryJoinLater();
+      // The service cannot vouch for the room just now (its Redis is away): ask again, at a pace the join limit allows.
+      if (code === 'unavailable') return this.#retryJoinLater(10_000);
       if (code && FATAL_JOIN_CODES.has(code)) return this.#fail((error as ProtocolError).message);
       // A dropped socket brings a new `ready` by itself; anything else (a server hiccup) gets a fresh connection.
       if (code !== 'disconnected') this.#signaling.reconnectNow();
       return;
     }
     this.#rejoinAttempts = 0;
+    connection.value = 'connected'; // it said 'reconnecting' while a refused join waited to be tried again
     this.#identity = { peerId: reply.peerId, token: reply.resumeToken };
     this.#save();
     roomLocked.value = reply.locked;
@@ -247,13 +250,14 @@ export class CallController {
   }
 
   /**
-   * Someone coming back into their call (after a drop or a reload) was refused for joining too often: they are
-   * still in the call as far as they know, so try again later on the same connection rather than end it.
+   * A join refused for now: someone coming back into their call was refused for joining too often (they are still in
+   * the call as far as they know), or the service could not vouch for the room. Try again later on the same
+   * connection rather than end it.
    */
-  #retryJoinLater(): void {
+  #retryJoinLater(capMs = 30_000): void {
     clearTimeout(this.#rejoinTimer);
-    const delay = backoffDelay(this.#rejoinAttempts++, 2_000, 30_000);
-    log.warn('rejoin refused for now (rate limited); trying again', { delay });
+    const delay = backoffDelay(this.#rejoinAttempts++, 2_000, capMs);
+    log.warn('join refused for now; trying again', { delay });
     connection.value = 'reconnecting';
     this.#rejoinTimer = setTimeout(() => void this.#enqueue(() => this.#join()), delay);
   }

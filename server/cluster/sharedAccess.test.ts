@@ -255,9 +255,9 @@ describe('a room with a password across two servers', () => {
     // Server 2's commands to Redis fail from now on, as while Redis is away.
     two.connections[0]!.disconnect();
     const bob = await attempt(two, 'cut-off', 'Bob', { password: 'open sesame' });
-    expect(bob.reply.error).toMatchObject({ code: 'internal' });
+    expect(bob.reply.error).toMatchObject({ code: 'unavailable' });
     const mallory = await attempt(two, 'cut-off', 'Mallory', {}, '10.0.0.9');
-    expect(mallory.reply.error).toMatchObject({ code: 'internal' });
+    expect(mallory.reply.error).toMatchObject({ code: 'unavailable' });
     expect(await two.services.rooms.find('cut-off')).toBeUndefined();
     expect(namesSeenBy(alice)).toEqual([]);
     // Server 1 cut off too: its room still admits the right password and refuses a wrong one.

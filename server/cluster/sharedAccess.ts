@@ -123,7 +123,7 @@ export class SharedAccess implements RoomListener, SharedMeetings {
       askedAt = performance.now();
       meeting = await this.#reach(room.id, () => this.#store.claim(room.id, { instanceId: room.instanceId, password: hash }));
     }
-    if (!meeting) throw new ProtocolError('internal', UNREACHABLE);
+    if (!meeting) throw new ProtocolError('unavailable', UNREACHABLE);
     if (room.closed) {
       this.#store.release(room.id, meeting.instanceId).catch(() => {});
       return false;
@@ -167,7 +167,7 @@ export class SharedAccess implements RoomListener, SharedMeetings {
       return await task();
     } catch (error) {
       log.warn('meeting cannot be read from Redis; join refused for now', { room: roomId, error });
-      throw new ProtocolError('internal', UNREACHABLE);
+      throw new ProtocolError('unavailable', UNREACHABLE);
     }
   }
 }

@@ -22,7 +22,7 @@ export const ERROR_CODES = [
   'invite_expired',
   'rate_limited',
   'internal',
-  'unavailable', // another server of the service holds what was asked about and did not answer in time
+  'unavailable', // what this server needs from the rest of the service (Redis, another server) did not answer in time: try again
   'timeout',
   'disconnected',
 ] as const;
