@@ -55,7 +55,7 @@ describe('files across two servers', () => {
     const alice = await person(cluster.one.url, 'files-across', 'Alice', []);
     const bob = await person(cluster.two.url, 'files-across', 'Bob', ['Alice']);
     await tile(alice, 'Bob camera').waitFor({ timeout: 20_000 });
-    const file = makeFile(dir, 'across.bin', 48 * MiB);
+    const file = makeFile(dir, 'across.bin', 32 * MiB);
 
     await sendFile(alice, file.path, 'Bob');
     await waitUntil(async () => /Waiting for an answer/.test(await statusOf(alice, file.name)), 'Alice to see her offer waiting', 15_000);
@@ -66,7 +66,7 @@ describe('files across two servers', () => {
     await expectSaved(alice, bob, file, download);
     const seconds = (Date.now() - startedAt) / 1000;
     const { bytesSent } = await countersOf(alice);
-    process.stdout.write(`48 MiB across servers: ${(file.size / MiB / seconds).toFixed(1)} MiB/s, ${bytesSent} bytes sent\n`);
+    process.stdout.write(`32 MiB across servers: ${(file.size / MiB / seconds).toFixed(1)} MiB/s, ${bytesSent} bytes sent\n`);
     expect(bytesSent).toBeLessThanOrEqual(file.size + RESEND_BOUND);
   }, 180_000);
 
@@ -76,7 +76,7 @@ describe('files across two servers', () => {
     const alice = await person(cluster.balancer.url, 'files-server-dies', 'Alice', ['Bob']);
     expect(cluster.balancer.counts[1]).toBeGreaterThan(0);
     await tile(bob, 'Alice camera').waitFor({ timeout: 20_000 });
-    const file = makeFile(dir, 'survives.bin', 96 * MiB);
+    const file = makeFile(dir, 'survives.bin', 64 * MiB);
     await sendFile(alice, file.path, 'Bob');
     const download = await acceptFile(bob, file.name);
     await waitUntil(async () => (await progressOf(bob, file.name)) >= 0.25, 'Bob at 25 %', 60_000);
