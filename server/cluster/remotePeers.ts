@@ -115,12 +115,17 @@ export class RemotePeers implements RemotePeople {
       this.#tell({ method: 'producerClosed', data: { peerId: peer.id, producerId: producer.id } });
     });
     this.#tell({ method: 'producerAdded', data: { peerId: peer.id, publication: publicationOf(producer) } });
+    if (producer.appData.source === 'mic') this.#room.speaker.importedMicAdded(producer);
   }
 
   /** A remote producer was paused or resumed (its copy here already is). */
   pausedChanged(producer: types.Producer<ProducerAppData>): void {
     const data = { peerId: producer.appData.peerId, producerId: producer.id, paused: producer.paused };
     this.#tell({ method: 'producerPausedChanged', data });
+    if (producer.appData.source === 'mic') {
+      if (producer.paused) this.#room.speaker.micPaused(producer);
+      else this.#room.speaker.micResumed(producer);
+    }
   }
 
   /** The room's own people, not `room.broadcast`: that one is for news about local people, which the others follow. */
