@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import {
   chatMessageSchema,
+  connectionQualitySchema,
   displayNameSchema,
   idSchema,
   mediaKindSchema,
@@ -67,6 +68,8 @@ export const busMessageSchema = v.variant('kind', [
   v.object({ kind: v.literal('peerJoined'), from: serverIdSchema, room: roomIdSchema, peer: remotePeerSchema }),
   v.object({ kind: v.literal('peerLeft'), from: serverIdSchema, room: roomIdSchema, peerId: idSchema }),
   v.object({ kind: v.literal('peerConnection'), from: serverIdSchema, room: roomIdSchema, peerId: idSchema, connected: v.boolean() }),
+  /** How `from` rates one of its people's connection now (sent when it changes, and after each presence list). */
+  v.object({ kind: v.literal('peerQuality'), from: serverIdSchema, room: roomIdSchema, peerId: idSchema, quality: connectionQualitySchema }),
   /** The room closed on `from` (its last person left): its people and its link are gone. */
   v.object({ kind: v.literal('roomLeft'), from: serverIdSchema, room: roomIdSchema }),
 

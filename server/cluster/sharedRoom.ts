@@ -9,6 +9,7 @@ import type { ClusterBus } from './bus.ts';
 import { channels } from './keys.ts';
 import type { BusMessage, OutgoingBusMessage } from './messages.ts';
 import { RemotePeers } from './remotePeers.ts';
+import { currentQualities, qualityAnnouncement } from './remoteQuality.ts';
 import { ServerLink, type ExportChange, type LinkOptions } from './serverLink.ts';
 
 const log = createLogger('cluster');
@@ -68,6 +69,7 @@ export class SharedRoom {
     this.#outbound(async () => {
       await this.#subscribed;
       await this.#bus.publish(channels.room(this.room.id), { kind: 'roomPresence', room: this.room.id, answer, peers });
+      for (const message of currentQualities(this.room)) await this.#bus.publish(channels.room(this.room.id), message);
     });
   }
 
@@ -122,6 +124,11 @@ export class SharedRoom {
         if (producer) for (const end of this.#links.values()) if (end.ready) this.#export(end, producer);
         break;
       }
+      case 'connectionQuality': {
+        const message = qualityAnnouncement(this.room, notification);
+        if (message) this.#publishToRoom(message);
+        break;
+      }
       default:
         break; // pauses and ends travel with the link's own change events
     }
@@ -149,6 +156,8 @@ export class SharedRoom {
         return this.remote.left(from, message.peerId);
       case 'peerConnection':
         return this.remote.connectionChanged(from, message.peerId, message.connected);
+      case 'peerQuality':
+        return this.remote.qualityChanged(from, message.peerId, message.quality);
       case 'roomLeft':
         return this.#forget(from);
       case 'linkOffer': {
