@@ -38,6 +38,7 @@ export class ClusterBus {
   readonly #publisher: Redis;
   readonly #subscriber: Redis;
   readonly #handlers = new Map<string, Set<BusHandler>>();
+  readonly #reconnected = new Set<() => void>();
   /** When the last dropped message was logged: garbage on a channel is logged about once a second. */
   #loggedDropAt = -Infinity;
 
@@ -48,10 +49,41 @@ export class ClusterBus {
     this.#subscriber = subscriber;
     subscriber.on('messageBuffer', (channel: Buffer, payload: Buffer) => this.#receive(channel.toString(), payload));
     // ioredis resubscribes what Redis had confirmed; a subscription asked for while Redis was away is asked again.
+    // Once they are confirmed, whatever was published meanwhile is known to be lost: the listeners repair.
+    let subscribedBefore = subscriber.status === 'ready';
     subscriber.on('ready', () => {
+      const again = subscribedBefore;
+      subscribedBefore = true;
       const wanted = [...this.#handlers.keys()];
-      if (wanted.length > 0) subscriber.subscribe(...wanted).catch(() => {});
+      const renewed = wanted.length > 0 ? subscriber.subscribe(...wanted) : Promise.resolve();
+      renewed.then(() => again && this.#back(), () => {});
     });
+    // What this server published while its own connection was down failed: the others missed it.
+    let publishedBefore = publisher.status === 'ready';
+    publisher.on('ready', () => {
+      if (publishedBefore && publisher !== subscriber) this.#back();
+      publishedBefore = true;
+    });
+  }
+
+  /**
+   * `listener` runs each time a connection to Redis that had been up is up again (the subscriber's subscriptions
+   * renewed): bus messages sent meanwhile, either way, may be lost. Nothing said the server was gone if that took
+   * less than the registry's reap time, so nobody else repairs anything.
+   */
+  onReconnected(listener: () => void): void {
+    this.#reconnected.add(listener);
+  }
+
+  #back(): void {
+    log.info('bus connection back; rooms resync with the other servers', { server: this.#serverId });
+    for (const listener of this.#reconnected) {
+      try {
+        listener();
+      } catch (error) {
+        log.error('reconnect listener failed', { error });
+      }
+    }
   }
 
   get serverId(): string {

@@ -40,6 +40,10 @@ export class RoomFederation implements RoomListener {
     this.#registry.onServerDown((serverId) => {
       for (const { shared } of this.#rooms.values()) shared.serverGone(serverId);
     });
+    // Cut off from Redis for less than the reap time: nobody took us for dead, but messages either way may be lost.
+    this.#bus.onReconnected(() => {
+      for (const { shared } of this.#rooms.values()) shared.resync();
+    });
     // Taken for dead while cut off from Redis: the others dropped our people and links; say who is here again.
     this.#registry.onRejoined(() => {
       for (const { shared } of this.#rooms.values()) shared.announce();
@@ -58,7 +62,7 @@ export class RoomFederation implements RoomListener {
     };
     // Whatever the others say after this is heard: the room asks them who is there only then (with its first person).
     const subscribed = this.#bus.subscribe(channels.room(room.id), handler);
-    subscribed.catch((error: unknown) => log.error('cannot hear the other servers about this room; people there stay unseen', { room: room.id, error }));
+    subscribed.catch((error: unknown) => log.error('cannot hear the other servers about this room until Redis is back', { room: room.id, error }));
     shared = new SharedRoom(room, this.#bus, this.#options, subscribed);
     // A room recreated under its name (its worker died) may open before the old one's close is heard.
     const previous = this.#rooms.get(room.id);

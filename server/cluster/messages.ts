@@ -65,6 +65,12 @@ export const busMessageSchema = v.variant('kind', [
    * `from` in it is stale) and every other server answers with its own list.
    */
   v.object({ kind: v.literal('roomPresence'), from: serverIdSchema, room: roomIdSchema, answer: v.boolean(), peers: v.pipe(v.array(remotePeerSchema), v.maxLength(1000)) }),
+  /**
+   * Everyone `from` has in the room now, after it may have missed messages (a connection to Redis dropped and came
+   * back before anyone took it for dead): the others reconcile it without forgetting anything (working media links
+   * stay), answer with `roomPresence { answer: true }`, and resync their media with it (server/cluster/presenceRepair.ts).
+   */
+  v.object({ kind: v.literal('roomResync'), from: serverIdSchema, room: roomIdSchema, peers: v.pipe(v.array(remotePeerSchema), v.maxLength(1000)) }),
   v.object({ kind: v.literal('peerJoined'), from: serverIdSchema, room: roomIdSchema, peer: remotePeerSchema }),
   v.object({ kind: v.literal('peerLeft'), from: serverIdSchema, room: roomIdSchema, peerId: idSchema }),
   v.object({ kind: v.literal('peerConnection'), from: serverIdSchema, room: roomIdSchema, peerId: idSchema, connected: v.boolean() }),
@@ -80,6 +86,8 @@ export const busMessageSchema = v.variant('kind', [
   v.object({ kind: v.literal('producerExported'), from: serverIdSchema, ...link, producer: exportedProducerSchema }),
   v.object({ kind: v.literal('producerPaused'), from: serverIdSchema, ...link, producerId: idSchema, paused: v.boolean() }),
   v.object({ kind: v.literal('producerUnexported'), from: serverIdSchema, ...link, producerId: idSchema }),
+  /** Every producer `from` sends through the link now (after re-announcing each, in a resync): copies of others go. */
+  v.object({ kind: v.literal('linkExports'), from: serverIdSchema, ...link, producerIds: v.pipe(v.array(idSchema), v.maxLength(1000)) }),
 ]);
 
 export type BusMessage = v.InferOutput<typeof busMessageSchema>;

@@ -57,6 +57,11 @@ export class RemotePeers implements RemotePeople {
     return undefined;
   }
 
+  /** Every producer imported from `serverId`. */
+  producersFrom(serverId: string): types.Producer<ProducerAppData>[] {
+    return [...this.#peers.values()].filter((peer) => peer.serverId === serverId).flatMap((peer) => [...peer.producers.values()]);
+  }
+
   /** `serverId` has this person in the room; the room's people are told when they are new. */
   joined(serverId: string, info: RemotePeerInfo): void {
     // A local peer's id announced by another server is a mistake (or a forgery): the local one stays.

@@ -21,10 +21,14 @@ export type ClusterServer = {
   stop(): void;
 };
 
-/** `subscriberUrl`: where its subscriber connection goes (e.g. through a proxy a test cuts); Redis itself by default. */
-export async function startClusterServer(serverId: string, redisUrl: string, subscriberUrl = redisUrl): Promise<ClusterServer> {
-  const commands = connectRedis(redisUrl, 'commands');
-  const subscriber = connectRedis(subscriberUrl, 'subscriber');
+/** `through`: where its command or subscriber connection goes instead (e.g. a proxy a test cuts); Redis by default. */
+export async function startClusterServer(
+  serverId: string,
+  redisUrl: string,
+  through: { commands?: string; subscriber?: string } = {},
+): Promise<ClusterServer> {
+  const commands = connectRedis(through.commands ?? redisUrl, 'commands');
+  const subscriber = connectRedis(through.subscriber ?? redisUrl, 'subscriber');
   await Promise.all([commands.connect(), subscriber.connect()]);
   const bus = new ClusterBus(serverId, commands, subscriber);
   const registry = new ServerRegistry(commands, bus, '127.0.0.1');
