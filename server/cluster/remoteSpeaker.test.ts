@@ -3,6 +3,7 @@ import { startRedis, type RunningRedis } from '../../test/support/redis.ts';
 import { waitUntil } from '../../test/support/poll.ts';
 import { startClusterServer, publicationsOf, type ClusterServer } from '../testing/clusterServers.ts';
 import { produceFake } from '../testing/fakeMedia.ts';
+import { speakingMic } from '../testing/speakingMic.ts';
 import { joinWithMedia, type FakeClient } from '../testing/fakes.ts';
 
 /*
@@ -60,6 +61,28 @@ describe('active speaker across servers', () => {
     expect(await ann.client.request('resumeProducer', { producerId: annMic })).toMatchObject({ ok: true });
     await expect.poll(() => lastSpeaker(bob.client), SOON).toBe(ann.peerId);
     await expect.poll(() => lastSpeaker(ann.client), SOON).toBe(ann.peerId);
+    for (const person of [ann, bob]) await person.client.request('leave');
+  }, 40_000);
+
+  test('a person talking on another server out-talks a silent local mic: elected there from the audio that came through the link', async () => {
+    const bob = await joinWithMedia(two.services, 'talking-across', 'Bob');
+    // Bob's live but silent mic is the only one on server 2: elected there at once.
+    await produceFake(bob.client, bob.sendTransportId, 'mic');
+    await expect.poll(() => lastSpeaker(bob.client), SOON).toBe(bob.peerId);
+
+    // Ann, on server 1, talks.
+    const ann = await joinWithMedia(one.services, 'talking-across', 'Ann');
+    const annRoom = (await one.services.rooms.find('talking-across'))!;
+    const mic = await speakingMic(annRoom, annRoom.peers.get(ann.peerId)!);
+    const talkingSince = performance.now();
+    try {
+      await waitUntil(() => publicationsOf(bob, ann.peerId).some((publication) => publication.id === mic.producer.id), 'Ann’s mic to reach server 2', 10_000);
+      await expect.poll(() => lastSpeaker(bob.client), SOON).toBe(ann.peerId);
+      process.stdout.write(`server 2 elected Ann (talking on server 1) ${(performance.now() - talkingSince).toFixed(0)} ms after she began\n`);
+      await expect.poll(() => lastSpeaker(ann.client), SOON).toBe(ann.peerId);
+    } finally {
+      mic.stop();
+    }
     for (const person of [ann, bob]) await person.client.request('leave');
   }, 40_000);
 });
