@@ -50,11 +50,12 @@ const roomListeners: RoomListener[] = [];
 if (cluster && config.cluster) {
   const clusterChat = new ClusterChat(chat, cluster.bus, chatStore);
   // People of a room on other servers seen and heard: media links between the servers' routers for the room.
-  const federation = new RoomFederation(cluster.bus, cluster.registry, {
-    listenIp: config.rtcListenIp,
-    announcedAddress: config.cluster.address,
-    enableSrtp: true,
-  });
+  const federation = new RoomFederation(
+    cluster.bus,
+    cluster.registry,
+    { listenIp: config.rtcListenIp, announcedAddress: config.cluster.address, enableSrtp: true },
+    cluster.directory,
+  );
   roomListeners.push(clusterChat, new RoomHosting(cluster.directory), federation);
   cluster.registry.onRejoined(() => clusterChat.rejoined());
   await federation.start();

@@ -2,7 +2,9 @@ import type { Notification } from '../../shared/protocol/index.ts';
 import { createLogger } from '../log.ts';
 import type { Room } from '../sfu/room.ts';
 import type { BusHandler, ClusterBus } from './bus.ts';
+import type { RoomDirectory } from './directory.ts';
 import type { BusMessage } from './messages.ts';
+import { forgetVanished } from './presenceRepair.ts';
 import { channels } from './keys.ts';
 import type { ServerRegistry } from './registry.ts';
 import type { RoomListener } from './roomListeners.ts';
@@ -25,13 +27,16 @@ export class RoomFederation implements RoomListener {
   readonly #bus: ClusterBus;
   readonly #registry: ServerRegistry;
   readonly #options: LinkOptions;
+  readonly #directory: RoomDirectory | undefined;
   /** Rooms open here, by name, with their room-channel handler. */
   readonly #rooms = new Map<string, { shared: SharedRoom; handler: BusHandler }>();
 
-  constructor(bus: ClusterBus, registry: ServerRegistry, options: LinkOptions) {
+  /** `directory`: which servers host each room, to forget those that stopped while this one could not hear. */
+  constructor(bus: ClusterBus, registry: ServerRegistry, options: LinkOptions, directory?: RoomDirectory) {
     this.#bus = bus;
     this.#registry = registry;
     this.#options = options;
+    this.#directory = directory;
   }
 
   /** Listens to this server's own channel (links and media) and to servers leaving. */
@@ -42,7 +47,11 @@ export class RoomFederation implements RoomListener {
     });
     // Cut off from Redis for less than the reap time: nobody took us for dead, but messages either way may be lost.
     this.#bus.onReconnected(() => {
-      for (const { shared } of this.#rooms.values()) shared.resync();
+      for (const { shared } of this.#rooms.values()) {
+        shared.resync();
+        if (!this.#directory) continue;
+        forgetVanished(shared, this.#directory).catch((error: unknown) => log.warn('room directory not read; servers gone meanwhile stay', { room: shared.room.id, error }));
+      }
     });
     // Taken for dead while cut off from Redis: the others dropped our people and links; say who is here again.
     this.#registry.onRejoined(() => {

@@ -5,6 +5,7 @@ import { startTcpProxy, type TcpProxy } from '../../test/support/tcpProxy.ts';
 import { peopleSeenBy, publicationsOf, startClusterServer, type ClusterServer } from '../testing/clusterServers.ts';
 import { consume, produceFake } from '../testing/fakeMedia.ts';
 import { joinWithMedia } from '../testing/fakes.ts';
+import { keys } from './keys.ts';
 
 /*
  * Presence and media repaired after lost bus messages, with real mediasoup and a real redis-server. Server 1's
@@ -112,6 +113,27 @@ describe('presence repair after a bus connection drop', () => {
     expect(await consume(ann.client, bobCam)).toBeTruthy();
     expect(await consume(bob.client, annCam)).toBeTruthy();
     for (const person of [ann, bob]) await person.client.request('leave');
+  }, 60_000);
+
+  test('a room that closed on server 2 while server 1 could not hear: its people leave server 1’s room, their media with them', async () => {
+    const ann = await joinWithMedia(one.services, 'emptied', 'Ann');
+    const bob = await joinWithMedia(two.services, 'emptied', 'Bob');
+    const bobCam = await produceFake(bob.client, bob.sendTransportId, 'cam');
+    await waitUntil(() => publicationsOf(ann, bob.peerId).length === 1, 'Ann to see Bob’s camera', 10_000);
+    const consumerId = await consume(ann.client, bobCam);
+    await proxy.cut();
+    await waitUntil(() => one.subscriber.status !== 'ready', 'server 1’s subscriber to notice', 10_000);
+
+    // Bob leaves, the room closes on server 2 (out of the room directory): its peerLeft and roomLeft are lost.
+    await bob.client.request('leave');
+    await waitUntil(async () => (await two.commands.hexists(keys.roomServers('emptied'), 'server-2')) === 0, 'server 2 to leave the directory', 10_000);
+    expect(peopleSeenBy(ann).has(bob.peerId)).toBe(true);
+
+    await proxy.restore();
+    await waitUntil(() => !peopleSeenBy(ann).has(bob.peerId), 'Ann to see Bob leave', 15_000);
+    expect(ann.client.notifications('consumerClosed').map((message) => message.data)).toContainEqual({ consumerId });
+    expect((await one.services.rooms.find('emptied'))?.remote?.infos()).toEqual([]);
+    await ann.client.request('leave');
   }, 60_000);
 
   test('what server 1 could not publish while its command connection was down reaches server 2 once it is back', async () => {

@@ -3,7 +3,8 @@ import type { ProducerAppData } from '../sfu/peer.ts';
 import type { Room } from '../sfu/room.ts';
 import type { BusMessage, OutgoingBusMessage } from './messages.ts';
 import type { RemotePeers } from './remotePeers.ts';
-import type { LinkEnd } from './sharedRoom.ts';
+import type { RoomDirectory } from './directory.ts';
+import type { LinkEnd, SharedRoom } from './sharedRoom.ts';
 
 /*
  * Repair after lost bus messages. Pub/sub delivers only to who listens at that moment: a server whose connection to
@@ -39,6 +40,16 @@ export type RepairPort = {
   /** Publishes to that server after everything the room published before; `message` is made when its turn comes. */
   publishTo(serverId: string, message: () => OutgoingBusMessage): void;
 };
+
+/**
+ * The other half of a resync: servers that no longer host the room cannot answer it. One whose room closed (its
+ * `roomLeft` was lost), or that died and was reaped (its `serverDown` was lost), is missing from the room directory
+ * (kept in Redis, written before a server says anything about the room): its people leave here and its link closes.
+ */
+export async function forgetVanished(shared: SharedRoom, directory: RoomDirectory): Promise<void> {
+  const hosts = new Set((await directory.hostsOf(shared.room.id)).map((host) => host.serverId));
+  for (const serverId of shared.otherServers()) if (!hosts.has(serverId)) shared.serverGone(serverId);
+}
 
 export class PresenceRepair {
   readonly #port: RepairPort;

@@ -57,6 +57,11 @@ export class RemotePeers implements RemotePeople {
     return undefined;
   }
 
+  /** The servers that have people in the room. */
+  servers(): Set<string> {
+    return new Set([...this.#peers.values()].map((peer) => peer.serverId));
+  }
+
   /** Every producer imported from `serverId`. */
   producersFrom(serverId: string): types.Producer<ProducerAppData>[] {
     return [...this.#peers.values()].filter((peer) => peer.serverId === serverId).flatMap((peer) => [...peer.producers.values()]);

@@ -118,6 +118,11 @@ export class SharedRoom {
     });
   }
 
+  /** The other servers this room has people from, or a link to. */
+  otherServers(): Set<string> {
+    return new Set([...this.#links.keys(), ...this.remote.servers()]);
+  }
+
   /** Another server is gone: its people leave the room here and its link closes. */
   serverGone(serverId: string): void {
     void this.#queue.run(`from:${serverId}`, () => this.#forget(serverId));

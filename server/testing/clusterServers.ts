@@ -1,8 +1,10 @@
 import type { Redis } from 'ioredis';
 import { ClusterBus } from '../cluster/bus.ts';
+import { RoomDirectory } from '../cluster/directory.ts';
 import { RoomFederation } from '../cluster/federation.ts';
 import { connectRedis } from '../cluster/redis.ts';
 import { ServerRegistry } from '../cluster/registry.ts';
+import { RoomHosting } from '../cluster/roomHosting.ts';
 import { createTestServices, type joinWithMedia } from './fakes.ts';
 
 /*
@@ -32,11 +34,15 @@ export async function startClusterServer(
   await Promise.all([commands.connect(), subscriber.connect()]);
   const bus = new ClusterBus(serverId, commands, subscriber);
   const registry = new ServerRegistry(commands, bus, '127.0.0.1');
-  const federation = new RoomFederation(bus, registry, { listenIp: '127.0.0.1', announcedAddress: '127.0.0.1', enableSrtp: true });
-  const services = await createTestServices({}, undefined, [federation]);
+  const directory = new RoomDirectory(commands, registry);
+  const hosting = new RoomHosting(directory);
+  const linkOptions = { listenIp: '127.0.0.1', announcedAddress: '127.0.0.1', enableSrtp: true };
+  const federation = new RoomFederation(bus, registry, linkOptions, directory);
+  const services = await createTestServices({}, undefined, [hosting, federation]);
   await federation.start();
   await registry.start();
   const stop = () => {
+    hosting.stop();
     registry.stop().catch(() => {});
     commands.disconnect();
     subscriber.disconnect();
