@@ -50,7 +50,7 @@ export class RoomFederation implements RoomListener {
       for (const { shared } of this.#rooms.values()) {
         shared.resync();
         if (!this.#directory) continue;
-        forgetVanished(shared, this.#directory).catch((error: unknown) => log.warn('room directory not read; servers gone meanwhile stay', { room: shared.room.id, error }));
+        forgetVanished(shared, this.#directory, this.#bus.serverId).catch((error: unknown) => log.warn('room directory not read; servers gone meanwhile stay', { room: shared.room.id, error }));
       }
     });
     // Taken for dead while cut off from Redis: the others dropped our people and links; say who is here again.

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { waitUntil } from '../../test/support/poll.ts';
 import { startRedis, type RunningRedis } from '../../test/support/redis.ts';
 import { startTcpProxy, type TcpProxy } from '../../test/support/tcpProxy.ts';
@@ -28,6 +28,11 @@ beforeAll(async () => {
   one = await startClusterServer('server-1', redis.url, through);
   two = await startClusterServer('server-2', redis.url);
 }, 30_000);
+// A test that fails half-way leaves no cut connection to the next.
+afterEach(async () => {
+  await proxy.restore();
+  await commandsProxy.restore();
+});
 afterAll(async () => {
   one?.stop();
   two?.stop();

@@ -45,9 +45,12 @@ export type RepairPort = {
  * The other half of a resync: servers that no longer host the room cannot answer it. One whose room closed (its
  * `roomLeft` was lost), or that died and was reaped (its `serverDown` was lost), is missing from the room directory
  * (kept in Redis, written before a server says anything about the room): its people leave here and its link closes.
+ * Only a directory that lists this server (`selfId`) live in the room is believed: a Redis that came back empty, or
+ * after every heartbeat ran out, lists nobody until the servers have written themselves in again.
  */
-export async function forgetVanished(shared: SharedRoom, directory: RoomDirectory): Promise<void> {
+export async function forgetVanished(shared: SharedRoom, directory: RoomDirectory, selfId: string): Promise<void> {
   const hosts = new Set((await directory.hostsOf(shared.room.id)).map((host) => host.serverId));
+  if (!hosts.has(selfId)) return;
   for (const serverId of shared.otherServers()) if (!hosts.has(serverId)) shared.serverGone(serverId);
 }
 

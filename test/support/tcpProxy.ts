@@ -4,7 +4,7 @@ export type TcpProxy = {
   port: number;
   /** Drops every connection through it and refuses new ones (the network between the two sides is gone). */
   cut(): Promise<void>;
-  /** Accepts connections again, on the same port. */
+  /** Accepts connections again, on the same port (nothing to do when it does). */
   restore(): Promise<void>;
   close(): Promise<void>;
 };
@@ -44,7 +44,7 @@ export async function startTcpProxy(targetPort: number): Promise<TcpProxy> {
       await closed;
     },
     async restore() {
-      await listen(port);
+      if (!server.listening) await listen(port);
     },
     async close() {
       const closed = stopListening();
