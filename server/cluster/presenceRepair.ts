@@ -1,9 +1,9 @@
 import type { types } from 'mediasoup';
 import type { ProducerAppData } from '../sfu/peer.ts';
 import type { Room } from '../sfu/room.ts';
+import type { RoomDirectory } from './directory.ts';
 import type { BusMessage, OutgoingBusMessage } from './messages.ts';
 import type { RemotePeers } from './remotePeers.ts';
-import type { RoomDirectory } from './directory.ts';
 import type { LinkEnd, SharedRoom } from './sharedRoom.ts';
 
 /*
