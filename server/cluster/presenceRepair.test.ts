@@ -120,6 +120,35 @@ describe('presence repair after a bus connection drop', () => {
     for (const person of [ann, bob]) await person.client.request('leave');
   }, 60_000);
 
+  test('an offer whose answer was lost: the link that never came up is offered afresh, and each consumes the other’s camera through it', async () => {
+    const bob = await joinWithMedia(two.services, 'late-answer', 'Bob');
+    const bobCam = await produceFake(bob.client, bob.sendTransportId, 'cam');
+    // Server 1 goes deaf the moment it offers the room's link: the answer and Bob's camera exported with it are lost.
+    const publish = one.bus.publish.bind(one.bus);
+    let offers = 0;
+    one.bus.publish = async (channel, message) => {
+      if (message.kind === 'linkOffer' && message.room === 'late-answer' && offers++ === 0) await proxy.cut();
+      return publish(channel, message);
+    };
+    try {
+      const ann = await joinWithMedia(one.services, 'late-answer', 'Ann');
+      const annCam = await produceFake(ann.client, ann.sendTransportId, 'cam');
+      await waitUntil(() => one.subscriber.status !== 'ready', 'server 1 to offer and go deaf', 10_000);
+      await waitUntil(() => peopleSeenBy(ann).has(bob.peerId) && peopleSeenBy(bob).has(ann.peerId), 'Ann and Bob to see each other', 10_000);
+      expect(publicationsOf(ann, bob.peerId)).toEqual([]);
+
+      await proxy.restore();
+      await waitUntil(() => publicationsOf(ann, bob.peerId).some((publication) => publication.id === bobCam), 'Ann to see Bob’s camera', 15_000);
+      await waitUntil(() => publicationsOf(bob, ann.peerId).some((publication) => publication.id === annCam), 'Bob to see Ann’s camera', 10_000);
+      expect(await consume(ann.client, bobCam)).toBeTruthy();
+      expect(await consume(bob.client, annCam)).toBeTruthy();
+      expect(offers).toBe(2);
+      for (const person of [ann, bob]) await person.client.request('leave');
+    } finally {
+      Reflect.deleteProperty(one.bus, 'publish');
+    }
+  }, 60_000);
+
   test('a room that closed on server 2 while server 1 could not hear: its people leave server 1’s room, their media with them', async () => {
     const ann = await joinWithMedia(one.services, 'emptied', 'Ann');
     const bob = await joinWithMedia(two.services, 'emptied', 'Bob');
