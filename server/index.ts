@@ -55,11 +55,12 @@ const meetings = cluster ? new SharedAccess(cluster.meetings) : undefined;
 if (cluster && config.cluster && meetings) {
   const clusterChat = new ClusterChat(chat, cluster.bus, chatStore);
   // People of a room on other servers seen and heard: media links between the servers' routers for the room.
-  const federation = new RoomFederation(cluster.bus, cluster.registry, {
-    listenIp: config.rtcListenIp,
-    announcedAddress: config.cluster.address,
-    enableSrtp: true,
-  });
+  const federation = new RoomFederation(
+    cluster.bus,
+    cluster.registry,
+    { listenIp: config.rtcListenIp, announcedAddress: config.cluster.address, enableSrtp: true },
+    cluster.directory,
+  );
   // File transfers between people on different servers: each lives where its sender is, reached over the bus.
   const clusterFiles = new ClusterFiles(cluster.bus, new TransferLocations(cluster.commands), federation);
   roomListeners.push(meetings, clusterChat, new RoomHosting(cluster.directory), federation, clusterFiles);

@@ -38,6 +38,9 @@ export class ClusterBus {
   readonly #publisher: Redis;
   readonly #subscriber: Redis;
   readonly #handlers = new Map<string, Set<BusHandler>>();
+  readonly #reconnected = new Set<() => void>();
+  /** A connection dropped since the bus was last whole: messages may have been lost. */
+  #missed = false;
   /** When the last dropped message was logged: garbage on a channel is logged about once a second. */
   #loggedDropAt = -Infinity;
 
@@ -48,10 +51,46 @@ export class ClusterBus {
     this.#subscriber = subscriber;
     subscriber.on('messageBuffer', (channel: Buffer, payload: Buffer) => this.#receive(channel.toString(), payload));
     // ioredis resubscribes what Redis had confirmed; a subscription asked for while Redis was away is asked again.
+    let listening = subscriber.status === 'ready';
     subscriber.on('ready', () => {
       const wanted = [...this.#handlers.keys()];
-      if (wanted.length > 0) subscriber.subscribe(...wanted).catch(() => {});
+      const renewed = wanted.length > 0 ? subscriber.subscribe(...wanted) : Promise.resolve();
+      renewed.then(() => {
+        listening = true;
+        this.#maybeBack(listening);
+      }, () => {});
     });
+    publisher.on('ready', () => this.#maybeBack(listening));
+    // Either connection dropping loses messages: the subscriber's, what was published meanwhile; the publisher's,
+    // what this server tried to publish.
+    subscriber.on('close', () => {
+      listening = false;
+      this.#missed = true;
+    });
+    publisher.on('close', () => (this.#missed = true));
+  }
+
+  /**
+   * `listener` runs each time the bus is whole again after a connection to Redis dropped (both connections up, the
+   * subscriptions renewed): bus messages sent meanwhile, either way, may be lost. If that took less than the
+   * registry's reap time nobody took this server for dead, so nobody else repairs anything.
+   */
+  onReconnected(listener: () => void): void {
+    this.#reconnected.add(listener);
+  }
+
+  /** Once per outage, when both connections are back (a Redis restart drops both, one after the other). */
+  #maybeBack(listening: boolean): void {
+    if (!this.#missed || !listening || this.#publisher.status !== 'ready') return;
+    this.#missed = false;
+    log.info('bus whole again; rooms resync with the other servers', { server: this.#serverId });
+    for (const listener of this.#reconnected) {
+      try {
+        listener();
+      } catch (error) {
+        log.error('reconnect listener failed', { error });
+      }
+    }
   }
 
   get serverId(): string {

@@ -2,8 +2,10 @@ import type { Notification } from '../../shared/protocol/index.ts';
 import { createLogger } from '../log.ts';
 import type { Room } from '../sfu/room.ts';
 import type { ClusterBus } from './bus.ts';
-import type { BusMessage } from './messages.ts';
+import type { RoomDirectory } from './directory.ts';
 import { channels } from './keys.ts';
+import type { BusMessage } from './messages.ts';
+import { forgetVanished } from './presenceRepair.ts';
 import type { ServerRegistry } from './registry.ts';
 import { RoomChannels } from './roomChannels.ts';
 import type { RoomListener } from './roomListeners.ts';
@@ -26,14 +28,17 @@ export class RoomFederation implements RoomListener {
   readonly #bus: ClusterBus;
   readonly #registry: ServerRegistry;
   readonly #options: LinkOptions;
+  readonly #directory: RoomDirectory | undefined;
   /** Rooms open here, by name, each hearing its room's channel. */
   readonly #rooms: RoomChannels<SharedRoom>;
 
-  constructor(bus: ClusterBus, registry: ServerRegistry, options: LinkOptions) {
+  /** `directory`: which servers host each room, to forget those that stopped while this one could not hear. */
+  constructor(bus: ClusterBus, registry: ServerRegistry, options: LinkOptions, directory?: RoomDirectory) {
     this.#bus = bus;
     this.#registry = registry;
     this.#options = options;
     this.#rooms = new RoomChannels(bus);
+    this.#directory = directory;
   }
 
   /** Listens to this server's own channel (links and media) and to servers leaving. */
@@ -41,6 +46,14 @@ export class RoomFederation implements RoomListener {
     await this.#bus.subscribe(channels.server(this.#bus.serverId), (message) => this.#route(message));
     this.#registry.onServerDown((serverId) => {
       for (const shared of this.#rooms.values()) shared.serverGone(serverId);
+    });
+    // Cut off from Redis for less than the reap time: nobody took us for dead, but messages either way may be lost.
+    this.#bus.onReconnected(() => {
+      for (const shared of this.#rooms.values()) {
+        shared.resync();
+        if (!this.#directory) continue;
+        forgetVanished(shared, this.#directory, this.#bus.serverId).catch((error: unknown) => log.warn('room directory not read; servers gone meanwhile stay', { room: shared.room.id, error }));
+      }
     });
     // Taken for dead while cut off from Redis: the others dropped our people and links; say who is here again.
     this.#registry.onRejoined(() => {
@@ -56,7 +69,7 @@ export class RoomFederation implements RoomListener {
   opened(room: Room): void {
     // Whatever the others say after this is heard: the room asks them who is there only then (with its first person).
     const make = (subscribed: Promise<void>) => {
-      subscribed.catch((error: unknown) => log.error('cannot hear the other servers about this room; people there stay unseen', { room: room.id, error }));
+      subscribed.catch((error: unknown) => log.error('cannot hear the other servers about this room until Redis is back', { room: room.id, error }));
       return new SharedRoom(room, this.#bus, this.#options, subscribed);
     };
     this.#rooms.open(room, make, (message) => this.#route(message))?.close();

@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import {
   chatMessageSchema,
+  connectionQualitySchema,
   displayNameSchema,
   idSchema,
   mediaKindSchema,
@@ -83,9 +84,17 @@ export const busMessageSchema = v.variant('kind', [
    * `from` in it is stale) and every other server answers with its own list.
    */
   v.object({ kind: v.literal('roomPresence'), from: serverIdSchema, room: roomIdSchema, answer: v.boolean(), peers: v.pipe(v.array(remotePeerSchema), v.maxLength(1000)) }),
+  /**
+   * Everyone `from` has in the room now, after it may have missed messages (a connection to Redis dropped and came
+   * back before anyone took it for dead): the others reconcile it without forgetting anything (working media links
+   * stay), answer with `roomPresence { answer: true }`, and resync their media with it (server/cluster/presenceRepair.ts).
+   */
+  v.object({ kind: v.literal('roomResync'), from: serverIdSchema, room: roomIdSchema, peers: v.pipe(v.array(remotePeerSchema), v.maxLength(1000)) }),
   v.object({ kind: v.literal('peerJoined'), from: serverIdSchema, room: roomIdSchema, peer: remotePeerSchema }),
   v.object({ kind: v.literal('peerLeft'), from: serverIdSchema, room: roomIdSchema, peerId: idSchema }),
   v.object({ kind: v.literal('peerConnection'), from: serverIdSchema, room: roomIdSchema, peerId: idSchema, connected: v.boolean() }),
+  /** How `from` rates one of its people's connection now (sent when it changes, and after each presence list). */
+  v.object({ kind: v.literal('peerQuality'), from: serverIdSchema, room: roomIdSchema, peerId: idSchema, quality: connectionQualitySchema }),
   /** The room closed on `from` (its last person left): its people and its link are gone. */
   v.object({ kind: v.literal('roomLeft'), from: serverIdSchema, room: roomIdSchema }),
 
@@ -122,6 +131,8 @@ export const busMessageSchema = v.variant('kind', [
   v.object({ kind: v.literal('fileNotify'), from: serverIdSchema, room: roomIdSchema, peerId: idSchema, notification: fileNotificationSchema }),
   /** To the servers hosting the room: this person of `from`'s is back on a new socket; tell them what they missed. */
   v.object({ kind: v.literal('filePartyBack'), from: serverIdSchema, room: roomIdSchema, peerId: idSchema }),
+  /** Every producer `from` sends through the link now (after re-announcing each, in a resync): copies of others go. */
+  v.object({ kind: v.literal('linkExports'), from: serverIdSchema, ...link, producerIds: v.pipe(v.array(idSchema), v.maxLength(1000)) }),
 ]);
 
 export type BusMessage = v.InferOutput<typeof busMessageSchema>;

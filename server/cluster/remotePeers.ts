@@ -1,5 +1,5 @@
 import type { types } from 'mediasoup';
-import type { Notification, PeerInfo, Publication } from '../../shared/protocol/index.ts';
+import type { ConnectionQuality, Notification, PeerInfo, Publication } from '../../shared/protocol/index.ts';
 import { createLogger } from '../log.ts';
 import type { RemotePeople } from '../sfu/consume.ts';
 import type { ProducerAppData } from '../sfu/peer.ts';
@@ -14,6 +14,8 @@ type RemotePeer = RemotePeerInfo & {
   serverId: string;
   /** Their producers imported onto the room's home router, by id. */
   producers: Map<string, types.Producer<ProducerAppData>>;
+  /** How their server rates their connection (server/cluster/remoteQuality.ts), once it said. */
+  quality?: ConnectionQuality;
 };
 
 /**
@@ -69,6 +71,11 @@ export class RemotePeers implements RemotePeople {
       if (producer) return producer;
     }
     return undefined;
+  }
+
+  /** Every producer imported from `serverId`. */
+  producersFrom(serverId: string): types.Producer<ProducerAppData>[] {
+    return [...this.#peers.values()].filter((peer) => peer.serverId === serverId).flatMap((peer) => [...peer.producers.values()]);
   }
 
   /** `serverId` has this person in the room; the room's people are told when they are new. */
@@ -131,12 +138,31 @@ export class RemotePeers implements RemotePeople {
       this.#tell({ method: 'producerClosed', data: { peerId: peer.id, producerId: producer.id } });
     });
     this.#tell({ method: 'producerAdded', data: { peerId: peer.id, publication: publicationOf(producer) } });
+    if (producer.appData.source === 'mic') this.#room.speaker.importedMicAdded(producer);
+  }
+
+  /** Their server rated their connection anew: the room's people are told as of a local person's. */
+  qualityChanged(serverId: string, peerId: string, quality: ConnectionQuality): void {
+    const peer = this.#peers.get(peerId);
+    // Only a person's own server rates them: a rating of someone else's (or of nobody known) is dropped.
+    if (!peer || peer.serverId !== serverId || peer.quality === quality) return;
+    peer.quality = quality;
+    this.#tell({ method: 'connectionQuality', data: { peerId, quality } });
+  }
+
+  /** The ratings known now, for someone who just joined (as RoomQuality tells them the local ones). */
+  *qualities(): Iterable<[string, ConnectionQuality]> {
+    for (const peer of this.#peers.values()) if (peer.quality) yield [peer.id, peer.quality];
   }
 
   /** A remote producer was paused or resumed (its copy here already is). */
   pausedChanged(producer: types.Producer<ProducerAppData>): void {
     const data = { peerId: producer.appData.peerId, producerId: producer.id, paused: producer.paused };
     this.#tell({ method: 'producerPausedChanged', data });
+    if (producer.appData.source === 'mic') {
+      if (producer.paused) this.#room.speaker.micPaused(producer);
+      else this.#room.speaker.micResumed(producer);
+    }
   }
 
   /** The room's own people, not `room.broadcast`: that one is for news about local people, which the others follow. */

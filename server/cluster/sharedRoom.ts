@@ -8,15 +8,17 @@ import type { Room } from '../sfu/room.ts';
 import type { ClusterBus } from './bus.ts';
 import { channels } from './keys.ts';
 import type { BusMessage, OutgoingBusMessage } from './messages.ts';
+import { PresenceRepair } from './presenceRepair.ts';
 import { RemotePeers } from './remotePeers.ts';
 import { joinsMeetingAcrossServers } from './sharedAccess.ts';
+import { currentQualities, qualityAnnouncement } from './remoteQuality.ts';
 import { ServerLink, type ExportChange, type LinkOptions } from './serverLink.ts';
 import { SharedFileLinks } from './sharedFileLinks.ts';
 
 const log = createLogger('cluster');
 
 /** This server's end of the link to one other server for this room. */
-type LinkEnd = {
+export type LinkEnd = {
   serverId: string;
   /** Names this link in every message about it: messages about an older link are dropped. */
   id: string;
@@ -45,22 +47,35 @@ export class SharedRoom {
   readonly #files: SharedFileLinks;
   /** Inbound by sending server; outbound under one key. */
   readonly #queue = new KeyedSerialQueue();
-  /** Resolves once this server listens to the room's channel: what the others answer must not be missed. */
+  /** Settles once this server listens to the room's channel (or could not: see below): answers must not be missed. */
   readonly #subscribed: Promise<unknown>;
   /** Told the others who is here (the first person is in): from then on it hears them. */
   #announced = false;
   #closed = false;
+  readonly #repair: PresenceRepair;
 
   constructor(room: Room, bus: ClusterBus, options: LinkOptions, subscribed: Promise<unknown>) {
     this.room = room;
     this.remote = new RemotePeers(room);
     this.#bus = bus;
     this.#options = options;
-    this.#subscribed = subscribed;
+    // Refused while Redis is away: the bus subscribes again once it is back, and the room resyncs then.
+    this.#subscribed = subscribed.catch(() => {});
     room.remote = this.remote;
     this.#files = new SharedFileLinks(room, this.remote, {
       end: (serverId, linkId) => (linkId === undefined ? this.#links.get(serverId) : this.#end(serverId, linkId)),
       publishTo: (serverId, message) => this.#publishTo(serverId, message),
+    });
+    this.#repair = new PresenceRepair({
+      room,
+      remote: this.remote,
+      link: (serverId) => this.#links.get(serverId),
+      offersTo: (serverId) => this.#bus.serverId < serverId,
+      answer: () => this.announce(true),
+      ensureLink: (serverId) => this.#ensureLink(serverId),
+      dropLink: (serverId) => this.#dropLink(serverId),
+      exportAgain: (end, producer) => this.#export(end, producer, true),
+      publishTo: (serverId, message) => this.#outbound(() => this.#bus.publish(channels.server(serverId), message())),
     });
   }
 
@@ -72,10 +87,22 @@ export class SharedRoom {
   announce(answer = false): void {
     if (!this.#shared) return;
     this.#announced = true;
+    this.#sayWhoIsHere({ kind: 'roomPresence', answer });
+  }
+
+  /** This server may have missed what the others said (its bus connection came back): see presenceRepair.ts. */
+  resync(): void {
+    if (this.#closed || !this.#announced || !this.#shared) return;
+    this.#sayWhoIsHere({ kind: 'roomResync' });
+    for (const serverId of [...this.#links.keys()]) this.#repair.link(serverId);
+  }
+
+  #sayWhoIsHere(kind: { kind: 'roomPresence'; answer: boolean } | { kind: 'roomResync' }): void {
     const peers = [...this.room.peers.values()].map((peer) => ({ id: peer.id, name: peer.name, connected: peer.connected }));
     this.#outbound(async () => {
       await this.#subscribed;
-      await this.#bus.publish(channels.room(this.room.id), { kind: 'roomPresence', room: this.room.id, answer, peers });
+      await this.#bus.publish(channels.room(this.room.id), { ...kind, room: this.room.id, peers });
+      for (const message of currentQualities(this.room)) await this.#bus.publish(channels.room(this.room.id), message);
     });
   }
 
@@ -97,6 +124,11 @@ export class SharedRoom {
     void this.#queue.run(`from:${message.from}`, () => this.#handle(message)).catch((error: unknown) => {
       log.warn('message from another server not handled', { room: this.room.id, from: message.from, kind: message.kind, error });
     });
+  }
+
+  /** The other servers this room has people from, or a link to. */
+  otherServers(): Set<string> {
+    return new Set([...this.#links.keys(), ...this.remote.servers()]);
   }
 
   /** Another server is gone: its people leave the room here and its link closes. */
@@ -130,6 +162,11 @@ export class SharedRoom {
         if (producer) for (const end of this.#links.values()) if (end.ready) this.#export(end, producer);
         break;
       }
+      case 'connectionQuality': {
+        const message = qualityAnnouncement(this.room, notification);
+        if (message) this.#publishToRoom(message);
+        break;
+      }
       default:
         break; // pauses and ends travel with the link's own change events
     }
@@ -149,6 +186,9 @@ export class SharedRoom {
         this.remote.reconcile(from, message.peers);
         this.#ensureLink(from);
         return;
+      case 'roomResync':
+      case 'linkExports':
+        return this.#repair.receive(message);
       case 'peerJoined':
         this.remote.joined(from, message.peer);
         this.#ensureLink(from);
@@ -157,6 +197,8 @@ export class SharedRoom {
         return this.remote.left(from, message.peerId);
       case 'peerConnection':
         return this.remote.connectionChanged(from, message.peerId, message.connected);
+      case 'peerQuality':
+        return this.remote.qualityChanged(from, message.peerId, message.quality);
       case 'roomLeft':
         return this.#forget(from);
       case 'linkOffer': {
@@ -177,7 +219,8 @@ export class SharedRoom {
         const end = this.#end(from, message.link);
         if (!end) return;
         const { producerId, kind, rtpParameters, paused, peerId, source } = message.producer;
-        if (this.remote.producer(producerId)) return;
+        const known = this.remote.producer(producerId);
+        if (known) return this.#mirrorPause(end, known, paused); // announced again (a resync): its pause may be news
         const link = await end.link;
         const producer = (await link.importProducer({
           producerId,
@@ -191,9 +234,8 @@ export class SharedRoom {
       case 'producerPaused': {
         const end = this.#end(from, message.link);
         const producer = this.remote.producer(message.producerId);
-        if (!end || !producer || producer.paused === message.paused) return;
-        await (await end.link).apply({ kind: 'paused', producerId: message.producerId, paused: message.paused });
-        return this.remote.pausedChanged(producer);
+        if (end && producer) await this.#mirrorPause(end, producer, message.paused);
+        return;
       }
       case 'producerUnexported': {
         const end = this.#end(from, message.link);
@@ -207,6 +249,12 @@ export class SharedRoom {
       default:
         return;
     }
+  }
+
+  async #mirrorPause(end: LinkEnd, producer: types.Producer<ProducerAppData>, paused: boolean): Promise<void> {
+    if (producer.paused === paused) return;
+    await (await end.link).apply({ kind: 'paused', producerId: producer.id, paused });
+    this.remote.pausedChanged(producer);
   }
 
   /** The smaller id offers: one link per pair of servers, whoever heard of the other first. */
@@ -246,9 +294,10 @@ export class SharedRoom {
     this.#files.linkReady(end);
   }
 
-  #export(end: LinkEnd, producer: types.Producer<ProducerAppData>): void {
+  /** `again`: announced even if it was (a resync). */
+  #export(end: LinkEnd, producer: types.Producer<ProducerAppData>, again = false): void {
     this.#outbound(async () => {
-      if (end.exported.has(producer.id) || producer.closed || this.#links.get(end.serverId) !== end) return;
+      if ((end.exported.has(producer.id) && !again) || producer.closed || this.#links.get(end.serverId) !== end) return;
       const { peerId, source } = producer.appData;
       // The link is on the home router: a producer on another worker's router is piped there first.
       await this.room.routers.pipe('media', producer.id, this.room.routers.of(peerId).router, this.room.routers.home.router);

@@ -1,4 +1,5 @@
 import type { types } from 'mediasoup';
+import type { ConnectionQuality } from '../../shared/protocol/index.ts';
 import type { Peer, TransportAppData } from '../sfu/peer.ts';
 import type { Room } from '../sfu/room.ts';
 import { measureLayers } from './layerRates.ts';
@@ -52,6 +53,13 @@ export class RoomQuality {
       const quality = rating.shown;
       if (quality && this.#room.peers.has(peerId)) peer.notify({ method: 'connectionQuality', data: { peerId, quality } });
     }
+    // People on other servers, as their own servers rate them (server/cluster/remoteQuality.ts).
+    for (const [peerId, quality] of this.#room.remote?.qualities?.() ?? []) peer.notify({ method: 'connectionQuality', data: { peerId, quality } });
+  }
+
+  /** The ratings shown now of this server's people (peer id, rating): what the other servers hosting the room are told. */
+  *shown(): Iterable<[string, ConnectionQuality]> {
+    for (const [peerId, rating] of this.#ratings) if (rating.shown && this.#room.peers.has(peerId)) yield [peerId, rating.shown];
   }
 
   #evaluate(): void {

@@ -20,6 +20,8 @@ export class RoomSpeaker {
   readonly #reach: (mic: types.Producer<ProducerAppData>) => Promise<void>;
   /** The live microphones by id: an election names the observer's producer, maybe a pipe's, with the same id. */
   readonly #mics = new Map<string, types.Producer<ProducerAppData>>();
+  /** Microphones of people on other servers: imported onto the home router, where the observer already is. */
+  readonly #imported = new Set<string>();
   #current: { peerId: string; producerId: string } | null = null;
 
   private constructor(
@@ -64,6 +66,17 @@ export class RoomSpeaker {
     if (!producer.paused) this.#add(producer);
   }
 
+  /**
+   * The microphone of someone on another server, imported onto the home router (server/cluster): it takes part like
+   * a local one, so a person speaking there is the speaker here too. Every server elects on its own from the same
+   * audio.
+   */
+  importedMicAdded(producer: types.Producer<ProducerAppData>): void {
+    this.#imported.add(producer.id);
+    producer.observer.once('close', () => this.#imported.delete(producer.id));
+    this.micAdded(producer);
+  }
+
   micPaused(producer: types.Producer<ProducerAppData>): void {
     // Nobody first, then out of the observer: mediasoup may elect the next speaker while removing this one, and
     // that election must come after the `null`, not be overwritten by it.
@@ -76,7 +89,8 @@ export class RoomSpeaker {
   }
 
   #add(producer: types.Producer<ProducerAppData>): void {
-    void this.#reach(producer).then(
+    const reached = this.#imported.has(producer.id) ? Promise.resolve() : this.#reach(producer);
+    void reached.then(
       () => {
         // Paused or closed while its pipe was being made: it takes part once resumed.
         if (producer.closed || producer.paused || this.#observer.closed) return;

@@ -1,5 +1,5 @@
 import type { types } from 'mediasoup';
-import { ProtocolError, type PeerInfo } from '../../shared/protocol/index.ts';
+import { ProtocolError, type ConnectionQuality, type PeerInfo } from '../../shared/protocol/index.ts';
 import type { ConsumerAppData, Peer, ProducerAppData } from './peer.ts';
 import type { Room } from './room.ts';
 
@@ -12,6 +12,8 @@ export type RemotePeople = {
   infos(): PeerInfo[];
   /** An imported producer (on the home router), by id. */
   producer(producerId: string): types.Producer<ProducerAppData> | undefined;
+  /** How their own servers rate their connections (peer id, rating), for someone who just joined. */
+  qualities?(): Iterable<[string, ConnectionQuality]>;
 };
 
 /**

@@ -3,22 +3,11 @@ import { describe, expect, test } from 'vitest';
 import { expectVideoPlaying, joinRoom, openPhone, tile } from '../support/browser.ts';
 import { useServerAndBrowser } from '../support/environment.ts';
 import { MEDIA_OF } from '../support/fakeMedia.ts';
+import { highlighted, setMic } from '../support/speaker.ts';
 
 const env = useServerAndBrowser();
 
 const NAMES = ['Alice', 'Bob', 'Carol'] as const;
-
-/** Whose camera tile this page marks as speaking (aria-current), by name; several would be a bug. */
-async function highlighted(page: Page): Promise<string[]> {
-  const speaking = page.locator('figure[aria-current="true"]');
-  return (await speaking.evaluateAll((figures) => figures.map((figure) => figure.getAttribute('aria-label') ?? ''))).sort();
-}
-
-async function setMic(page: Page, on: boolean): Promise<void> {
-  const button = page.getByRole('button', { name: 'Microphone' });
-  if ((await button.getAttribute('aria-pressed')) !== String(on)) await button.click();
-  await expect.poll(() => button.getAttribute('aria-pressed'), { timeout: 10_000 }).toBe(String(on));
-}
 
 describe('active speaker', () => {
   test('the one person talking is highlighted on every page, and the highlight follows who talks', async () => {
