@@ -161,14 +161,20 @@ export class OutgoingTransfer {
     this.#ctx.changed(false);
   }
 
-  /** The receiver asks for bytes from `offset` (a gap, a reconnect, a reload): go back to it. */
+  /**
+   * The receiver asks for bytes from `offset` (a gap, a reconnect, a reload): go back to it, unless it asks again for
+   * what is already on its way to it (Recipient.repeatsRewind) from the same peer: a new peer id, or its page
+   * consuming our link again (`receiverLinked`), is a new session there that received nothing of it.
+   */
   resumeFrom(data: NotificationData<'fileResumeFrom'>): void {
+    const samePeer = this.recipients.some((known) => known.key === data.key && known.peerId === data.peerId);
     const recipient = this.#find(data.peerId, data.key);
     if (!recipient || (recipient.state !== 'accepted' && recipient.state !== 'verifying')) return;
+    const offset = Math.min(data.offset, this.meta.size);
+    if (samePeer && recipient.repeatsRewind(offset)) return;
     recipient.heardFrom(this.#ctx.now());
     // It holds exactly [0, offset): that is its acknowledged offset now, even below an earlier one (a lost store).
-    recipient.acked = Math.min(data.offset, this.meta.size);
-    recipient.next = recipient.acked;
+    recipient.acked = recipient.next = recipient.rewoundTo = offset;
     if (recipient.state === 'verifying' && recipient.acked >= this.meta.size)
       void this.#finish(recipient); // back before hearing `fileDone`
     else {
@@ -226,10 +232,16 @@ export class OutgoingTransfer {
   restart(): void {
     for (const recipient of this.recipients) {
       recipient.next = recipient.acked;
+      recipient.rewoundTo = undefined;
       recipient.lastLink = undefined;
       recipient.lastProgressAt = this.#ctx.now();
       recipient.parked = recipient.wentBack = false;
     }
+  }
+
+  /** `peerId`'s page consumes one of our links (again): a new session there, which received nothing sent before. */
+  receiverLinked(peerId: string): void {
+    for (const recipient of this.recipients) if (recipient.peerId === peerId) recipient.rewoundTo = undefined;
   }
 
   /** Go-back on a stall: bytes outstanding and no acknowledgement for a while (the tail was lost, or the receiver left). */
