@@ -239,9 +239,9 @@ export class OutgoingTransfer {
     }
   }
 
-  /** `peerId`'s page consumes one of our links (again): a new session there, which received nothing sent before. */
+  /** `peerId`'s page consumes one of our links (again): maybe a new session there (Recipient.relinked). */
   receiverLinked(peerId: string): void {
-    for (const recipient of this.recipients) if (recipient.peerId === peerId) recipient.rewoundTo = undefined;
+    for (const recipient of this.recipients) if (recipient.peerId === peerId) recipient.relinked();
   }
 
   /** Go-back on a stall: bytes outstanding and no acknowledgement for a while (the tail was lost, or the receiver left). */

@@ -57,6 +57,14 @@ export class Recipient {
     );
   }
 
+  /**
+   * Its page consumes our link anew (a reload, a new media session): it received nothing sent before, so when bytes
+   * went since its last resume, that resume asked again is a new ask. (None went when the link is new for it.)
+   */
+  relinked(): void {
+    if (this.next !== this.rewoundTo) this.rewoundTo = undefined;
+  }
+
   heardFrom(now: number): void {
     this.offsetsKnown = true;
     this.lastProgressAt = now;

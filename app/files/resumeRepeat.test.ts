@@ -89,6 +89,18 @@ describe('the sender, asked to resume from where it already went back to', () =>
     expect(offsets(lost.s.pump(lost.transfer))[0]).toBe(5);
   });
 
+  test('a link made toward B after the resume, before anything went again, does not make its repeat a new ask', async () => {
+    const s = setup(4 * 1024 * KiB);
+    const transfer = await s.create();
+    accept(transfer, 'b', keyB);
+    s.pump(transfer);
+    resume(transfer, 'b', keyB, 3 * CHUNK); // e.g. after a server restart: the resume came with the offer again
+    transfer.receiverLinked('b'); // the link it needs is made now, before the first chunk goes on it
+    expect(offsets(s.pump(transfer))[0]).toBe(3);
+    resume(transfer, 'b', keyB, 3 * CHUNK); // B's own retry of that resume
+    expect(s.pump(transfer)).toEqual([]);
+  });
+
   test('when what went again is lost after all, the repeat left no gap: the go-back on a stall sends it again', async () => {
     const { s, transfer } = await wentBackTo5();
     resume(transfer, 'b', keyB, 5 * CHUNK);
