@@ -81,7 +81,10 @@ export class RoomFiles {
       if (this.#links) this.#links.linkOpened(notification.data);
       else this.#announcedEarly.push(notification.data);
     }
-    else if (notification.method === 'fileLinkReady') this.#links?.linkReady(notification.data);
+    else if (notification.method === 'fileLinkReady') {
+      this.#links?.linkReady(notification.data);
+      this.#transfers.linkConsumed(notification.data.peerId);
+    }
     else if (isTransferNotification(notification)) this.#transfers.notification(notification.method, notification.data);
     else return false;
     return true;

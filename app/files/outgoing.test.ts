@@ -1,63 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { waitUntil } from '../../test/support/poll.ts';
-import { OutgoingTransfer, type OutgoingContext, type SendPlan } from './outgoing.ts';
-import type { FileControl, FileLink } from './ports.ts';
-import { FakeSource, patternBytes, sha256Of } from './testFakes.ts';
-import { defaultTuning } from './tuning.ts';
-
-const KiB = 1024;
-const CHUNK = 64 * KiB;
-const WINDOW = 512 * KiB;
-const keyB = 'b'.repeat(64);
-const keyC = 'c'.repeat(64);
-
-function setup(size: number, to = ['b']) {
-  let clock = 1_000;
-  const done: unknown[] = [];
-  const control = { done: async (data: unknown) => void done.push(data) } as unknown as FileControl;
-  const counters = { bytesSent: 0, bytesResent: 0, bytesReceived: 0, framesDiscarded: 0 };
-  const ctx: OutgoingContext = {
-    control,
-    counters,
-    tuning: { ...defaultTuning, sendWindow: WINDOW, goBackAfterMs: 3_000 },
-    now: () => clock,
-    changed: () => {},
-    wake: () => {},
-    persist: () => {},
-  };
-  const source = new FakeSource('f.bin', patternBytes(size));
-  const link = { audience: [] } as unknown as FileLink;
-  return {
-    ctx,
-    counters,
-    done,
-    source,
-    advance: (ms: number) => (clock += ms),
-    create: () =>
-      OutgoingTransfer.create(
-        source,
-        to.map((peerId) => ({ peerId })),
-        false,
-        ctx,
-      ),
-    /** Sends what the transfer plans, as the pump would, until it plans nothing; returns the plans. */
-    pump(transfer: OutgoingTransfer, max = Infinity): SendPlan[] {
-      const plans: SendPlan[] = [];
-      for (let plan = transfer.plan(); plan && plans.length < max; plan = transfer.plan()) {
-        transfer.sent(plan, link);
-        plans.push(plan);
-      }
-      return plans;
-    },
-  };
-}
-
-const accept = (transfer: OutgoingTransfer, peerId: string, key: string) =>
-  transfer.answered({ transferId: transfer.id, peerId, accept: true, key });
-const ack = (transfer: OutgoingTransfer, peerId: string, key: string, offset: number) =>
-  transfer.acked({ transferId: transfer.id, peerId, key, offset });
-const resume = (transfer: OutgoingTransfer, peerId: string, key: string, offset: number) =>
-  transfer.resumeFrom({ transferId: transfer.id, peerId, key, offset });
+import { sha256Of } from './testFakes.ts';
+import { accept, ack, CHUNK, keyB, keyC, KiB, resume, setup, WINDOW } from './testOutgoing.ts';
 
 describe('outgoing transfer', () => {
   test('the file is cut into 64 KiB chunks at consecutive offsets, the last one short, nothing before an accept', async () => {

@@ -1,17 +1,15 @@
-import { FILE_CHUNK_SIZE, type FileMeta, type NotificationData } from '../../shared/protocol/index.ts';
+import type { FileMeta, NotificationData } from '../../shared/protocol/index.ts';
 import { createLogger } from '../log.ts';
-import { DAMAGED } from './messages.ts';
 import type { StoredOutgoing, StoredRecipient } from '../storage/transferStore.ts';
 import type { FileControl, FileLink, FileSource, TransferCounters, TransferPhase } from './ports.ts';
 import { ReadAhead } from './readAhead.ts';
 import { Recipient } from './recipient.ts';
+import { nextSendPlan, planStillHolds, recordSent, type SendPlan } from './sendPlan.ts';
+import { outgoingPhase } from './outgoingPhase.ts';
 import { firstChunkSha256, randomSecret, randomTransferId, sha256OfSource } from './sha256.ts';
 import type { Tuning } from './tuning.ts';
 
 const log = createLogger('files');
-
-/** The next chunk to send: these recipients all expect `offset`, and the link toward exactly `audience` reaches them. */
-export type SendPlan = { offset: number; length: number; recipients: Recipient[]; audience: string[] };
 
 /** What an outgoing transfer needs around it. */
 export type OutgoingContext = {
@@ -163,14 +161,20 @@ export class OutgoingTransfer {
     this.#ctx.changed(false);
   }
 
-  /** The receiver asks for bytes from `offset` (a gap, a reconnect, a reload): go back to it. */
+  /**
+   * The receiver asks for bytes from `offset` (a gap, a reconnect, a reload): go back to it, unless it asks again for
+   * what is already on its way to it (Recipient.repeatsRewind) from the same peer: a new peer id, or its page
+   * consuming our link again (`receiverLinked`), is a new session there that received nothing of it.
+   */
   resumeFrom(data: NotificationData<'fileResumeFrom'>): void {
+    const samePeer = this.recipients.some((known) => known.key === data.key && known.peerId === data.peerId);
     const recipient = this.#find(data.peerId, data.key);
     if (!recipient || (recipient.state !== 'accepted' && recipient.state !== 'verifying')) return;
+    const offset = Math.min(data.offset, this.meta.size);
+    if (samePeer && recipient.repeatsRewind(offset)) return;
     recipient.heardFrom(this.#ctx.now());
     // It holds exactly [0, offset): that is its acknowledged offset now, even below an earlier one (a lost store).
-    recipient.acked = Math.min(data.offset, this.meta.size);
-    recipient.next = recipient.acked;
+    recipient.acked = recipient.next = recipient.rewoundTo = offset;
     if (recipient.state === 'verifying' && recipient.acked >= this.meta.size)
       void this.#finish(recipient); // back before hearing `fileDone`
     else {
@@ -228,10 +232,16 @@ export class OutgoingTransfer {
   restart(): void {
     for (const recipient of this.recipients) {
       recipient.next = recipient.acked;
+      recipient.rewoundTo = undefined;
       recipient.lastLink = undefined;
       recipient.lastProgressAt = this.#ctx.now();
       recipient.parked = recipient.wentBack = false;
     }
+  }
+
+  /** `peerId`'s page consumes one of our links (again): maybe a new session there (Recipient.relinked). */
+  receiverLinked(peerId: string): void {
+    for (const recipient of this.recipients) if (recipient.peerId === peerId) recipient.relinked();
   }
 
   /** Go-back on a stall: bytes outstanding and no acknowledgement for a while (the tail was lost, or the receiver left). */
@@ -243,30 +253,10 @@ export class OutgoingTransfer {
     return this.cancelled || this.recipients.every((recipient) => recipient.final);
   }
 
-  /**
-   * The next chunk to send, if any. Recipients that expect the same offset form a group served on the link toward
-   * exactly them, so a chunk several need is uploaded once. A group waits for one a little behind it (a late accept,
-   * a resume after a short drop) while that one catches up on its own link, so they go on together instead of the
-   * rest of the file being uploaded twice; one far behind (`convoyDistance`) is not waited for and catches up alone.
-   * Lower offsets go first. A group goes as fast as its slowest member's window; a member that stalls is parked
-   * (checkStalls) and no longer holds the others back.
-   */
+  /** The next chunk to send, if any (sendPlan.ts). */
   plan(): SendPlan | undefined {
     if (!this.source || this.cancelled || this.#gathering()) return undefined;
-    const eligible = this.recipients.filter(
-      (recipient) => recipient.state === 'accepted' && !recipient.parked && recipient.offsetsKnown && recipient.next < this.meta.size,
-    );
-    const offsets = [...new Set(eligible.map((recipient) => recipient.next))].sort((a, b) => a - b);
-    const room = (recipient: Recipient) => (recipient.wentBack ? FILE_CHUNK_SIZE : this.#ctx.tuning.sendWindow);
-    for (const [index, offset] of offsets.entries()) {
-      const below = offsets[index - 1];
-      if (below !== undefined && offset - below <= this.#ctx.tuning.convoyDistance) continue; // waits for the group below
-      const recipients = eligible.filter((recipient) => recipient.next === offset);
-      const length = Math.min(FILE_CHUNK_SIZE, this.meta.size - offset);
-      if (recipients.some((recipient) => offset + length - recipient.acked > room(recipient))) continue;
-      return { offset, length, recipients, audience: recipients.map((recipient) => recipient.peerId).sort() };
-    }
-    return undefined;
+    return nextSendPlan(this.recipients, this.meta.size, this.#ctx.tuning);
   }
 
   /** A chunk of the file (the next one is read meanwhile). */
@@ -276,24 +266,12 @@ export class OutgoingTransfer {
 
   /** Whether a plan still holds after the pump awaited something (an ack, a resume or a cancel may have come). */
   stillWanted(plan: SendPlan): boolean {
-    return (
-      !this.cancelled &&
-      plan.recipients.every((recipient) => recipient.state === 'accepted' && !recipient.parked && recipient.next === plan.offset)
-    );
+    return !this.cancelled && planStillHolds(plan);
   }
 
   /** The plan's chunk went out on `link`. */
   sent(plan: SendPlan, link: FileLink): void {
-    const end = plan.offset + plan.length;
-    this.#ctx.counters.bytesSent += plan.length;
-    if (plan.recipients.some((recipient) => plan.offset < recipient.sentUpTo)) this.#ctx.counters.bytesResent += plan.length;
-    for (const recipient of plan.recipients) {
-      // The stall clock runs from the last ack or from when bytes became outstanding, whichever is later.
-      if (recipient.next <= recipient.acked) recipient.lastProgressAt = this.#ctx.now();
-      recipient.next = end;
-      recipient.sentUpTo = Math.max(recipient.sentUpTo, end);
-      recipient.lastLink = link;
-    }
+    recordSent(plan, link, this.#ctx.counters, this.#ctx.now());
   }
 
   /** The file cannot be read any more (moved, deleted, permission gone): the person picks it again. */
@@ -316,17 +294,6 @@ export class OutgoingTransfer {
   }
 
   phase(online: boolean): { phase: TransferPhase; error?: string } {
-    const states = this.recipients.map((recipient) => recipient.state);
-    if (this.cancelled) return { phase: 'cancelled' };
-    if (states.includes('failed') && this.finished) return { phase: 'failed', error: DAMAGED };
-    if (this.finished) {
-      if (states.includes('done')) return { phase: 'done' };
-      return { phase: states.every((state) => state === 'declined') ? 'declined' : 'cancelled' };
-    }
-    if (!this.source) return { phase: 'needs-file' };
-    const receiving = this.recipients.filter((recipient) => recipient.state === 'accepted');
-    if (receiving.length > 0) return { phase: online && receiving.some((recipient) => !recipient.parked) ? 'active' : 'waiting' };
-    if (states.includes('verifying')) return { phase: 'verifying' };
-    return { phase: 'offered' };
+    return outgoingPhase(this.recipients, { cancelled: this.cancelled, hasFile: this.source !== undefined, online });
   }
 }

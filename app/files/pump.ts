@@ -1,6 +1,7 @@
 import { encodeChunkFrame } from '../../shared/protocol/index.ts';
 import { createLogger } from '../log.ts';
-import type { OutgoingTransfer, SendPlan } from './outgoing.ts';
+import type { OutgoingTransfer } from './outgoing.ts';
+import type { SendPlan } from './sendPlan.ts';
 import type { FileLink, FileLinks } from './ports.ts';
 
 const log = createLogger('files');

@@ -21,6 +21,11 @@ export class Recipient {
   lastLink: FileLink | undefined;
   /** False for one that had accepted before this page reloaded, until its `fileResume` says where it stands. */
   offsetsKnown: boolean;
+  /**
+   * The offset its last `fileResume` sent it back to, while what went again from there may still be on its way
+   * (cleared when that no longer holds: a go-back on a stall, a new session on either side).
+   */
+  rewoundTo: number | undefined;
 
   constructor(stored: StoredRecipient, now: number) {
     this.peerId = stored.peerId;
@@ -32,6 +37,32 @@ export class Recipient {
 
   get final(): boolean {
     return this.state === 'done' || this.state === 'declined' || this.state === 'cancelled' || this.state === 'failed';
+  }
+
+  /**
+   * Whether a resume from `offset` only repeats the last one while the bytes sent again for it are on their way (it
+   * asked again before they arrived: a retry, or a second chunk behind the same loss showing the same gap). Going
+   * back again would send them twice. Not once anything past `offset` was acknowledged (an earlier offset then
+   * means it lost what it had), nor before anything went again, nor after a stall. Were those bytes lost after all,
+   * nothing is skipped: no ack comes, and the go-back on a stall (`checkStall`) sends them again.
+   */
+  repeatsRewind(offset: number): boolean {
+    return (
+      this.state === 'accepted' &&
+      this.rewoundTo === offset &&
+      this.acked === offset &&
+      this.next > offset &&
+      !this.parked &&
+      !this.wentBack
+    );
+  }
+
+  /**
+   * Its page consumes our link anew (a reload, a new media session): it received nothing sent before, so when bytes
+   * went since its last resume, that resume asked again is a new ask. (None went when the link is new for it.)
+   */
+  relinked(): void {
+    if (this.next !== this.rewoundTo) this.rewoundTo = undefined;
   }
 
   heardFrom(now: number): void {
@@ -55,6 +86,7 @@ export class Recipient {
     // The receiver has nothing past its ack by now (it persists within a fraction of a second), so it goes back
     // there; with a single chunk first, as the link may be dead without anyone knowing yet.
     this.wentBack = true;
+    this.rewoundTo = undefined;
     this.lastProgressAt = now;
     this.next = this.acked;
     return true;

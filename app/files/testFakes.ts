@@ -110,6 +110,8 @@ export class FakeRoom {
   lossRate = 0;
   /** Drops every frame while true (a connection that died without anyone noticing yet). */
   blackhole = false;
+  /** Each link lets a frame go this often (0: one per macrotask): a slow path, on which a window takes a while to arrive. */
+  frameIntervalMs = 0;
   random: () => number = Math.random;
 
   join(peerId: string, engine: Engine) {
@@ -291,7 +293,7 @@ export class FakeLink implements FileLink {
       if (this.bufferedAmount <= this.lowWater) this.#release();
       if (this.#queue.length > 0 && this.isOpen) this.#flow();
       else this.#flowing = false;
-    }, 0);
+    }, this.room.frameIntervalMs);
   }
 
   #release() {

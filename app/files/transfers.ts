@@ -223,6 +223,11 @@ export class FileTransfers {
     },
   };
 
+  /** `peerId`'s page consumes one of our file links (`fileLinkReady`): a new session there, if it had one before. */
+  linkConsumed(peerId: string): void {
+    for (const transfer of this.#outgoing()) transfer.receiverLinked(peerId);
+  }
+
   /** A binary frame from any file link. */
   frame(data: ArrayBuffer): void {
     const chunk = decodeChunkFrame(data);

@@ -41,6 +41,13 @@ export class SessionFileLinks implements FileLinks {
   readonly #incoming = new Set<DataConsumer>();
   /** Links toward us being consumed now. */
   readonly #consuming = new Set<Promise<void>>();
+  /**
+   * Each link toward us by its DataProducer id: its consumer once consumed (undefined while being consumed, or after
+   * consuming failed). The server announces a link again when it cannot tell we consume it (after a reload both the
+   * resumed join and the new receive transport announce it), and consuming it again would make the server replace
+   * our consumer: whatever it forwarded meanwhile is lost, such as the window a sender re-sends on our resume.
+   */
+  readonly #consumed = new Map<string, Promise<DataConsumer | undefined>>();
   readonly #idleSweep: ReturnType<typeof setInterval>;
   #closed = false;
 
@@ -64,9 +71,14 @@ export class SessionFileLinks implements FileLinks {
     return making;
   }
 
-  /** Someone opened a link toward us: consume it and pass its frames on. */
+  /** Someone opened a link toward us: consume it and pass its frames on (once: an announcement again is ignored while it works). */
   linkOpened(data: NotificationData<'fileLinkOpened'>): void {
-    const consuming = this.#consume(data);
+    const earlier = this.#consumed.get(data.dataProducerId);
+    const consumer = (earlier ?? Promise.resolve(undefined)).then((current) =>
+      current && !current.closed && current.readyState !== 'closed' ? current : this.#consume(data),
+    );
+    this.#consumed.set(data.dataProducerId, consumer);
+    const consuming = consumer.then(() => {});
     this.#consuming.add(consuming);
     void consuming.finally(() => this.#consuming.delete(consuming));
   }
@@ -84,16 +96,20 @@ export class SessionFileLinks implements FileLinks {
     clearTimeout(timer);
   }
 
-  async #consume({ dataProducerId, from }: NotificationData<'fileLinkOpened'>): Promise<void> {
-    if (this.#closed) return;
+  /** Consumes a link; resolves with the consumer once it is open (undefined when that failed). */
+  async #consume({ dataProducerId, from }: NotificationData<'fileLinkOpened'>): Promise<DataConsumer | undefined> {
+    if (this.#closed) return undefined;
     let consumer: DataConsumer;
     try {
       consumer = await this.#sfu.consumeData(dataProducerId);
     } catch (error) {
       log.warn('could not receive a file link', { from, error: String(error) });
-      return;
+      return undefined;
     }
-    if (this.#closed) return consumer.close();
+    if (this.#closed) {
+      consumer.close();
+      return undefined;
+    }
     this.#incoming.add(consumer);
     consumer.on('message', (data) => {
       if (data instanceof ArrayBuffer) this.#onFrame(data);
@@ -106,7 +122,10 @@ export class SessionFileLinks implements FileLinks {
     }
     // Consumed is not yet open: after a reload the new transport's SCTP association may still be coming up, and
     // what the SFU forwards before it is lost (the first window after a resume, measured). `settled` waits for this.
-    await opened(consumer).catch(() => {});
+    return opened(consumer).then(
+      () => consumer,
+      () => undefined,
+    );
   }
 
   /** An audience peer consumes one of our links. */
@@ -124,6 +143,7 @@ export class SessionFileLinks implements FileLinks {
     for (const pending of this.#pendingReady.values()) pending.done();
     for (const consumer of this.#incoming) consumer.close();
     this.#incoming.clear();
+    this.#consumed.clear();
     for (const link of this.#open.values()) link.close();
     this.#open.clear();
   }
