@@ -4,7 +4,8 @@ import type { Room } from '../sfu/room.ts';
 import type { RoomDirectory } from './directory.ts';
 import type { BusMessage, OutgoingBusMessage } from './messages.ts';
 import type { RemotePeers } from './remotePeers.ts';
-import type { LinkEnd, SharedRoom } from './sharedRoom.ts';
+import type { LinkEnd } from './roomLinks.ts';
+import type { SharedRoom } from './sharedRoom.ts';
 
 /*
  * Repair after lost bus messages. Pub/sub delivers only to who listens at that moment: a server whose connection to

@@ -1,9 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import type { types } from 'mediasoup';
 import type { Notification } from '../../shared/protocol/index.ts';
 import { KeyedSerialQueue } from '../chat/serialQueue.ts';
 import { createLogger } from '../log.ts';
-import type { ProducerAppData } from '../sfu/peer.ts';
 import type { Room } from '../sfu/room.ts';
 import type { ClusterBus } from './bus.ts';
 import { channels } from './keys.ts';
@@ -12,37 +9,25 @@ import { PresenceRepair } from './presenceRepair.ts';
 import { RemotePeers } from './remotePeers.ts';
 import { joinsMeetingAcrossServers } from './sharedAccess.ts';
 import { currentQualities, qualityAnnouncement } from './remoteQuality.ts';
-import { ServerLink, type ExportChange, type LinkOptions } from './serverLink.ts';
+import { RoomLinks } from './roomLinks.ts';
+import type { LinkOptions } from './serverLink.ts';
 import { SharedFileLinks } from './sharedFileLinks.ts';
 
 const log = createLogger('cluster');
-
-/** This server's end of the link to one other server for this room. */
-export type LinkEnd = {
-  serverId: string;
-  /** Names this link in every message about it: messages about an older link are dropped. */
-  id: string;
-  link: Promise<ServerLink>;
-  ready: boolean;
-  /** Our producers sent through it (an export is announced once). */
-  exported: Set<string>;
-};
 
 type Inbound = Extract<BusMessage, { room: string }>;
 
 /**
  * One room open on this server as part of the service: its people on the other servers (presence over the room's
- * bus channel), and the media links to those servers (negotiated over each server's own channel, offered by the
- * smaller server id so there is one per pair), through which each server sends all its people's producers to the
- * other. Everything from one server about this room is handled in arrival order, and everything this server
+ * bus channel), the media links to those servers (RoomLinks) through which each server sends all its people's
+ * producers to the other, and the file links and repair riding on them. Everything from one server about this room is handled in arrival order, and everything this server
  * publishes about it goes out in order, so a producer is never announced before its owner, nor after their leaving.
  */
 export class SharedRoom {
   readonly room: Room;
   readonly remote: RemotePeers;
   readonly #bus: ClusterBus;
-  readonly #options: LinkOptions;
-  readonly #links = new Map<string, LinkEnd>();
+  readonly #links: RoomLinks;
   /** File links between our people and theirs, through the same links. */
   readonly #files: SharedFileLinks;
   /** Inbound by sending server; outbound under one key. */
@@ -58,23 +43,34 @@ export class SharedRoom {
     this.room = room;
     this.remote = new RemotePeers(room);
     this.#bus = bus;
-    this.#options = options;
     // Refused while Redis is away: the bus subscribes again once it is back, and the room resyncs then.
     this.#subscribed = subscribed.catch(() => {});
     room.remote = this.remote;
-    this.#files = new SharedFileLinks(room, this.remote, {
-      end: (serverId, linkId) => (linkId === undefined ? this.#links.get(serverId) : this.#end(serverId, linkId)),
+    const outbound = (task: () => Promise<unknown>) => this.#outbound(task);
+    const links = new RoomLinks({
+      room,
+      remote: this.remote,
+      bus,
+      options,
+      outbound,
+      ready: (end) => files.linkReady(end),
+      dataClosed: (end, dataProducerId) => files.dataClosed(end, dataProducerId),
+    });
+    const files = new SharedFileLinks(room, this.remote, {
+      end: (serverId, linkId) => (linkId === undefined ? links.get(serverId) : links.end(serverId, linkId)),
       publishTo: (serverId, message) => this.#publishTo(serverId, message),
     });
+    this.#links = links;
+    this.#files = files;
     this.#repair = new PresenceRepair({
       room,
       remote: this.remote,
-      link: (serverId) => this.#links.get(serverId),
-      offersTo: (serverId) => this.#bus.serverId < serverId,
+      link: (serverId) => links.get(serverId),
+      offersTo: (serverId) => links.offersTo(serverId),
       answer: () => this.announce(true),
-      ensureLink: (serverId) => this.#ensureLink(serverId),
-      dropLink: (serverId) => this.#dropLink(serverId),
-      exportAgain: (end, producer) => this.#export(end, producer, true),
+      ensureLink: (serverId) => links.ensure(serverId),
+      dropLink: (serverId) => links.drop(serverId),
+      exportAgain: (end, producer) => links.export(end, producer, true),
       publishTo: (serverId, message) => this.#outbound(() => this.#bus.publish(channels.server(serverId), message())),
     });
   }
@@ -94,7 +90,7 @@ export class SharedRoom {
   resync(): void {
     if (this.#closed || !this.#announced || !this.#shared) return;
     this.#sayWhoIsHere({ kind: 'roomResync' });
-    for (const serverId of [...this.#links.keys()]) this.#repair.link(serverId);
+    for (const serverId of this.#links.servers()) this.#repair.link(serverId);
   }
 
   #sayWhoIsHere(kind: { kind: 'roomPresence'; answer: boolean } | { kind: 'roomResync' }): void {
@@ -116,7 +112,7 @@ export class SharedRoom {
     if (this.#closed) return;
     this.#closed = true;
     if (this.#announced) this.#publishToRoom({ kind: 'roomLeft', room: this.room.id });
-    for (const serverId of [...this.#links.keys()]) this.#dropLink(serverId);
+    this.#links.dropAll();
   }
 
   /** A message from another server about this room: handled after everything it sent before. */
@@ -128,7 +124,7 @@ export class SharedRoom {
 
   /** The other servers this room has people from, or a link to. */
   otherServers(): Set<string> {
-    return new Set([...this.#links.keys(), ...this.remote.servers()]);
+    return new Set([...this.#links.servers(), ...this.remote.servers()]);
   }
 
   /** Another server is gone: its people leave the room here and its link closes. */
@@ -159,7 +155,7 @@ export class SharedRoom {
         break;
       case 'producerAdded': {
         const producer = this.room.peers.get(notification.data.peerId)?.producers.get(notification.data.publication.id);
-        if (producer) for (const end of this.#links.values()) if (end.ready) this.#export(end, producer);
+        if (producer) this.#links.exportToAll(producer);
         break;
       }
       case 'connectionQuality': {
@@ -184,14 +180,14 @@ export class SharedRoom {
           this.announce(true);
         }
         this.remote.reconcile(from, message.peers);
-        this.#ensureLink(from);
+        this.#links.ensure(from);
         return;
       case 'roomResync':
       case 'linkExports':
         return this.#repair.receive(message);
       case 'peerJoined':
         this.remote.joined(from, message.peer);
-        this.#ensureLink(from);
+        this.#links.ensure(from);
         return;
       case 'peerLeft':
         return this.remote.left(from, message.peerId);
@@ -201,47 +197,12 @@ export class SharedRoom {
         return this.remote.qualityChanged(from, message.peerId, message.quality);
       case 'roomLeft':
         return this.#forget(from);
-      case 'linkOffer': {
-        this.#dropLink(from);
-        const end = this.#openLink(from, message.link);
-        const link = await end.link;
-        await link.connect(message.endpoint);
-        this.#publishTo(from, { kind: 'linkAnswer', room: this.room.id, link: end.id, endpoint: link.endpoint });
-        return this.#ready(end);
-      }
-      case 'linkAnswer': {
-        const end = this.#end(from, message.link);
-        if (!end || end.ready) return;
-        await (await end.link).connect(message.endpoint);
-        return this.#ready(end);
-      }
-      case 'producerExported': {
-        const end = this.#end(from, message.link);
-        if (!end) return;
-        const { producerId, kind, rtpParameters, paused, peerId, source } = message.producer;
-        const known = this.remote.producer(producerId);
-        if (known) return this.#mirrorPause(end, known, paused); // announced again (a resync): its pause may be news
-        const link = await end.link;
-        const producer = (await link.importProducer({
-          producerId,
-          kind,
-          rtpParameters: rtpParameters as types.RtpParameters,
-          paused,
-          appData: { peerId, source },
-        })) as types.Producer<ProducerAppData>;
-        return this.remote.imported(from, producer);
-      }
-      case 'producerPaused': {
-        const end = this.#end(from, message.link);
-        const producer = this.remote.producer(message.producerId);
-        if (end && producer) await this.#mirrorPause(end, producer, message.paused);
-        return;
-      }
-      case 'producerUnexported': {
-        const end = this.#end(from, message.link);
-        if (end) await (await end.link).apply({ kind: 'closed', producerId: message.producerId });
-        return;
-      }
+      case 'linkOffer':
+      case 'linkAnswer':
+      case 'producerExported':
+      case 'producerPaused':
+      case 'producerUnexported':
+        return this.#links.receive(message);
       case 'fileLinkExported':
       case 'fileLinkUnexported':
       case 'fileLinkReady':
@@ -251,91 +212,9 @@ export class SharedRoom {
     }
   }
 
-  async #mirrorPause(end: LinkEnd, producer: types.Producer<ProducerAppData>, paused: boolean): Promise<void> {
-    if (producer.paused === paused) return;
-    await (await end.link).apply({ kind: 'paused', producerId: producer.id, paused });
-    this.remote.pausedChanged(producer);
-  }
-
-  /** The smaller id offers: one link per pair of servers, whoever heard of the other first. */
-  #ensureLink(serverId: string): void {
-    if (this.#links.has(serverId) || this.#bus.serverId >= serverId) return;
-    const end = this.#openLink(serverId, randomBytes(12).toString('base64url'));
-    end.link.then(
-      (link) => this.#publishTo(serverId, { kind: 'linkOffer', room: this.room.id, link: end.id, endpoint: link.endpoint }),
-      () => {},
-    );
-  }
-
-  #openLink(serverId: string, id: string): LinkEnd {
-    const end: LinkEnd = { serverId, id, link: ServerLink.open(this.room.routers.home.router, this.#options), ready: false, exported: new Set() };
-    this.#links.set(serverId, end);
-    end.link.then(
-      (link) => {
-        link.on('change', (change) => this.#changed(end, change));
-        link.once('close', () => {
-          if (this.#links.get(serverId) === end) this.#links.delete(serverId);
-        });
-        if (this.#links.get(serverId) !== end || this.room.closed) link.close();
-      },
-      (error: unknown) => {
-        if (this.#links.get(serverId) === end) this.#links.delete(serverId);
-        if (!this.room.closed) log.warn('media link to another server not opened', { room: this.room.id, server: serverId, error });
-      },
-    );
-    return end;
-  }
-
-  /** Connected both ways: everything our people produce goes through it. */
-  #ready(end: LinkEnd): void {
-    end.ready = true;
-    log.info('media link to another server up', { room: this.room.id, server: end.serverId });
-    for (const peer of this.room.peers.values()) for (const producer of peer.producers.values()) this.#export(end, producer);
-    this.#files.linkReady(end);
-  }
-
-  /** `again`: announced even if it was (a resync). */
-  #export(end: LinkEnd, producer: types.Producer<ProducerAppData>, again = false): void {
-    this.#outbound(async () => {
-      if ((end.exported.has(producer.id) && !again) || producer.closed || this.#links.get(end.serverId) !== end) return;
-      const { peerId, source } = producer.appData;
-      // The link is on the home router: a producer on another worker's router is piped there first.
-      await this.room.routers.pipe('media', producer.id, this.room.routers.of(peerId).router, this.room.routers.home.router);
-      const exported = await (await end.link).exportProducer(producer.id, { peerId, source });
-      end.exported.add(producer.id);
-      const { producerId, kind, rtpParameters, paused } = exported;
-      const message = { kind: 'producerExported', room: this.room.id, link: end.id, producer: { producerId, kind, rtpParameters, paused, peerId, source } } as const;
-      await this.#bus.publish(channels.server(end.serverId), message);
-    });
-  }
-
-  /** One of our exports paused, resumed or closed: the other end mirrors it on its copy. */
-  #changed(end: LinkEnd, change: ExportChange): void {
-    if (change.kind === 'dataClosed') return this.#files.dataClosed(end, change.dataProducerId);
-    const base = { room: this.room.id, link: end.id, producerId: change.producerId };
-    if (change.kind === 'closed') end.exported.delete(change.producerId);
-    this.#publishTo(
-      end.serverId,
-      change.kind === 'closed' ? { kind: 'producerUnexported', ...base } : { kind: 'producerPaused', ...base, paused: change.paused },
-    );
-  }
-
-  #end(serverId: string, linkId: string): LinkEnd | undefined {
-    const end = this.#links.get(serverId);
-    return end?.id === linkId ? end : undefined;
-  }
-
   #forget(serverId: string): void {
-    this.#dropLink(serverId);
+    this.#links.drop(serverId);
     this.remote.serverGone(serverId);
-  }
-
-  /** Closing our end closes what came through it: our people's consumers of it are told. */
-  #dropLink(serverId: string): void {
-    const end = this.#links.get(serverId);
-    if (!end) return;
-    this.#links.delete(serverId);
-    void end.link.then((link) => link.close(), () => {});
   }
 
   #publishToRoom(message: OutgoingBusMessage): void {
