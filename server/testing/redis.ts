@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll } from 'vitest';
 import { startRedis, type RunningRedis } from '../../test/support/redis.ts';
+import { ClusterBus } from '../cluster/bus.ts';
 import { connectRedis } from '../cluster/redis.ts';
 
 /** A redis-server of one test file's own (its own port and directory), and what the file's tests opened on it. */
@@ -10,6 +11,8 @@ export type FileRedis = {
   readonly url: string;
   /** A connection of the test's own (one server's store or bus, or to read keys and forge messages), closed after the file. */
   connect(role?: string): Promise<Redis>;
+  /** The bus of server `serverId` as a server has it: its own two connections (commands, and subscriptions). */
+  bus(serverId: string): Promise<{ bus: ClusterBus; commands: Redis; subscriber: Redis }>;
   /** Starts it again on its port and directory after a test killed it (`server.kill()`): Redis coming back. */
   restart(): Promise<void>;
   /** Runs `stop` after the file's tests, before the connections close and Redis stops (a server of the service). */
@@ -52,6 +55,10 @@ export function useRedis(options: { appendOnly?: boolean } = {}): FileRedis {
       connections.push(connection);
       await connection.connect();
       return connection;
+    },
+    async bus(serverId) {
+      const [commands, subscriber] = await Promise.all([this.connect('commands'), this.connect('subscriber')]);
+      return { bus: new ClusterBus(serverId, commands, subscriber), commands, subscriber };
     },
     async restart() {
       running = await startRedis({ restartOf: server() });
