@@ -8,12 +8,12 @@ import { ClusterBus } from '../cluster/bus.ts';
 import { RoomDirectory } from '../cluster/directory.ts';
 import { RoomFederation } from '../cluster/federation.ts';
 import { MeetingStore } from '../cluster/meetingStore.ts';
-import { connectRedis } from '../cluster/redis.ts';
 import { ServerRegistry } from '../cluster/registry.ts';
 import { RoomHosting } from '../cluster/roomHosting.ts';
 import type { RoomListener } from '../cluster/roomListeners.ts';
 import { SharedAccess } from '../cluster/sharedAccess.ts';
 import { RedisFailures } from '../cluster/sharedFailures.ts';
+import type { Config } from '../config.ts';
 import { createTestServices, type joinWithMedia } from './fakes.ts';
 import { useRedis, type FileRedis } from './redis.ts';
 
@@ -62,11 +62,8 @@ export async function startClusterServer(serverId: string, redis: FileRedis, opt
   const proxies = options.proxied
     ? { commands: await startTcpProxy(redis.server.port), subscriber: await startTcpProxy(redis.server.port) }
     : undefined;
-  const through = (proxy: TcpProxy | undefined) => (proxy ? `redis://127.0.0.1:${proxy.port}` : redis.url);
-  const commands = connectRedis(through(proxies?.commands), 'commands');
-  const subscriber = connectRedis(through(proxies?.subscriber), 'subscriber');
-  await Promise.all([commands.connect(), subscriber.connect()]);
-  const bus = new ClusterBus(serverId, commands, subscriber);
+  const through = (proxy: TcpProxy | undefined) => (proxy ? `redis://127.0.0.1:${proxy.port}` : undefined);
+  const { bus, commands, subscriber } = await redis.bus(serverId, { commands: through(proxies?.commands), subscriber: through(proxies?.subscriber) });
   const registry = new ServerRegistry(commands, bus, '127.0.0.1');
   const directory = new RoomDirectory(commands, registry);
   const hosting = new RoomHosting(directory);
@@ -81,7 +78,9 @@ export async function startClusterServer(serverId: string, redis: FileRedis, opt
   const listeners = [...(access ? [access] : []), hosting, federation, ...extras];
   // In a service, invites signed on one server are checked on another (one secret), and chat history is in Redis
   // (the SQLite store's type is what createTestServices takes).
-  const config = { ...(options.workers ? { workers: options.workers } : {}), ...(access ? { inviteSecret: 'one secret for the whole service' } : {}) };
+  const config: Partial<Config> = {};
+  if (options.workers) config.workers = options.workers;
+  if (access) config.inviteSecret = 'one secret for the whole service';
   const chatStore = access ? (new RedisChatStore(commands, serverId) as unknown as ChatStore) : undefined;
   const services = await createTestServices(config, chatStore, listeners);
   if (access) {

@@ -9,10 +9,13 @@ export type FileRedis = {
   /** The running redis-server: another one after `restart`, on the same port. */
   readonly server: RunningRedis;
   readonly url: string;
-  /** A connection of the test's own (one server's store or bus, or to read keys and forge messages), closed after the file. */
-  connect(role?: string): Promise<Redis>;
+  /**
+   * A connection of the test's own (one server's store or bus, or to read keys and forge messages), closed after the
+   * file; `url`: where it goes instead of Redis (a proxy in front of it).
+   */
+  connect(role?: string, url?: string): Promise<Redis>;
   /** The bus of server `serverId` as a server has it: its own two connections (commands, and subscriptions). */
-  bus(serverId: string): Promise<{ bus: ClusterBus; commands: Redis; subscriber: Redis }>;
+  bus(serverId: string, through?: { commands?: string; subscriber?: string }): Promise<{ bus: ClusterBus; commands: Redis; subscriber: Redis }>;
   /** Starts it again on its port and directory after a test killed it (`server.kill()`): Redis coming back. */
   restart(): Promise<void>;
   /** Runs `stop` after the file's tests, before the connections close and Redis stops (a server of the service). */
@@ -50,14 +53,14 @@ export function useRedis(options: { appendOnly?: boolean } = {}): FileRedis {
     get url() {
       return server().url;
     },
-    async connect(role = 'test') {
-      const connection = connectRedis(server().url, role);
+    async connect(role = 'test', url = server().url) {
+      const connection = connectRedis(url, role);
       connections.push(connection);
       await connection.connect();
       return connection;
     },
-    async bus(serverId) {
-      const [commands, subscriber] = await Promise.all([this.connect('commands'), this.connect('subscriber')]);
+    async bus(serverId, through = {}) {
+      const [commands, subscriber] = await Promise.all([this.connect('commands', through.commands), this.connect('subscriber', through.subscriber)]);
       return { bus: new ClusterBus(serverId, commands, subscriber), commands, subscriber };
     },
     async restart() {
