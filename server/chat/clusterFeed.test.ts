@@ -1,29 +1,28 @@
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import type { ChatMessage, Notification } from '../../shared/protocol/index.ts';
-import { ClusterBus } from '../cluster/bus.ts';
-import { connectRedis } from '../cluster/redis.ts';
 import type { Room } from '../sfu/room.ts';
 import { waitUntil } from '../../test/support/poll.ts';
-import { startRedis, type RunningRedis } from '../../test/support/redis.ts';
+import { useRedis } from '../testing/redis.ts';
 import { ClusterChat } from './clusterFeed.ts';
 import { GAP_WAIT_MS } from './feedSequencer.ts';
 import { RedisChatStore } from './redisStore.ts';
 import { chatFeedOf } from './roomEvents.ts';
 import { ChatService, type ChatSender } from './service.ts';
 
-let redis: RunningRedis;
-const connections: Redis[] = [];
+const redis = useRedis();
+/** The test's own connection, to see who listens. */
+let raw: Redis;
+beforeAll(async () => {
+  raw = await redis.connect();
+});
 
 /** One server of a service, reduced to its chat: the real service, Redis store, bus and cross-server fan-out. */
 async function chatServer(serverId: string) {
-  const commands = connectRedis(redis.url, 'commands');
-  const subscriber = connectRedis(redis.url, 'subscriber');
-  await Promise.all([commands.connect(), subscriber.connect()]);
-  connections.push(commands, subscriber);
+  const { bus, commands } = await redis.bus(serverId);
   const store = new RedisChatStore(commands, serverId);
   const chat = new ChatService(store);
-  const cluster = new ClusterChat(chat, new ClusterBus(serverId, commands, subscriber), store);
+  const cluster = new ClusterChat(chat, bus, store);
   return { chat, cluster, store };
 }
 
@@ -48,20 +47,12 @@ function person(id: string, name: string): ChatSender & { acks: unknown[] } {
 
 const frame = (id: string, text: string) => Buffer.from(JSON.stringify({ type: 'send', id, text }));
 
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  for (const connection of connections) connection.disconnect();
-  await redis.stop();
-});
-
 describe('chat across servers', () => {
   test('messages stored on either server reach the room’s feed on both, each once and in seq order', async () => {
     const [one, two] = await Promise.all([chatServer('server-1'), chatServer('server-2')]);
     const onOne = roomOn(one, 'busy-room');
     const onTwo = roomOn(two, 'busy-room');
-    await waitUntil(async () => (await connections[0]!.pubsub('NUMSUB', 'huddle:bus:room:busy-room'))[1] === 2, 'both servers listen');
+    await waitUntil(async () => (await raw.pubsub('NUMSUB', 'huddle:bus:room:busy-room'))[1] === 2, 'both servers listen');
     const ann = person('peer-ann', 'Ann');
     const bob = person('peer-bob', 'Bob');
 
@@ -90,7 +81,7 @@ describe('chat across servers', () => {
     const [one, two] = await Promise.all([chatServer('server-1'), chatServer('server-2')]);
     const onOne = roomOn(one, 'resend-room');
     const onTwo = roomOn(two, 'resend-room');
-    await waitUntil(async () => (await connections[0]!.pubsub('NUMSUB', 'huddle:bus:room:resend-room'))[1] === 2, 'both servers listen');
+    await waitUntil(async () => (await raw.pubsub('NUMSUB', 'huddle:bus:room:resend-room'))[1] === 2, 'both servers listen');
     const ann = person('peer-ann', 'Ann');
     await one.chat.receive(chatFeedOf(onOne.room), ann, frame('written-once', 'hello'), true);
     await two.chat.receive(chatFeedOf(onTwo.room), ann, frame('written-once', 'hello'), true);
@@ -109,7 +100,7 @@ describe('chat across servers', () => {
     const [one, two] = await Promise.all([chatServer('server-1'), chatServer('server-2')]);
     const onTwo = roomOn(two, 'gap-room');
     const onOne = roomOn(one, 'gap-room');
-    await waitUntil(async () => (await connections[0]!.pubsub('NUMSUB', 'huddle:bus:room:gap-room'))[1] === 2, 'both servers listen');
+    await waitUntil(async () => (await raw.pubsub('NUMSUB', 'huddle:bus:room:gap-room'))[1] === 2, 'both servers listen');
     const ann = person('peer-ann', 'Ann');
     await one.chat.receive(chatFeedOf(onOne.room), ann, frame('first-message', 'one'), true);
     await waitUntil(() => onTwo.feed.length === 1, 'server 2 has the first');

@@ -1,33 +1,26 @@
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { connectRedis } from '../cluster/redis.ts';
-import { startRedis, type RunningRedis } from '../../test/support/redis.ts';
+import { beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { useRedis } from '../testing/redis.ts';
 import { RedisChatStore } from './redisStore.ts';
 
 const HOUR = 3600_000;
-let redis: RunningRedis;
-const connections: Redis[] = [];
+const redis = useRedis();
+/** The test's own connection, to see what Redis holds. */
+let raw: Redis;
 
 /** The store as one server has it: its own connection and clock. Two of them are two servers of one service. */
 async function serverStore(serverId: string, clock = { now: 1_000_000 }) {
-  const connection = connectRedis(redis.url, 'commands');
-  await connection.connect();
-  connections.push(connection);
+  const connection = await redis.connect('commands');
   return { store: new RedisChatStore(connection, serverId, () => clock.now), clock, connection };
 }
 
 const message = (id: string, text = `text of ${id}`, peerId = 'peer-1') => ({ id, peerId, name: 'Ann', text });
 
 beforeAll(async () => {
-  redis = await startRedis();
+  raw = await redis.connect();
 });
 beforeEach(async () => {
-  const [first] = connections.length ? connections : [(await serverStore('cleaner')).connection];
-  await first!.flushall();
-});
-afterAll(async () => {
-  for (const connection of connections) connection.disconnect();
-  await redis.stop();
+  await raw.flushall();
 });
 
 describe('numbering across servers', () => {

@@ -1,31 +1,14 @@
-import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
-import { startRedis, type RunningRedis } from '../../test/support/redis.ts';
+import { describe, expect, test, vi } from 'vitest';
 import { waitUntil } from '../../test/support/poll.ts';
 import { ClusterBus } from './bus.ts';
 import { channels } from './keys.ts';
 import type { BusMessage } from './messages.ts';
-import { connectRedis } from './redis.ts';
+import { useRedis } from '../testing/redis.ts';
 
-let redis: RunningRedis;
-const connections: Redis[] = [];
+const redis = useRedis();
 
 /** A bus as one server has it: its own two connections. */
-async function busOf(serverId: string): Promise<ClusterBus> {
-  const commands = connectRedis(redis.url, 'commands');
-  const subscriber = connectRedis(redis.url, 'subscriber');
-  await Promise.all([commands.connect(), subscriber.connect()]);
-  connections.push(commands, subscriber);
-  return new ClusterBus(serverId, commands, subscriber);
-}
-
-beforeAll(async () => {
-  redis = await startRedis();
-});
-afterAll(async () => {
-  for (const connection of connections) connection.disconnect();
-  await redis.stop();
-});
+const busOf = async (serverId: string): Promise<ClusterBus> => (await redis.bus(serverId)).bus;
 
 const chatMessage = { seq: 1, id: 'message-0001', peerId: 'peer-1', name: 'Ann', text: 'hello', at: 1 };
 
@@ -57,9 +40,7 @@ describe('the message bus between servers', () => {
       return write(chunk, ...rest);
     }) as typeof process.stderr.write);
     // Something else publishing on the service's channel: not JSON, an unknown kind, a known kind with bad fields.
-    const intruder = connectRedis(redis.url, 'commands');
-    await intruder.connect();
-    connections.push(intruder);
+    const intruder = await redis.connect('commands');
     await intruder.publish(channels.service, '{"kind":"serverUp",');
     await intruder.publish(channels.service, JSON.stringify({ kind: 'formatDisk', from: 'x' }));
     await intruder.publish(channels.service, JSON.stringify({ kind: 'chatMessage', from: 'x', room: '../../etc', historyKey: 'a', message: {} }));

@@ -1,15 +1,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import { waitUntil } from '../../test/support/poll.ts';
-import { startRedis, type RunningRedis } from '../../test/support/redis.ts';
 import { handleFileCall } from '../files/elsewhere.ts';
 import { keyOf } from '../files/transfer.ts';
-import { startClusterServer, type ClusterServer, type ExtraListeners } from '../testing/cluster.ts';
+import { useClusterServers, type ClusterServer } from '../testing/clusterServers.ts';
 import { FakeClient } from '../testing/fakes.ts';
 import { ClusterFiles } from './clusterFiles.ts';
 import { channels, keys } from './keys.ts';
-import { connectRedis } from './redis.ts';
 import { TransferLocations } from './transferLocations.ts';
 
 /*
@@ -20,21 +18,13 @@ import { TransferLocations } from './transferLocations.ts';
 /** Short, so the test of a holder that does not answer does not wait the production 3 s. */
 const REQUEST_TIMEOUT_MS = 1_000;
 
-let redis: RunningRedis;
+const service = useClusterServers({
+  listeners: ({ bus, commands, federation }) => [new ClusterFiles(bus, new TransferLocations(commands), federation, REQUEST_TIMEOUT_MS)],
+});
+/** The test's own connection: to read where transfers are, and to speak on the bus as a server would. */
 let raw: Redis;
-const servers: ClusterServer[] = [];
-
 beforeAll(async () => {
-  redis = await startRedis();
-  raw = connectRedis(redis.url, 'test');
-  await raw.connect();
-  const files: ExtraListeners = ({ bus, commands, federation }) => [new ClusterFiles(bus, new TransferLocations(commands), federation, REQUEST_TIMEOUT_MS)];
-  servers.push(await startClusterServer(redis.url, 'server-1', {}, files), await startClusterServer(redis.url, 'server-2', {}, files));
-}, 30_000);
-afterAll(async () => {
-  for (const server of servers) server.stop();
-  raw.disconnect();
-  await redis.stop();
+  raw = await service.redis.connect();
 });
 
 const META = { name: 'Protokoll März.pdf', size: 10_000_000, type: 'application/pdf', firstChunkSha256: 'c'.repeat(64) };
@@ -88,7 +78,7 @@ async function acceptedTransfer(ann: Person, to: Person[]) {
 
 describe('file transfers between people of one room on two servers', () => {
   test('offer, answer, acks, done and verified cross both ways; someone there who is no party is told it does not exist', async () => {
-    const [one, two] = servers as [ClusterServer, ClusterServer];
+    const { one, two } = service;
     const ann = await join(one, 'files-across', 'Ann');
     const bob = await join(two, 'files-across', 'Bob');
     const cat = await join(two, 'files-across', 'Cat');
@@ -153,7 +143,7 @@ describe('file transfers between people of one room on two servers', () => {
   }, 30_000);
 
   test('a recipient back as a new person, on either server, resumes with its secret: the sender is told where to go on from', async () => {
-    const [one, two] = servers as [ClusterServer, ClusterServer];
+    const { one, two } = service;
     const ann = await join(one, 'files-back', 'Ann');
     const bob = await join(two, 'files-back', 'Bob');
     await seeEachOther('files-back', ann, bob);
@@ -182,7 +172,7 @@ describe('file transfers between people of one room on two servers', () => {
   }, 30_000);
 
   test('the sender offering again from server 2 moves the transfer there with its state; recipients on either server reach it', async () => {
-    const [one, two] = servers as [ClusterServer, ClusterServer];
+    const { one, two } = service;
     const ann = await join(one, 'files-move', 'Ann');
     const dan = await join(one, 'files-move', 'Dan');
     const bob = await join(two, 'files-move', 'Bob');
@@ -222,7 +212,7 @@ describe('file transfers between people of one room on two servers', () => {
   }, 30_000);
 
   test('a recipient on server 2 whose socket dropped gets the offer it missed when it resumes there', async () => {
-    const [one, two] = servers as [ClusterServer, ClusterServer];
+    const { one, two } = service;
     const ann = await join(one, 'files-away', 'Ann');
     const bob = await join(two, 'files-away', 'Bob');
     await seeEachOther('files-away', ann, bob);
@@ -240,7 +230,7 @@ describe('file transfers between people of one room on two servers', () => {
   }, 30_000);
 
   test('forged bus messages act for nobody a server does not host, and malformed ones are dropped', async () => {
-    const [one, two] = servers as [ClusterServer, ClusterServer];
+    const { one, two } = service;
     const ann = await join(one, 'files-forged', 'Ann');
     const bob = await join(two, 'files-forged', 'Bob');
     await seeEachOther('files-forged', ann, bob);
@@ -268,11 +258,10 @@ describe('file transfers between people of one room on two servers', () => {
   }, 30_000);
 
   test('a holder that does not answer: a request fails as unavailable, its sender’s offer restores it here; a holder gone leaves it to this server', async () => {
-    const [, two] = servers as [ClusterServer, ClusterServer];
+    const { two } = service;
     const bob = await join(two, 'files-ghost', 'Bob');
     const ann = await join(two, 'files-ghost', 'Ann');
-    const silent = connectRedis(redis.url, 'silent');
-    await silent.connect();
+    const silent = await service.redis.connect('silent');
     await silent.subscribe(channels.server('server-silent'));
     const locate = (transferId: string, server: string, sender: string) =>
       raw.set(keys.fileTransfer('files-ghost', transferId), JSON.stringify({ server, sender }), 'PX', 60_000);

@@ -1,13 +1,8 @@
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { waitUntil } from '../../test/support/poll.ts';
-import { startRedis, type RunningRedis } from '../../test/support/redis.ts';
+import { peopleSeenBy, publicationsOf, useClusterServers, type SeenPeer } from '../testing/clusterServers.ts';
 import { consume, produceFake, setUpMedia } from '../testing/fakeMedia.ts';
-import { createTestServices, FakeClient, joinWithMedia } from '../testing/fakes.ts';
-import { ClusterBus } from './bus.ts';
-import { RoomFederation } from './federation.ts';
-import { connectRedis } from './redis.ts';
-import { ServerRegistry } from './registry.ts';
+import { FakeClient, joinWithMedia } from '../testing/fakes.ts';
 
 /*
  * Two servers of one service in this process, each with its own mediasoup worker, room registry and Redis
@@ -15,78 +10,11 @@ import { ServerRegistry } from './registry.ts';
  * producers of one are consumed on the other through the media link between the servers' routers.
  */
 
-let redis: RunningRedis;
-type ClusterServer = {
-  serverId: string;
-  services: Awaited<ReturnType<typeof createTestServices>>;
-  federation: RoomFederation;
-  registry: ServerRegistry;
-  connections: Redis[];
-};
-const servers: ClusterServer[] = [];
-
-async function clusterServer(serverId: string): Promise<ClusterServer> {
-  const commands = connectRedis(redis.url, 'commands');
-  const subscriber = connectRedis(redis.url, 'subscriber');
-  await Promise.all([commands.connect(), subscriber.connect()]);
-  const bus = new ClusterBus(serverId, commands, subscriber);
-  const registry = new ServerRegistry(commands, bus, '127.0.0.1');
-  const federation = new RoomFederation(bus, registry, { listenIp: '127.0.0.1', announcedAddress: '127.0.0.1', enableSrtp: true });
-  const services = await createTestServices({}, undefined, [federation]);
-  await federation.start();
-  await registry.start();
-  const server = { serverId, services, federation, registry, connections: [commands, subscriber] };
-  servers.push(server);
-  return server;
-}
-
-type Joined = Awaited<ReturnType<typeof joinWithMedia>>;
-type Publication = { id: string; source: string; paused: boolean };
-type PeerInfo = { id: string; name: string; publications: Publication[] };
-
-/** What a person was told about the room: the join reply's peers, then every notification since, in order. */
-function peopleSeenBy(person: Joined): Map<string, PeerInfo> {
-  const seen = new Map<string, PeerInfo>();
-  for (const peer of person.joined.peers as PeerInfo[]) seen.set(peer.id, structuredClone(peer));
-  for (const message of person.client.sent) {
-    const data = message.data as Record<string, unknown>;
-    if (message.method === 'peerJoined') {
-      const peer = data.peer as PeerInfo;
-      seen.set(peer.id, structuredClone(peer));
-    } else if (message.method === 'peerLeft') {
-      seen.delete(data.peerId as string);
-    } else if (message.method === 'producerAdded') {
-      seen.get(data.peerId as string)?.publications.push(data.publication as Publication);
-    } else if (message.method === 'producerClosed') {
-      const peer = seen.get(data.peerId as string);
-      if (peer) peer.publications = peer.publications.filter((publication) => publication.id !== data.producerId);
-    } else if (message.method === 'producerPausedChanged') {
-      const publication = seen.get(data.peerId as string)?.publications.find((candidate) => candidate.id === data.producerId);
-      if (publication) publication.paused = data.paused as boolean;
-    }
-  }
-  return seen;
-}
-
-const publicationsOf = (viewer: Joined, peerId: string) => peopleSeenBy(viewer).get(peerId)?.publications ?? [];
-
-beforeAll(async () => {
-  redis = await startRedis();
-  await clusterServer('server-1');
-  await clusterServer('server-2');
-}, 30_000);
-afterAll(async () => {
-  for (const server of servers) {
-    server.registry.stop().catch(() => {});
-    for (const connection of server.connections) connection.disconnect();
-    server.services.pool.close();
-  }
-  await redis.stop();
-});
+const service = useClusterServers();
 
 describe('people of one room on two servers', () => {
   test('see each other, consume each other’s producers through the link, and follow pauses, ends and leaving', async () => {
-    const [one, two] = servers as [ClusterServer, ClusterServer];
+    const { one, two } = service;
     const ann = await joinWithMedia(one.services, 'across', 'Ann');
     const camera = await produceFake(ann.client, ann.sendTransportId, 'cam');
     const mic = await produceFake(ann.client, ann.sendTransportId, 'mic');
@@ -109,7 +37,7 @@ describe('people of one room on two servers', () => {
 
     // Someone joining server 2 later finds Ann and her publications in the join reply.
     const cat = await joinWithMedia(two.services, 'across', 'Cat');
-    const annForCat = (cat.joined.peers as PeerInfo[]).find((peer) => peer.id === ann.peerId);
+    const annForCat = (cat.joined.peers as SeenPeer[]).find((peer) => peer.id === ann.peerId);
     expect(annForCat?.name).toBe('Ann');
     expect(annForCat?.publications.map((publication) => publication.id).sort()).toEqual([camera, mic].sort());
 
@@ -144,7 +72,7 @@ describe('people of one room on two servers', () => {
   }, 30_000);
 
   test('without shared meetings (no SharedAccess: see sharedAccess.test.ts), a room with a password is a meeting of its own on its server: nobody elsewhere sees in, nor out', async () => {
-    const [one, two] = servers as [ClusterServer, ClusterServer];
+    const { one, two } = service;
     const locked = new FakeClient(one.services);
     const lockedJoin = await locked.join('private', 'Lou', { password: 'correct horse battery' });
     await setUpMedia(locked, lockedJoin.routerRtpCapabilities);
@@ -161,7 +89,7 @@ describe('people of one room on two servers', () => {
   }, 30_000);
 
   test('a server that dies (its heartbeats stop): its people leave the room on the other server, their media with them', async () => {
-    const [one, two] = servers as [ClusterServer, ClusterServer];
+    const { one, two } = service;
     const ann = await joinWithMedia(one.services, 'doomed-link', 'Ann');
     const camera = await produceFake(ann.client, ann.sendTransportId, 'cam');
     const bob = await joinWithMedia(two.services, 'doomed-link', 'Bob');
@@ -170,7 +98,8 @@ describe('people of one room on two servers', () => {
 
     // Server 1 drops off Redis without a word, as a crashed process does.
     const diedAt = performance.now();
-    for (const connection of one.connections) connection.disconnect();
+    one.commands.disconnect();
+    one.subscriber.disconnect();
     await waitUntil(() => !peopleSeenBy(bob).has(ann.peerId), 'Ann to leave Bob’s room', 15_000);
     process.stdout.write(`a dead server's people left the other server's room ${(performance.now() - diedAt).toFixed(0)} ms after it went silent\n`);
     expect(bob.client.notifications('consumerClosed').map((message) => message.data)).toContainEqual({ consumerId });

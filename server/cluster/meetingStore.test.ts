@@ -1,33 +1,26 @@
 import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import { waitUntil } from '../../test/support/poll.ts';
-import { startRedis, type RunningRedis } from '../../test/support/redis.ts';
 import { hashPassword, verifyPassword } from '../access/password.ts';
 import { InviteSigner } from '../access/invites.ts';
 import { Cluster } from './index.ts';
 import { keys } from './keys.ts';
 import { MeetingStore } from './meetingStore.ts';
-import { connectRedis } from './redis.ts';
+import { useRedis } from '../testing/redis.ts';
 
 /* Two servers' views of the rooms' meetings, over one real redis-server. */
 
-let redis: RunningRedis;
-const connections: Redis[] = [];
-
-async function server(serverId: string, leaseMs?: number): Promise<MeetingStore> {
-  const connection = connectRedis(redis.url, 'commands');
-  await connection.connect();
-  connections.push(connection);
-  return new MeetingStore(connection, serverId, leaseMs);
-}
-
+const redis = useRedis();
+/** The test's own connection, to see what Redis holds. */
+let raw: Redis;
 beforeAll(async () => {
-  redis = await startRedis();
-}, 30_000);
-afterAll(async () => {
-  for (const connection of connections) connection.disconnect();
-  await redis.stop();
+  raw = await redis.connect();
 });
+
+/** One server's view: its own connection. */
+async function server(serverId: string, leaseMs?: number): Promise<MeetingStore> {
+  return new MeetingStore(await redis.connect('commands'), serverId, leaseMs);
+}
 
 describe('a room’s meeting shared by the servers of a service', () => {
   test('two servers opening a room at once with different passwords: one meeting wins, both hold it', async () => {
@@ -101,7 +94,7 @@ describe('a room’s meeting shared by the servers of a service', () => {
     expect(await two.find('renewed')).toBe('kept'); // 600 ms after the claim, longer than one hold
 
     // Redis lost everything (a restart without persistence): the next renewal writes the meeting back.
-    await connections[0]!.del(keys.roomMeeting('renewed'), keys.roomMeetingHolders('renewed'));
+    await raw.del(keys.roomMeeting('renewed'), keys.roomMeetingHolders('renewed'));
     expect(await one.renew('renewed', meeting)).toBe('restored');
     const back = await two.claim('renewed');
     expect(back?.instanceId).toBe('kept');
@@ -134,5 +127,5 @@ describe('invites across the servers of a service', () => {
 });
 
 function redisKeys(room: string): Promise<number[]> {
-  return Promise.all([connections[0]!.exists(keys.roomMeeting(room)), connections[0]!.exists(keys.roomMeetingHolders(room))]);
+  return Promise.all([raw.exists(keys.roomMeeting(room)), raw.exists(keys.roomMeetingHolders(room))]);
 }

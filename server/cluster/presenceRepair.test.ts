@@ -1,8 +1,6 @@
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test } from 'vitest';
 import { waitUntil } from '../../test/support/poll.ts';
-import { startRedis, type RunningRedis } from '../../test/support/redis.ts';
-import { startTcpProxy, type TcpProxy } from '../../test/support/tcpProxy.ts';
-import { peopleSeenBy, publicationsOf, startClusterServer, type ClusterServer } from '../testing/clusterServers.ts';
+import { peopleSeenBy, publicationsOf, useClusterServers } from '../testing/clusterServers.ts';
 import { consume, produceFake } from '../testing/fakeMedia.ts';
 import { joinWithMedia } from '../testing/fakes.ts';
 import { keys } from './keys.ts';
@@ -14,35 +12,18 @@ import { keys } from './keys.ts';
  * come back in step by themselves, and the media link that was up must stay up.
  */
 
-let redis: RunningRedis;
-let proxy: TcpProxy;
-let commandsProxy: TcpProxy;
-let one: ClusterServer;
-let two: ClusterServer;
-
-beforeAll(async () => {
-  redis = await startRedis();
-  proxy = await startTcpProxy(redis.port);
-  commandsProxy = await startTcpProxy(redis.port);
-  const through = { subscriber: `redis://127.0.0.1:${proxy.port}`, commands: `redis://127.0.0.1:${commandsProxy.port}` };
-  one = await startClusterServer('server-1', redis.url, through);
-  two = await startClusterServer('server-2', redis.url);
-}, 30_000);
+// Both servers' connections go through proxies; only server 1's are cut.
+const service = useClusterServers({ proxied: true });
 // A test that fails half-way leaves no cut connection to the next.
 afterEach(async () => {
-  await proxy.restore();
-  await commandsProxy.restore();
-});
-afterAll(async () => {
-  one?.stop();
-  two?.stop();
-  await proxy?.close();
-  await commandsProxy?.close();
-  await redis?.stop();
+  await service.one.proxies!.subscriber.restore();
+  await service.one.proxies!.commands.restore();
 });
 
 describe('presence repair after a bus connection drop', () => {
   test('what server 2 said while server 1 could not hear reaches server 1 once it is back; the working link stays', async () => {
+    const { one, two } = service;
+    const proxy = one.proxies!.subscriber;
     const ann = await joinWithMedia(one.services, 'mended', 'Ann');
     const annCam = await produceFake(ann.client, ann.sendTransportId, 'cam');
     const bob = await joinWithMedia(two.services, 'mended', 'Bob');
@@ -101,6 +82,8 @@ describe('presence repair after a bus connection drop', () => {
   }, 60_000);
 
   test('a room that opened on server 1 while it could not hear: the answer it missed comes again, and the media link is made', async () => {
+    const { one, two } = service;
+    const proxy = one.proxies!.subscriber;
     const bob = await joinWithMedia(two.services, 'opened-deaf', 'Bob');
     const bobCam = await produceFake(bob.client, bob.sendTransportId, 'cam');
     await proxy.cut();
@@ -121,6 +104,8 @@ describe('presence repair after a bus connection drop', () => {
   }, 60_000);
 
   test('an offer whose answer was lost: the link that never came up is offered afresh, and each consumes the other’s camera through it', async () => {
+    const { one, two } = service;
+    const proxy = one.proxies!.subscriber;
     const bob = await joinWithMedia(two.services, 'late-answer', 'Bob');
     const bobCam = await produceFake(bob.client, bob.sendTransportId, 'cam');
     // Server 1 goes deaf the moment it offers the room's link: the answer and Bob's camera exported with it are lost.
@@ -150,6 +135,8 @@ describe('presence repair after a bus connection drop', () => {
   }, 60_000);
 
   test('a room that closed on server 2 while server 1 could not hear: its people leave server 1’s room, their media with them', async () => {
+    const { one, two } = service;
+    const proxy = one.proxies!.subscriber;
     const ann = await joinWithMedia(one.services, 'emptied', 'Ann');
     const bob = await joinWithMedia(two.services, 'emptied', 'Bob');
     const bobCam = await produceFake(bob.client, bob.sendTransportId, 'cam');
@@ -171,6 +158,8 @@ describe('presence repair after a bus connection drop', () => {
   }, 60_000);
 
   test('what server 1 could not publish while its command connection was down reaches server 2 once it is back', async () => {
+    const { one, two } = service;
+    const commandsProxy = one.proxies!.commands;
     const ann = await joinWithMedia(one.services, 'unsaid', 'Ann');
     const bob = await joinWithMedia(two.services, 'unsaid', 'Bob');
     await waitUntil(() => peopleSeenBy(bob).has(ann.peerId) && peopleSeenBy(ann).has(bob.peerId), 'Ann and Bob to see each other', 10_000);

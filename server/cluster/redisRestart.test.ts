@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { waitUntil } from '../../test/support/poll.ts';
-import { startRedis, type RunningRedis } from '../../test/support/redis.ts';
-import { peopleSeenBy, publicationsOf, startClusterServer, type ClusterServer } from '../testing/clusterServers.ts';
+import { peopleSeenBy, publicationsOf, useClusterServers } from '../testing/clusterServers.ts';
 import { consume, produceFake } from '../testing/fakeMedia.ts';
 import { joinWithMedia } from '../testing/fakes.ts';
 
@@ -11,23 +10,12 @@ import { joinWithMedia } from '../testing/fakes.ts';
  * The rooms resync by themselves, and the media link that was up stays up.
  */
 
-let redis: RunningRedis;
-let one: ClusterServer;
-let two: ClusterServer;
-
-beforeAll(async () => {
-  redis = await startRedis({ appendOnly: true });
-  one = await startClusterServer('server-1', redis.url);
-  two = await startClusterServer('server-2', redis.url);
-}, 30_000);
-afterAll(async () => {
-  one?.stop();
-  two?.stop();
-  await redis?.stop();
-});
+// Append-only, as a production Redis should be: it comes back with what it held.
+const service = useClusterServers({ appendOnly: true });
 
 describe('Redis restarting under a call across two servers', () => {
   test('someone who joined while Redis was away is seen on the other server once it is back; the working link stays', async () => {
+    const { one, two, redis } = service;
     const ann = await joinWithMedia(one.services, 'restarted', 'Ann');
     const annCam = await produceFake(ann.client, ann.sendTransportId, 'cam');
     const bob = await joinWithMedia(two.services, 'restarted', 'Bob');
@@ -36,12 +24,12 @@ describe('Redis restarting under a call across two servers', () => {
     const annWatchesBob = await consume(ann.client, bobCam);
     const bobWatchesAnn = await consume(bob.client, annCam);
 
-    await redis.kill();
+    await redis.server.kill();
     await waitUntil(() => one.subscriber.status !== 'ready' && two.subscriber.status !== 'ready', 'both servers to lose Redis', 10_000);
     const downAt = performance.now();
     const cat = await joinWithMedia(two.services, 'restarted', 'Cat');
     const catCam = await produceFake(cat.client, cat.sendTransportId, 'cam');
-    redis = await startRedis({ restartOf: redis });
+    await redis.restart();
 
     await waitUntil(() => publicationsOf(ann, cat.peerId).some((publication) => publication.id === catCam), 'Ann to see Cat and her camera', 15_000);
     process.stdout.write(`Redis away and back: Ann saw Cat ${(performance.now() - downAt).toFixed(0)} ms after Redis went down\n`);

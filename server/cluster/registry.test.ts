@@ -1,24 +1,16 @@
 import { spawn } from 'node:child_process';
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { beforeEach, describe, expect, test } from 'vitest';
 import { waitUntil } from '../../test/support/poll.ts';
-import { startRedis, type RunningRedis } from '../../test/support/redis.ts';
-import { ClusterBus } from './bus.ts';
+import { useRedis } from '../testing/redis.ts';
 import { RoomDirectory } from './directory.ts';
 import { channels, keys } from './keys.ts';
 import type { BusMessage } from './messages.ts';
-import { connectRedis } from './redis.ts';
 import { SERVER_TTL_MS, ServerRegistry } from './registry.ts';
 
-let redis: RunningRedis;
-const connections: Redis[] = [];
+const redis = useRedis();
 
 async function serverOf(serverId: string, address: string) {
-  const commands = connectRedis(redis.url, 'commands');
-  const subscriber = connectRedis(redis.url, 'subscriber');
-  await Promise.all([commands.connect(), subscriber.connect()]);
-  connections.push(commands, subscriber);
-  const bus = new ClusterBus(serverId, commands, subscriber);
+  const { bus, commands } = await redis.bus(serverId);
   const registry = new ServerRegistry(commands, bus, address);
   const directory = new RoomDirectory(commands, registry);
   return { bus, registry, directory, commands };
@@ -54,18 +46,10 @@ function startDoomedServer(serverId: string, room: string) {
   return { child, ready };
 }
 
-beforeAll(async () => {
-  redis = await startRedis();
-});
 beforeEach(async () => {
-  const cleaner = connectRedis(redis.url, 'commands');
-  await cleaner.connect();
+  const cleaner = await redis.connect('commands');
   await cleaner.flushall();
   cleaner.disconnect();
-});
-afterAll(async () => {
-  for (const connection of connections) connection.disconnect();
-  await redis.stop();
 });
 
 describe('the registry of servers', () => {

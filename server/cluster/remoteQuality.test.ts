@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startRedis, type RunningRedis } from '../../test/support/redis.ts';
+import { describe, expect, test } from 'vitest';
 import { waitUntil } from '../../test/support/poll.ts';
-import { startClusterServer, type ClusterServer } from '../testing/clusterServers.ts';
+import { useClusterServers } from '../testing/clusterServers.ts';
 import { joinWithMedia, type FakeClient } from '../testing/fakes.ts';
 import { channels } from './keys.ts';
 
@@ -10,20 +9,7 @@ import { channels } from './keys.ts';
  * (server/quality), and the people of the room on another server are told those ratings as for a local person.
  */
 
-let redis: RunningRedis;
-let one: ClusterServer;
-let two: ClusterServer;
-
-beforeAll(async () => {
-  redis = await startRedis();
-  one = await startClusterServer('server-1', redis.url);
-  two = await startClusterServer('server-2', redis.url);
-}, 30_000);
-afterAll(async () => {
-  one?.stop();
-  two?.stop();
-  await redis?.stop();
-});
+const service = useClusterServers();
 
 /** Every rating of `peerId` this client was told, in order. */
 function ratingsOf(client: FakeClient, peerId: string): string[] {
@@ -36,6 +22,7 @@ function ratingsOf(client: FakeClient, peerId: string): string[] {
 
 describe('connection quality across servers', () => {
   test('people on the other server see each rating of a person; a late joiner sees the current one; forged or malformed ratings are dropped', async () => {
+    const { one, two } = service;
     const ann = await joinWithMedia(one.services, 'rated', 'Ann');
     const bob = await joinWithMedia(two.services, 'rated', 'Bob');
 

@@ -1,7 +1,6 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { startRedis, type RunningRedis } from '../../test/support/redis.ts';
+import { describe, expect, test } from 'vitest';
 import { waitUntil } from '../../test/support/poll.ts';
-import { startClusterServer, publicationsOf, type ClusterServer } from '../testing/clusterServers.ts';
+import { publicationsOf, useClusterServers } from '../testing/clusterServers.ts';
 import { produceFake } from '../testing/fakeMedia.ts';
 import { speakingMic } from '../testing/speakingMic.ts';
 import { joinWithMedia, type FakeClient } from '../testing/fakes.ts';
@@ -12,20 +11,7 @@ import { joinWithMedia, type FakeClient } from '../testing/fakes.ts';
  * live microphone in the room is what mediasoup elects at its next interval, no packets needed.
  */
 
-let redis: RunningRedis;
-let one: ClusterServer;
-let two: ClusterServer;
-
-beforeAll(async () => {
-  redis = await startRedis();
-  one = await startClusterServer('server-1', redis.url);
-  two = await startClusterServer('server-2', redis.url);
-}, 30_000);
-afterAll(async () => {
-  one?.stop();
-  two?.stop();
-  await redis?.stop();
-});
+const service = useClusterServers();
 
 function lastSpeaker(client: FakeClient): string | null | undefined {
   return (client.notifications('activeSpeaker').at(-1)?.data as { peerId: string | null } | undefined)?.peerId;
@@ -35,6 +21,7 @@ const SOON = { timeout: 10_000, interval: 50 };
 
 describe('active speaker across servers', () => {
   test('someone speaking on another server is the speaker here; muted or gone, nobody', async () => {
+    const { one, two } = service;
     const ann = await joinWithMedia(one.services, 'speaking-across', 'Ann');
     const bob = await joinWithMedia(two.services, 'speaking-across', 'Bob');
     // Bob's own microphone is muted: the only live one is Ann's, on server 1.
@@ -65,6 +52,7 @@ describe('active speaker across servers', () => {
   }, 40_000);
 
   test('a person talking on another server out-talks a silent local mic: elected there from the audio that came through the link', async () => {
+    const { one, two } = service;
     const bob = await joinWithMedia(two.services, 'talking-across', 'Bob');
     // Bob's live but silent mic is the only one on server 2: elected there at once.
     await produceFake(bob.client, bob.sendTransportId, 'mic');

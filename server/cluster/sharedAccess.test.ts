@@ -1,22 +1,12 @@
-import type { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { PROTOCOL_VERSION } from '../../shared/protocol/index.ts';
 import { waitUntil } from '../../test/support/poll.ts';
-import { startRedis, type RunningRedis } from '../../test/support/redis.ts';
-import { PasswordGuard } from '../access/passwordGuard.ts';
-import { RedisChatStore } from '../chat/redisStore.ts';
 import { chatHistoryKey } from '../chat/roomEvents.ts';
-import type { ChatStore } from '../chat/store.ts';
 import { keys } from './keys.ts';
+import { peopleSeenBy, useClusterServers, type ClusterServer } from '../testing/clusterServers.ts';
 import { setUpMedia } from '../testing/fakeMedia.ts';
-import { createTestServices, FakeClient } from '../testing/fakes.ts';
-import { ClusterBus } from './bus.ts';
-import { RoomFederation } from './federation.ts';
-import { MeetingStore } from './meetingStore.ts';
-import { connectRedis } from './redis.ts';
-import { ServerRegistry } from './registry.ts';
-import { joinsMeetingAcrossServers, SharedAccess } from './sharedAccess.ts';
-import { RedisFailures } from './sharedFailures.ts';
+import { FakeClient } from '../testing/fakes.ts';
+import { joinsMeetingAcrossServers } from './sharedAccess.ts';
 
 /*
  * Two servers of one service in this process, as server/index.ts wires them (a real redis-server between them):
@@ -24,40 +14,7 @@ import { RedisFailures } from './sharedFailures.ts';
  * either without; it ends when it empties on both.
  */
 
-let redis: RunningRedis;
-type ClusterServer = {
-  services: Awaited<ReturnType<typeof createTestServices>>;
-  access: SharedAccess;
-  registry: ServerRegistry;
-  connections: Redis[];
-};
-const servers: ClusterServer[] = [];
-
-async function clusterServer(serverId: string, leaseMs?: number): Promise<ClusterServer> {
-  const commands = connectRedis(redis.url, 'commands');
-  const subscriber = connectRedis(redis.url, 'subscriber');
-  await Promise.all([commands.connect(), subscriber.connect()]);
-  const bus = new ClusterBus(serverId, commands, subscriber);
-  const registry = new ServerRegistry(commands, bus, '127.0.0.1');
-  const federation = new RoomFederation(bus, registry, { listenIp: '127.0.0.1', announcedAddress: '127.0.0.1', enableSrtp: true });
-  const access = new SharedAccess(new MeetingStore(commands, serverId, leaseMs));
-  // As server/index.ts does: a room whose hold lapsed says who is here again once it is renewed.
-  access.onRegained((room) => {
-    const shared = federation.shared(room.id);
-    if (shared?.room === room) shared.announce();
-  });
-  // Invites signed on one server are checked on the other: one secret (INVITE_SECRET, or agreed in Redis).
-  // Chat history in Redis, as in a service (the SQLite store's type is what the helper takes).
-  const chatStore = new RedisChatStore(commands, serverId) as unknown as ChatStore;
-  const services = await createTestServices({ inviteSecret: 'one secret for the whole service' }, chatStore, [access, federation]);
-  services.meetings = access;
-  services.passwords = new PasswordGuard(Date.now, new RedisFailures(commands));
-  await federation.start();
-  await registry.start();
-  const server = { services, access, registry, connections: [commands, subscriber] };
-  servers.push(server);
-  return server;
-}
+const service = useClusterServers({ meetings: {} });
 
 /** Joins through `server`; resolves with the reply (ok or not). */
 async function attempt(server: ClusterServer, room: string, name: string, extra: Record<string, unknown> = {}, address?: string) {
@@ -69,37 +26,12 @@ async function attempt(server: ClusterServer, room: string, name: string, extra:
 
 /** Everyone a person was told of: the join reply's peers, then who joined and left since, in order. */
 function namesSeenBy(person: { client: FakeClient; data: { peers: { id: string; name: string }[] } }): string[] {
-  const seen = new Map(person.data.peers.map((peer) => [peer.id, peer.name]));
-  for (const message of person.client.sent) {
-    if ('ok' in message) continue;
-    if (message.method === 'peerJoined') {
-      const { peer } = message.data as { peer: { id: string; name: string } };
-      seen.set(peer.id, peer.name);
-    } else if (message.method === 'peerLeft') {
-      seen.delete((message.data as { peerId: string }).peerId);
-    }
-  }
-  return [...seen.values()].sort();
+  return [...peopleSeenBy({ client: person.client, joined: person.data }).values()].map((peer) => peer.name).sort();
 }
-
-beforeAll(async () => {
-  redis = await startRedis();
-  await clusterServer('server-1');
-  await clusterServer('server-2');
-}, 30_000);
-afterAll(async () => {
-  for (const server of servers) {
-    server.access.stop();
-    server.registry.stop().catch(() => {});
-    for (const connection of server.connections) connection.disconnect();
-    server.services.pool.close();
-  }
-  await redis.stop();
-});
 
 describe('a room with a password across two servers', () => {
   test('is one meeting: the right password on the other server joins it (same people, same chat history); none or a wrong one is refused and sees nobody', async () => {
-    const [one, two] = servers as [ClusterServer, ClusterServer];
+    const { one, two } = service;
     const alice = await attempt(one, 'vault', 'Alice', { password: 'open sesame' });
     expect(alice.reply.ok).toBe(true);
     expect(alice.data.locked).toBe(true);
@@ -132,7 +64,7 @@ describe('a room with a password across two servers', () => {
     const historyKey = chatHistoryKey(roomOne);
     await alice.client.request('leave');
     await waitUntil(() => !namesSeenBy(bob).includes('Alice'), 'Bob to see Alice leave', 10_000);
-    expect(await one.connections[0]!.zscore(keys.chatEmptied, historyKey)).toBeNull();
+    expect(await one.commands.zscore(keys.chatEmptied, historyKey)).toBeNull();
     const aliceAgain = await attempt(one, 'vault', 'Alice', { password: 'open sesame' }, '10.0.0.12');
     expect(aliceAgain.reply.ok).toBe(true);
     Object.assign(alice, aliceAgain);
@@ -145,9 +77,9 @@ describe('a room with a password across two servers', () => {
 
     // Everyone leaves, on both servers: the meeting ends; the next one under the name is another, with its own password.
     for (const person of [alice, bob, guest]) await person.client.request('leave');
-    await waitUntil(async () => (await one.access.find('vault')) === undefined, 'the meeting to end', 10_000);
+    await waitUntil(async () => (await one.access!.find('vault')) === undefined, 'the meeting to end', 10_000);
     // Its history's retention runs from now.
-    await waitUntil(async () => (await one.connections[0]!.zscore(keys.chatEmptied, historyKey)) !== null, 'the history to be marked empty', 10_000);
+    await waitUntil(async () => (await one.commands.zscore(keys.chatEmptied, historyKey)) !== null, 'the history to be marked empty', 10_000);
     const next = await attempt(two, 'vault', 'Dan', { password: 'a new secret' });
     expect(next.reply.ok).toBe(true);
     expect((await two.services.rooms.find('vault'))!.instanceId).not.toBe(roomOne.instanceId);
@@ -158,7 +90,7 @@ describe('a room with a password across two servers', () => {
   }, 60_000);
 
   test('guesses spread over both servers are limited as on one: per network, and per meeting over many networks', async () => {
-    const [one, two] = servers as [ClusterServer, ClusterServer];
+    const { one, two } = service;
     const host = await attempt(one, 'bunker', 'Host', { password: 'correct horse' });
     expect(host.reply.ok).toBe(true);
     // One network, its guesses alternating between the servers: the fourth wrong one overall costs a wait, the
@@ -182,7 +114,7 @@ describe('a room with a password across two servers', () => {
   }, 30_000);
 
   test('people opening the room at once on both servers with different passwords: one meeting, and only its password gets in', async () => {
-    const [one, two] = servers as [ClusterServer, ClusterServer];
+    const { one, two } = service;
     const arrivals = [
       { server: one, name: 'Ann', password: 'password of one' },
       { server: two, name: 'Ben', password: 'password of two' },
@@ -208,7 +140,7 @@ describe('a room with a password across two servers', () => {
   }, 30_000);
 
   test('an open room and a locked one cannot share a name: the first person on any server decides, later passwords are ignored', async () => {
-    const [one, two] = servers as [ClusterServer, ClusterServer];
+    const { one, two } = service;
     const open = await attempt(one, 'lobby', 'Olive');
     expect(open.data.locked).toBe(false);
     // Someone opening the "same" room on server 2 with a password does not lock it, nor make a private one.
@@ -223,8 +155,8 @@ describe('a room with a password across two servers', () => {
 
   test('a server cut off from Redis longer than its hold stops hearing the others about the room, and says who is here again once back', async () => {
     // Holds of 900 ms, renewed every 300 ms.
-    const three = await clusterServer('server-3', 900);
-    const four = await clusterServer('server-4', 900);
+    const three = await service.start('server-3', { meetings: { leaseMs: 900 } });
+    const four = await service.start('server-4', { meetings: { leaseMs: 900 } });
     const alice = await attempt(three, 'lapse', 'Alice', { password: 'open sesame' });
     const bob = await attempt(four, 'lapse', 'Bob', { password: 'open sesame' });
     await waitUntil(() => namesSeenBy(alice).includes('Bob'), 'Alice to see Bob', 10_000);
@@ -233,7 +165,7 @@ describe('a room with a password across two servers', () => {
 
     // Server 3's commands fail (it still hears the bus): once its hold may have run out, it no longer vouches for
     // the meeting, and what the others say about the room is not taken in.
-    three.connections[0]!.disconnect();
+    three.commands.disconnect();
     await waitUntil(() => !joinsMeetingAcrossServers(aliceRoom), 'server 3 to stop vouching for the meeting', 5_000);
     const cat = await attempt(four, 'lapse', 'Cat', { password: 'open sesame' });
     expect(cat.reply.ok).toBe(true);
@@ -241,7 +173,7 @@ describe('a room with a password across two servers', () => {
     expect(namesSeenBy(alice)).toEqual(['Bob']);
 
     // Redis reachable again: the hold is renewed, the room says who is here, and the others answer.
-    await three.connections[0]!.connect();
+    await three.commands.connect();
     await waitUntil(() => joinsMeetingAcrossServers(aliceRoom), 'server 3 to hold the meeting again', 5_000);
     await waitUntil(() => namesSeenBy(alice).includes('Cat'), 'Alice to see Cat', 10_000);
     expect(namesSeenBy(cat)).toEqual(['Alice', 'Bob']);
@@ -249,11 +181,11 @@ describe('a room with a password across two servers', () => {
   }, 30_000);
 
   test('Redis out of reach: nobody new gets into a room not open on this server; a room open here still checks its password', async () => {
-    const [one, two] = servers as [ClusterServer, ClusterServer];
+    const { one, two } = service;
     const alice = await attempt(one, 'cut-off', 'Alice', { password: 'open sesame' });
     expect(alice.reply.ok).toBe(true);
     // Server 2's commands to Redis fail from now on, as while Redis is away.
-    two.connections[0]!.disconnect();
+    two.commands.disconnect();
     const bob = await attempt(two, 'cut-off', 'Bob', { password: 'open sesame' });
     expect(bob.reply.error).toMatchObject({ code: 'unavailable' });
     const mallory = await attempt(two, 'cut-off', 'Mallory', {}, '10.0.0.9');
@@ -261,7 +193,7 @@ describe('a room with a password across two servers', () => {
     expect(await two.services.rooms.find('cut-off')).toBeUndefined();
     expect(namesSeenBy(alice)).toEqual([]);
     // Server 1 cut off too: its room still admits the right password and refuses a wrong one.
-    one.connections[0]!.disconnect();
+    one.commands.disconnect();
     expect((await attempt(one, 'cut-off', 'Ann', { password: 'open sesame' }, '10.0.0.10')).reply.ok).toBe(true);
     expect((await attempt(one, 'cut-off', 'Eve', { password: 'open barley' }, '10.0.0.11')).reply.error).toMatchObject({ code: 'wrong_password' });
   }, 30_000);

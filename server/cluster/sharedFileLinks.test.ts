@@ -1,11 +1,10 @@
 import type { types } from 'mediasoup';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { decodeChunkFrame, encodeChunkFrame, FILE_CHUNK_SIZE } from '../../shared/protocol/index.ts';
 import { waitUntil } from '../../test/support/poll.ts';
-import { startRedis, type RunningRedis } from '../../test/support/redis.ts';
 import type { Room } from '../sfu/room.ts';
 import { SharedRoom } from './sharedRoom.ts';
-import { startClusterServer, type ClusterServer } from '../testing/cluster.ts';
+import { useClusterServers } from '../testing/clusterServers.ts';
 import { produceFake } from '../testing/fakeMedia.ts';
 import { joinWithMedia } from '../testing/fakes.ts';
 
@@ -16,20 +15,7 @@ import { joinWithMedia } from '../testing/fakes.ts';
  * router; the frames still go owner → pipe between the servers → receiver through the mediasoup workers.
  */
 
-let redis: RunningRedis;
-let one: ClusterServer;
-let two: ClusterServer;
-
-beforeAll(async () => {
-  redis = await startRedis();
-  one = await startClusterServer(redis.url, 'server-1', { workers: 2 });
-  two = await startClusterServer(redis.url, 'server-2', { workers: 2 });
-}, 30_000);
-afterAll(async () => {
-  one?.stop();
-  two?.stop();
-  await redis?.stop();
-});
+const service = useClusterServers({ workers: 2 });
 
 const TRANSFER = '0f8fad5b-d9cb-469f-a165-70867728950e';
 type Joined = Awaited<ReturnType<typeof joinWithMedia>>;
@@ -40,6 +26,7 @@ type LinkOpened = { linkId: string; dataProducerId: string; from: string };
  * once the room is open on server 1 only.
  */
 async function fourPeople(roomName: string, beforeServerTwo = () => {}) {
+  const { one, two } = service;
   // Each server puts its second person on its second worker: Ann and Bob sit off their rooms' home routers.
   const dan = await joinWithMedia(one.services, roomName, 'Dan');
   const ann = await joinWithMedia(one.services, roomName, 'Ann');
@@ -158,7 +145,7 @@ describe('a file link from a person on server 1', () => {
     const held: Parameters<SharedRoom['receive']>[0][] = [];
     let shared: SharedRoom | undefined;
     const { ann, bob, cat, dan, roomOne, roomTwo, peer } = await fourPeople('files-link-late', () => {
-      shared = one.federation.shared('files-link-late')!;
+      shared = service.one.federation.shared('files-link-late')!;
       const receive = shared.receive.bind(shared);
       shared.receive = (message) => (message.kind === 'linkAnswer' ? void held.push(message) : receive(message));
     });
@@ -179,7 +166,7 @@ describe('a file link from a person on server 1', () => {
     await waitUntil(() => atBob.length === 1, 'the first chunk at Bob', 10_000);
 
     // Server 2 hears that server 1 is gone (its heartbeats ran out): the link between them goes, and the copy with it.
-    two.federation.shared('files-link-late')!.serverGone(one.serverId);
+    service.two.federation.shared('files-link-late')!.serverGone(service.one.serverId);
     await waitUntil(() => consumer.closed, 'Bob’s consumer to close with the link between the servers', 10_000);
     expect(roomTwo.fileLinks.size).toBe(0);
     expect(peer(roomTwo, bob).dataConsumers.size).toBe(0);
