@@ -57,6 +57,9 @@ export const sessionHandlers: SessionHandlers = {
     if (resumed) {
       setImmediate(() => {
         room.files.peerResumed(peer);
+        // Also after a reload, whose new receive transport names them again: the app consumes a link once however
+        // often it is named, and knowing it this early it consumes as soon as its transport exists (without this,
+        // the reload case of files-resume re-sent a second window in 1 run of 3: its resume beat its consumer).
         room.fileLinks.announceTo(peer);
       });
     }
