@@ -2,7 +2,8 @@ import type { Notification, NotificationData } from '../../shared/protocol/index
 import { fileSource } from '../files/fileSource.ts';
 import { serviceWorkerDownloads } from '../files/download.ts';
 import type { FileControl } from '../files/ports.ts';
-import { FileTransfers, isTransferNotification } from '../files/transfers.ts';
+import { isTransferNotification } from '../files/transferNotifications.ts';
+import { FileTransfers } from '../files/transfers.ts';
 import { createLogger } from '../log.ts';
 import { setChatOpen } from '../models/chat.ts';
 import { participants } from '../models/participants.ts';

@@ -45,6 +45,12 @@ export class DownloadWriter {
     this.#queue = [];
   }
 
+  /** Stops writing and drops the download, saying why (one that is gone already does not matter: it is dropped). */
+  async abort(reason: string): Promise<void> {
+    this.stop();
+    await this.sink.abort(reason).catch(() => {});
+  }
+
   async #run(): Promise<void> {
     if (this.#writing || this.#stopped) return;
     this.#writing = true;

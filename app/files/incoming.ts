@@ -1,6 +1,8 @@
 import type { FileMeta, NotificationData } from '../../shared/protocol/index.ts';
 import { createLogger } from '../log.ts';
-import type { StoredChunk, StoredIncoming, TransferStore } from '../storage/transferStore.ts';
+import type { StoredIncoming, TransferStore } from '../storage/transferStore.ts';
+import { AckPacer } from './ackPacer.ts';
+import { takeUpDownload } from './downloadTakeUp.ts';
 import { DownloadWriter } from './downloadWriter.ts';
 import {
   ANSWER_LOST,
@@ -12,11 +14,13 @@ import {
   STORAGE_FAILED,
 } from './messages.ts';
 import type { DownloadSink, Downloads, FileControl, TransferCounters, TransferPhase } from './ports.ts';
-import { ResumeAsker } from './resumeAsker.ts';
+import { ReceivedBatches } from './receivedBatches.ts';
+import { SenderWatch } from './senderWatch.ts';
 import { IncrementalSha256, randomSecret } from './sha256.ts';
 import type { Tuning } from './tuning.ts';
 
 const log = createLogger('files');
+const warnFailed = (what: string) => (error: unknown) => log.warn(`${what} failed`, error);
 
 /** What an incoming transfer needs around it. */
 export type IncomingContext = {
@@ -32,8 +36,9 @@ export type IncomingContext = {
 
 /**
  * A file being received: chunks accepted strictly in order, hashed as they come, persisted in batches (record and
- * chunks in one transaction) before their offset is acknowledged, handed to the download in order and forgotten
- * once it took them; verified against the sender's SHA-256 at the end. Survives a reload through the store.
+ * chunks in one transaction, receivedBatches.ts) before their offset is acknowledged (ackPacer.ts), handed to the
+ * download in order and forgotten once it took them; verified against the sender's SHA-256 at the end. Survives a
+ * reload through the store.
  */
 export class IncomingTransfer {
   readonly id: string;
@@ -47,24 +52,16 @@ export class IncomingTransfer {
   #hasher: IncrementalSha256 | undefined;
   #writer: DownloadWriter | undefined;
   /** Next byte expected on the wire. */
-  #expected = 0;
-  /** Bytes [0, persisted) are in the store (or the download). */
-  #persisted = 0;
-  #acked = 0;
-  #batch: StoredChunk[] = [];
-  #batchBytes = 0;
-  #flushTimer: ReturnType<typeof setTimeout> | undefined;
-  #flushChain: Promise<void> = Promise.resolve();
+  #expected: number;
+  readonly #batches: ReceivedBatches;
+  readonly #acks: AckPacer;
   #expectedSha256: string | undefined;
-  #lastArrivalAt: number;
-  readonly #resume: ResumeAsker;
-  #watch: ReturnType<typeof setInterval> | undefined;
-  #lastAckAt = 0;
-  #ackCooldown: ReturnType<typeof setTimeout> | undefined;
+  readonly #watch: SenderWatch;
   #tellSenderCancelled = false;
 
+  /** `received`: bytes persisted (and acknowledged) before a reload. */
   constructor(
-    init: { id: string; meta: FileMeta; from: { peerId: string; name: string; key: string }; createdAt: number; phase: TransferPhase },
+    init: { id: string; meta: FileMeta; from: IncomingTransfer['from']; createdAt: number; phase: TransferPhase; received?: number },
     ctx: IncomingContext,
   ) {
     this.id = init.id;
@@ -73,11 +70,35 @@ export class IncomingTransfer {
     this.createdAt = init.createdAt;
     this.phase = init.phase;
     this.#ctx = ctx;
-    this.#lastArrivalAt = ctx.now();
-    this.#resume = new ResumeAsker({
-      send: (offset) => ctx.control.resume({ transferId: this.id, secret: this.#secret!, offset }),
-      wanted: () => this.#secret !== undefined && (this.phase === 'active' || this.phase === 'waiting'),
+    this.#expected = init.received ?? 0;
+    this.#batches = new ReceivedBatches(this.#expected, {
+      store: ctx.store,
+      tuning: ctx.tuning,
+      record: () => ({ ...this.record, received: this.#expected }),
+      firstUnwritten: () => this.#writer?.firstUnwritten,
+      ended: () => this.finished,
+      persisted: () => {
+        ctx.changed(false);
+        this.#acks.maybeAck();
+      },
+      failed: () => this.#fail(STORAGE_FAILED),
+    });
+    this.#acks = new AckPacer(this.#batches.persisted, {
+      persisted: () => this.#batches.persisted,
+      written: () => this.#writer?.written ?? 0,
+      ended: () => this.finished,
+      send: (offset) => ctx.control.ack({ transferId: this.id, offset }).catch(warnFailed('fileAck')),
+      tuning: ctx.tuning,
+      now: ctx.now,
+    });
+    this.#watch = new SenderWatch({
+      resume: (offset) => ctx.control.resume({ transferId: this.id, secret: this.#secret!, offset }),
+      receiving: () => this.phase === 'active' || this.phase === 'waiting',
+      hasSecret: () => this.#secret !== undefined,
       failed: () => this.#setPhase('waiting'),
+      expected: () => this.#expected,
+      size: this.meta.size,
+      acks: this.#acks,
       tuning: ctx.tuning,
       now: ctx.now,
     });
@@ -87,32 +108,20 @@ export class IncomingTransfer {
     return new IncomingTransfer({ id: data.transferId, meta: data.meta, from: data.from, createdAt: ctx.now(), phase: 'offered' }, ctx);
   }
 
-  /**
-   * After a reload: the persisted offset and hash state from the store; the download is taken up again where the
-   * service worker kept it open, and the kept chunks it lacks are written to it. Without it, failed in words.
-   */
+  /** After a reload: from the stored record, the download taken up again (downloadTakeUp.ts) or failed in words. */
   static async restored(record: StoredIncoming, ctx: IncomingContext): Promise<IncomingTransfer> {
     const transfer = new IncomingTransfer({ ...record, phase: 'waiting' }, ctx);
     transfer.#secret = record.secret;
-    transfer.#expected = transfer.#persisted = transfer.#acked = record.received;
-    const sink = await ctx.downloads.reattach(record.id);
-    if (!sink) {
+    const download = await takeUpDownload(record, ctx.downloads, ctx.store);
+    if (!download) {
       transfer.#tellSenderCancelled = true;
       await transfer.#fail(INTERRUPTED);
       return transfer;
     }
     transfer.#hasher = await IncrementalSha256.create(record.hashState);
-    const kept = await ctx.store.loadChunks(record.id, sink.written);
-    const covered = kept.reduce((end, chunk) => (chunk.offset <= end ? chunk.offset + chunk.bytes.byteLength : end), sink.written);
-    if (covered < record.received) {
-      transfer.#tellSenderCancelled = true;
-      await sink.abort(INTERRUPTED).catch(() => {});
-      await transfer.#fail(INTERRUPTED);
-      return transfer;
-    }
-    transfer.#useSink(sink);
-    transfer.#writer!.add(kept);
-    transfer.#startWatch();
+    transfer.#useSink(download.sink);
+    transfer.#writer!.add(download.kept);
+    transfer.#watch.start();
     return transfer;
   }
 
@@ -123,7 +132,7 @@ export class IncomingTransfer {
       secret: this.#secret ?? '',
       meta: this.meta,
       from: this.from,
-      received: this.#persisted,
+      received: this.#batches.persisted,
       hashState: this.#hasher?.save() ?? new Uint8Array(),
       createdAt: this.createdAt,
     };
@@ -131,7 +140,7 @@ export class IncomingTransfer {
 
   /** Bytes received and persisted. */
   get bytesDone(): number {
-    return this.#persisted;
+    return this.#batches.persisted;
   }
 
   get finished(): boolean {
@@ -152,8 +161,8 @@ export class IncomingTransfer {
       return this.#refuse(DOWNLOAD_WOULD_NOT_START);
     }
     this.#setPhase('active');
-    this.#lastArrivalAt = this.#ctx.now();
-    this.#startWatch();
+    this.#watch.heard();
+    this.#watch.start();
     try {
       await this.#ctx.control.answer({ transferId: this.id, accept: true, secret: this.#secret });
     } catch (error) {
@@ -165,17 +174,13 @@ export class IncomingTransfer {
   /** Cannot receive here: failed in words on this side, declined toward the sender (so it does not wait). */
   async #refuse(reason: string): Promise<void> {
     await this.#fail(reason);
-    await this.#ctx.control
-      .answer({ transferId: this.id, accept: false, secret: randomSecret() })
-      .catch((error: unknown) => log.warn('fileAnswer failed', error));
+    await this.#ctx.control.answer({ transferId: this.id, accept: false, secret: randomSecret() }).catch(warnFailed('fileAnswer'));
   }
 
   async decline(): Promise<void> {
     if (this.phase !== 'offered') return;
     this.#setPhase('declined');
-    await this.#ctx.control
-      .answer({ transferId: this.id, accept: false, secret: randomSecret() })
-      .catch((error: unknown) => log.warn('fileAnswer failed', error));
+    await this.#ctx.control.answer({ transferId: this.id, accept: false, secret: randomSecret() }).catch(warnFailed('fileAnswer'));
   }
 
   /** A chunk frame: taken only at exactly the expected offset; anything else is dropped (a gap asks to resume). */
@@ -184,7 +189,7 @@ export class IncomingTransfer {
     if ((this.phase !== 'active' && this.phase !== 'waiting') || !this.#hasher || offset !== this.#expected) {
       ctx.counters.framesDiscarded++;
       // A gap: something was lost. (A duplicate asks nothing: the sender went back and is already sending past it.)
-      if (offset > this.#expected && (this.phase === 'active' || this.phase === 'waiting')) this.#resume.gap(this.#expected);
+      if (offset > this.#expected && (this.phase === 'active' || this.phase === 'waiting')) this.#watch.gap();
       return;
     }
     if (offset + payload.byteLength > this.meta.size) {
@@ -196,72 +201,20 @@ export class IncomingTransfer {
     const bytes = payload;
     this.#hasher.update(bytes);
     const chunk = { transferId: this.id, offset, bytes };
-    this.#batch.push(chunk);
     // Into the download at once: the store keeps only what the download has not taken by the next flush, so a
     // fast download costs IndexedDB a small record per flush instead of the whole file written and deleted again.
     this.#writer?.add([chunk]);
-    this.#batchBytes += bytes.byteLength;
     this.#expected += bytes.byteLength;
-    this.#resume.flowing();
+    this.#watch.heard();
     ctx.counters.bytesReceived += bytes.byteLength;
-    this.#lastArrivalAt = ctx.now();
     if (this.phase === 'waiting') this.#setPhase('active');
-    if (this.#batchBytes >= ctx.tuning.flushBytes || this.#expected === this.meta.size) this.#flushNow();
-    else this.#flushTimer ??= setTimeout(() => this.#flushNow(), ctx.tuning.flushMs);
-  }
-
-  #flushNow(): void {
-    clearTimeout(this.#flushTimer);
-    this.#flushTimer = undefined;
-    if (this.#batch.length === 0) return;
-    // Taken together, synchronously: the hash state covers exactly the bytes up to `received`.
-    const batch = this.#batch;
-    const record = { ...this.record, received: this.#expected };
-    this.#batch = [];
-    this.#batchBytes = 0;
-    this.#flushChain = this.#flushChain.then(async () => {
-      if (this.finished) return;
-      // Chunks the download has taken are safe with it (a reload takes the same download up again); the rest is kept.
-      const keepFrom = this.#writer?.firstUnwritten ?? record.received;
-      const unwritten = batch.filter((chunk) => chunk.offset >= keepFrom);
-      try {
-        await this.#ctx.store.persistReceived(record, unwritten, keepFrom);
-      } catch (error) {
-        log.warn('persisting received bytes failed', error);
-        return this.#fail(STORAGE_FAILED);
-      }
-      this.#persisted = record.received;
-      this.#ctx.changed(false);
-      this.#maybeAck();
-    });
-  }
-
-  /** Acknowledges the persisted offset, unless too much waits for the download (then the sender's window stalls). */
-  #maybeAck(): void {
-    // Acks share the connection's signaling budget (50 messages a second by default): on a fast link they are
-    // coalesced to one per `minAckIntervalMs`, each for everything persisted by then.
-    if (this.#persisted <= this.#acked || this.#holding || this.#ackCooldown) return;
-    this.#sendAck(this.#persisted);
-    this.#ackCooldown = setTimeout(() => {
-      this.#ackCooldown = undefined;
-      if (!this.finished) this.#maybeAck();
-    }, this.#ctx.tuning.minAckIntervalMs);
-  }
-
-  get #holding(): boolean {
-    return this.#persisted - (this.#writer?.written ?? 0) > this.#ctx.tuning.maxPendingDownload;
-  }
-
-  #sendAck(offset: number): void {
-    this.#acked = offset;
-    this.#lastAckAt = this.#ctx.now();
-    this.#ctx.control.ack({ transferId: this.id, offset }).catch((error: unknown) => log.warn('fileAck failed', error));
+    this.#batches.add(chunk, this.#expected === this.meta.size);
   }
 
   #useSink(sink: DownloadSink): void {
     this.#writer = new DownloadWriter(sink, {
       written: () => {
-        this.#maybeAck();
+        this.#acks.maybeAck();
         void this.#checkComplete();
       },
       failed: (error) => {
@@ -281,12 +234,12 @@ export class IncomingTransfer {
   async #checkComplete(): Promise<void> {
     const writer = this.#writer;
     if (!writer || !this.#hasher || this.#expectedSha256 === undefined || this.finished || this.phase === 'verifying') return;
-    if (this.#persisted < this.meta.size || writer.written < this.meta.size || !writer.idle) return;
+    if (this.#batches.persisted < this.meta.size || writer.written < this.meta.size || !writer.idle) return;
     this.#setPhase('verifying');
     const ok = this.#hasher.digest() === this.#expectedSha256;
-    await this.#ctx.control.verified({ transferId: this.id, ok }).catch((error: unknown) => log.warn('fileVerified failed', error));
+    await this.#ctx.control.verified({ transferId: this.id, ok }).catch(warnFailed('fileVerified'));
     if (!ok) return this.#fail(DAMAGED);
-    await writer.sink.close().catch((error: unknown) => log.warn('closing the download failed', error));
+    await writer.sink.close().catch(warnFailed('closing the download'));
     this.#end('done');
   }
 
@@ -294,52 +247,32 @@ export class IncomingTransfer {
   joined(): void {
     if (this.#tellSenderCancelled && this.#secret) {
       this.#tellSenderCancelled = false;
-      this.#ctx.control
-        .cancel({ transferId: this.id, secret: this.#secret })
-        .catch((error: unknown) => log.warn('fileCancel failed', error));
+      this.#ctx.control.cancel({ transferId: this.id, secret: this.#secret }).catch(warnFailed('fileCancel'));
     }
-    this.#resume.ask(this.#expected);
-  }
-
-  /** Periodic care: a silent sender is asked to resume; a held-back acknowledgement is repeated so the sender waits. */
-  #startWatch(): void {
-    this.#watch ??= setInterval(() => {
-      const { tuning, now } = this.#ctx;
-      if (this.phase !== 'active' && this.phase !== 'waiting') return;
-      if (this.#holding) {
-        if (now() - this.#lastAckAt >= tuning.holdAckRepeatMs) this.#sendAck(this.#acked);
-        return;
-      }
-      if (this.#expected < this.meta.size) this.#resume.askIfIdle(this.#expected, this.#lastArrivalAt);
-    }, this.#ctx.tuning.stallCheckMs);
+    this.#watch.ask();
   }
 
   /** Cancel here: the sender stops sending to this side, and the download is dropped. */
   async cancel(): Promise<void> {
     if (this.finished) return;
     if (this.#secret && this.phase !== 'offered') {
-      await this.#ctx.control
-        .cancel({ transferId: this.id, secret: this.#secret })
-        .catch((error: unknown) => log.warn('fileCancel failed', error));
+      await this.#ctx.control.cancel({ transferId: this.id, secret: this.#secret }).catch(warnFailed('fileCancel'));
     } else if (this.phase === 'offered') return this.decline();
-    this.#writer?.stop();
-    await this.#writer?.sink.abort('Cancelled').catch(() => {});
+    await this.#writer?.abort('Cancelled');
     this.#end('cancelled');
   }
 
   /** The sender (or the server, the sender gone for good) cancelled. */
   async cancelledBy(data: NotificationData<'fileCancelled'>): Promise<void> {
     if (this.finished) return;
-    this.#writer?.stop();
-    await this.#writer?.sink.abort(data.by === 'sender' ? 'The sender cancelled' : 'Cancelled').catch(() => {});
+    await this.#writer?.abort(data.by === 'sender' ? 'The sender cancelled' : 'Cancelled');
     this.#end('cancelled');
   }
 
   async #fail(reason: string): Promise<void> {
     if (this.finished) return;
     this.error = reason;
-    this.#writer?.stop();
-    await this.#writer?.sink.abort(reason).catch(() => {});
+    await this.#writer?.abort(reason);
     this.#end('failed');
   }
 
@@ -347,11 +280,7 @@ export class IncomingTransfer {
     this.#setPhase(phase);
     this.dispose();
     this.#writer?.stop();
-    this.#batch = [];
-    // After the last flush, so a flush in flight cannot put the record back.
-    this.#flushChain = this.#flushChain
-      .then(() => this.#ctx.store.removeTransfer(this.id))
-      .catch((error: unknown) => log.warn('forgetting a transfer failed', error));
+    this.#batches.forget(this.id);
   }
 
   #setPhase(phase: TransferPhase): void {
@@ -362,16 +291,13 @@ export class IncomingTransfer {
 
   /** Stops timers (the transfer ended, or the engine is going away). */
   dispose(): void {
-    clearTimeout(this.#flushTimer);
-    clearTimeout(this.#ackCooldown);
-    this.#ackCooldown = undefined;
-    this.#resume.stop();
-    clearInterval(this.#watch);
-    this.#flushTimer = this.#watch = undefined;
+    this.#batches.stop();
+    this.#acks.stop();
+    this.#watch.stop();
   }
 
   /** For tests: resolves once every batch so far is persisted. */
   settled(): Promise<void> {
-    return this.#flushChain;
+    return this.#batches.settled();
   }
 }

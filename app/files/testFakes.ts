@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ProtocolError, type FileMeta, type NotificationData } from '../../shared/protocol/index.ts';
 import type { DownloadSink, Downloads, FileControl, FileLink, FileLinks, FileSource } from './ports.ts';
-import type { FileNotificationMethod } from './transfers.ts';
+import type { FileNotificationMethod } from './transferNotifications.ts';
 
 /*
  * In-memory stand-ins for the engine's ports, for unit tests only: a file, a download, and a room that relays

@@ -6,7 +6,8 @@ import { memoryTransferStore } from '../storage/transferStore.ts';
 import type { TransferView } from './ports.ts';
 import { FakeDownloads, FakeRoom, FakeSource, patternBytes } from './testFakes.ts';
 import { acceptWhenOffered, doneAt, fast, KiB, MiB, startPeer, WINDOW } from './testEngines.ts';
-import { FileTransfers, isTransferNotification } from './transfers.ts';
+import { isTransferNotification } from './transferNotifications.ts';
+import { FileTransfers } from './transfers.ts';
 
 describe('file transfers between engines through a fake room', () => {
   test('a file goes from A to B byte for byte, each chunk sent once, and both sides end done', async () => {

@@ -1,4 +1,4 @@
-import { decodeChunkFrame, type Notification, type NotificationData, type NotificationMethod } from '../../shared/protocol/index.ts';
+import { decodeChunkFrame, type NotificationData } from '../../shared/protocol/index.ts';
 import { createSerialQueue } from '../call/serialQueue.ts';
 import { holdWakeLock } from '../call/wakeLock.ts';
 import { createLogger } from '../log.ts';
@@ -8,12 +8,11 @@ import { OutgoingTransfer, type OutgoingContext } from './outgoing.ts';
 import type { Downloads, FileControl, FileLinks, FileSource, TransferCounters, TransferView } from './ports.ts';
 import { ChunkPump } from './pump.ts';
 import { RateMeter } from './rate.ts';
+import type { FileNotificationMethod } from './transferNotifications.ts';
+import { transferView, type Transfer } from './transferView.ts';
 import { defaultTuning, type Tuning } from './tuning.ts';
 
 const log = createLogger('files');
-
-/** The file notifications this engine handles (`fileLinkOpened` and `fileLinkReady` belong to the link layer). */
-export type FileNotificationMethod = Exclude<Extract<NotificationMethod, `file${string}`>, 'fileLinkOpened' | 'fileLinkReady'>;
 
 export type FileTransfersDeps = {
   control: FileControl;
@@ -26,25 +25,6 @@ export type FileTransfersDeps = {
   tuning?: Partial<Tuning>;
   holdWakeLock?: () => () => void;
 };
-
-const handledHere: ReadonlySet<string> = new Set<FileNotificationMethod>([
-  'fileOffered',
-  'fileAnswered',
-  'fileAcked',
-  'fileResumeFrom',
-  'fileCancelled',
-  'fileDone',
-  'fileVerified',
-]);
-
-/** Whether `FileTransfers.notification` takes this notification: `if (isTransferNotification(n)) files.notification(n.method, n.data)`. */
-export function isTransferNotification(
-  notification: Notification,
-): notification is Extract<Notification, { method: FileNotificationMethod }> {
-  return handledHere.has(notification.method);
-}
-
-type Transfer = OutgoingTransfer | IncomingTransfer;
 
 /**
  * Every file transfer of this page, in and out: the one object the room wires to signaling (requests out,
@@ -247,34 +227,10 @@ export class FileTransfers {
 
   get views(): TransferView[] {
     const now = this.#now();
-    return [...this.#transfers.values()].map((transfer) => this.#view(transfer, now));
-  }
-
-  #view(transfer: Transfer, now: number): TransferView {
-    const out = transfer instanceof OutgoingTransfer;
-    const { phase, error } = out ? transfer.phase(this.#online) : { phase: transfer.phase, error: transfer.error };
-    const bytesDone = transfer.bytesDone;
-    const rate = this.#rates.get(transfer.id) ?? this.#rates.set(transfer.id, new RateMeter()).get(transfer.id)!;
-    rate.add(now, bytesDone);
-    const bytesPerSecond = phase === 'active' ? Math.round(rate.perSecond(now)) : 0;
-    const size = transfer.meta.size;
-    const peerLabel = out
-      ? transfer.everyone
-        ? 'Everyone'
-        : transfer.recipients.map((recipient) => this.#deps.nameOf(recipient.peerId)).join(', ')
-      : transfer.from.name || this.#deps.nameOf(transfer.from.peerId);
-    return {
-      id: transfer.id,
-      direction: out ? 'out' : 'in',
-      name: transfer.meta.name,
-      size,
-      peerLabel,
-      phase,
-      bytesDone,
-      bytesPerSecond,
-      secondsLeft: bytesPerSecond > 0 ? Math.ceil((size - bytesDone) / bytesPerSecond) : undefined,
-      ...(error ? { error } : {}),
-    };
+    return [...this.#transfers.values()].map((transfer) => {
+      const rate = this.#rates.get(transfer.id) ?? this.#rates.set(transfer.id, new RateMeter()).get(transfer.id)!;
+      return transferView(transfer, { now, online: this.#online, rate, nameOf: (peerId) => this.#deps.nameOf(peerId) });
+    });
   }
 
   /** Tells the UI: right away for a phase change, otherwise at most every `viewThrottleMs`. */
