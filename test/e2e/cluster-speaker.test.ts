@@ -35,6 +35,8 @@ describe('a call across two servers', () => {
     await setMic(bob.page, true);
     for (const page of [alice.page, bob.page]) await expect.poll(() => highlighted(page), { timeout: 15_000 }).toEqual(['Bob camera']);
     console.log(`active speaker across servers: the highlight moved on both pages ${Date.now() - switchedAt} ms after the mic switch`);
+    // And it stays there on both (neither page flips back while the other catches up).
+    for (const page of [alice.page, bob.page]) expect(await highlighted(page)).toEqual(['Bob camera']);
 
     for (const person of [alice, bob]) await person.context.close();
   }, 90_000);
