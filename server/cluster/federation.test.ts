@@ -102,7 +102,10 @@ describe('people of one room on two servers', () => {
     one.subscriber.disconnect();
     await waitUntil(() => !peopleSeenBy(bob).has(ann.peerId), 'Ann to leave Bob’s room', 15_000);
     process.stdout.write(`a dead server's people left the other server's room ${(performance.now() - diedAt).toFixed(0)} ms after it went silent\n`);
-    expect(bob.client.notifications('consumerClosed').map((message) => message.data)).toContainEqual({ consumerId });
+    // Told after her leaving (the consumer's close comes from mediasoup on its own): waited for, not read at once.
+    const closed = () => bob.client.notifications('consumerClosed').map((message) => message.data);
+    await waitUntil(() => closed().some((data) => (data as { consumerId: string }).consumerId === consumerId), 'Bob’s consumer of her camera closed', 5_000);
+    expect(closed()).toContainEqual({ consumerId });
     const bobRoom = (await two.services.rooms.find('doomed-link'))!;
     expect(bobRoom.remote?.infos()).toEqual([]);
     expect((await bob.client.request('consume', { producerId: camera })).error?.code).toBe('not_found');
