@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { ChatMessage } from '../../shared/protocol/index.ts';
 import { launchBrowser } from '../support/browser.ts';
 import { chatProbeScript } from '../support/chatProbe/bundle.ts';
+import { freezeRenderers } from '../support/freeze.ts';
 import type { ChatProbe } from '../support/chatProbe/page.ts';
 import { waitUntil } from '../support/poll.ts';
 import { metricOf as metric } from '../support/metrics.ts';
@@ -15,6 +16,8 @@ import { startServer, type RunningServer } from '../support/server.ts';
  */
 
 let browser: Browser;
+/** Bob's own browser in the burst test, so his page alone can be frozen. */
+let bobsBrowser: Browser | undefined;
 let script: string;
 const servers: RunningServer[] = [];
 
@@ -23,6 +26,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await browser?.close();
+  await bobsBrowser?.close();
   await Promise.all(servers.map((server) => server.stop()));
 });
 
@@ -35,8 +39,8 @@ async function server(env: Record<string, string> = {}): Promise<RunningServer> 
 type ProbeWindow = { openChat(url: string, room: string, name: string): Promise<ChatProbe>; chat: ChatProbe };
 
 /** A page (its own browser context) joined to `room` with its chat channels open. */
-async function person(at: RunningServer, room: string, name: string): Promise<Page> {
-  const context = await browser.newContext({ bypassCSP: true }); // the probe is an inline script
+async function person(at: RunningServer, room: string, name: string, inBrowser = browser): Promise<Page> {
+  const context = await inBrowser.newContext({ bypassCSP: true }); // the probe is an inline script
   const page = await context.newPage();
   await page.goto(`${at.url}/healthz`);
   await page.addScriptTag({ content: script });
@@ -127,14 +131,21 @@ describe('chat over real data channels through the SFU', () => {
   });
 
   test('a burst that overflows the SCTP send buffer loses frames on the wire, and chatHistory gives back every one', async () => {
-    // A small buffer, so a burst of 2 KB messages overflows it on loopback (the default 4 MiB held 990 of them).
+    // A small buffer and a receiver that stops reading, so the burst overflows the buffer toward him however fast
+    // this machine is (the default 4 MiB held 990 messages on loopback; with Bob reading, a busy machine drained 64 KiB).
     const at = await server({ SCTP_SEND_BUFFER_SIZE: String(64 * 1024) });
+    bobsBrowser = await launchBrowser();
     const ann = await person(at, 'burst', 'Ann');
-    const bob = await person(at, 'burst', 'Bob');
+    const bob = await person(at, 'burst', 'Bob', bobsBrowser);
     const count = 900;
     const text = 'x'.repeat(1990);
-    await send(ann, Array.from({ length: count }, (_, index) => ({ type: 'send', id: `burst-${String(index).padStart(4, '0')}`, text })));
-    await waitUntil(async () => (await acks(ann)).length === count, 'every message acknowledged', 30_000);
+    const thawBob = await freezeRenderers(bobsBrowser);
+    try {
+      await send(ann, Array.from({ length: count }, (_, index) => ({ type: 'send', id: `burst-${String(index).padStart(4, '0')}`, text })));
+      await waitUntil(async () => (await acks(ann)).length === count, 'every message acknowledged', 30_000);
+    } finally {
+      thawBob();
+    }
 
     expect(await metric(at, 'huddle_sctp_send_buffer_full_total')).toBeGreaterThan(0);
     // Both receive the feed (Ann her own messages too); mediasoup dropped some toward one or both of them on a

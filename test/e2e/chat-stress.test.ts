@@ -13,6 +13,7 @@ import {
   shownPrefixes,
   writeBurst,
 } from '../support/chat.ts';
+import { freezeRenderers } from '../support/freeze.ts';
 import { waitUntil } from '../support/poll.ts';
 import { startServer, type RunningServer } from '../support/server.ts';
 import { CHAT_TEXT_MAX_LENGTH } from '../../shared/protocol/index.ts';
@@ -105,18 +106,32 @@ describe('chat under stress', () => {
 
   test('a burst that overflows the SFU’s SCTP buffer toward receivers: gap repair brings every message, in order', async () => {
     const burstServer = await startServer({ SCTP_SEND_BUFFER_SIZE: process.env.BURST_SCTP_BUFFER ?? String(64 * 1024) });
+    // The first reader on a phone of his own that freezes during the burst (as a phone's tab does): the SFU's buffer
+    // toward him then overflows however fast this machine drains it.
+    const frozenReadersBrowser = await launchBrowser();
     try {
       const sender = await openPhone(browser);
-      const receivers = [await openPhone(browser), await openPhone(browser)];
+      const receivers = [await openPhone(frozenReadersBrowser), await openPhone(browser)];
       for (const { page } of receivers) await countSignalingRequests(page);
       await joinRoom(sender.page, burstServer.url, 'chat-burst', 'Sam');
       for (const [index, receiver] of receivers.entries()) await joinRoom(receiver.page, burstServer.url, 'chat-burst', `Reader ${index + 1}`);
       const fullBefore = await metric(burstServer, 'huddle_sctp_send_buffer_full_total');
+      const storedBefore = await metric(burstServer, 'huddle_chat_messages_stored_total');
 
       // 1 000 messages of the longest kind (2 MB), written at once: the most the server takes from one person in a burst.
       const burst = Array.from({ length: 1_000 }, (_, index) => `${String(index + 1).padStart(5, '0')} `.padEnd(CHAT_TEXT_MAX_LENGTH, 'x'));
       const startedAt = Date.now();
-      await writeBurst(sender.page, burst);
+      const thaw = await freezeRenderers(frozenReadersBrowser);
+      try {
+        await writeBurst(sender.page, burst);
+        await waitUntil(
+          async () => (await metric(burstServer, 'huddle_chat_messages_stored_total')) - storedBefore >= burst.length,
+          'the whole burst stored and fanned out',
+          30_000,
+        );
+      } finally {
+        thaw();
+      }
 
       const expected = burst.map((text) => text.slice(0, 5));
       for (const { page } of [sender, ...receivers]) await expectPrefixes(page, expected);
@@ -129,6 +144,7 @@ describe('chat under stress', () => {
       expect(Math.max(...historyRequests)).toBeGreaterThan(0);
       for (const { context } of [sender, ...receivers]) await context.close();
     } finally {
+      await frozenReadersBrowser.close();
       await burstServer.stop();
     }
   });
