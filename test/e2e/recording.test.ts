@@ -186,7 +186,11 @@ describe('recording a meeting', () => {
     const said: string[] = [];
     alice.page.on('console', (message) => said.push(`${message.type()}: ${message.text()}`));
     const startedAt = await startRecording(alice.page);
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, 5_200 - (Date.now() - startedAt))));
+    // A chunk is stored each second (start(1000)), so ≥ 4 s of video needs the fifth: it is handed over at 5 s and
+    // stored a moment later, which on a busy 2-core machine took longer than the 0.2 s a reload at 5.2 s left it
+    // (one CI run read 3.96 s: four chunks). 5.5 s leaves it half a second.
+    const reloadAtMs = 5_500;
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, reloadAtMs - (Date.now() - startedAt))));
     await alice.page.reload();
     // Back in the call by itself, and the list says what happened.
     await alice.page.getByRole('status').filter({ hasText: 'Connected' }).waitFor({ timeout: 30_000 });
@@ -201,7 +205,7 @@ describe('recording a meeting', () => {
     const times = await videoFrameTimes(file);
     expect(times.at(-1) ?? 0, 'seconds of video ffmpeg reads').toBeGreaterThanOrEqual(4);
     expect(info.duration ?? 0).toBeGreaterThanOrEqual(4);
-    console.info(`[recording] recovered after a reload at 5.2 s: ${times.length} frames up to ${times.at(-1)?.toFixed(2)} s, file says ${info.duration?.toFixed(2)} s`);
+    console.info(`[recording] recovered after a reload at ${reloadAtMs / 1000} s: ${times.length} frames up to ${times.at(-1)?.toFixed(2)} s, file says ${info.duration?.toFixed(2)} s`);
 
     await alice.context.close();
     await bob.context.close();
