@@ -86,7 +86,7 @@ async function savedCopies(downloads: Download[]): Promise<{ ok: number; failed:
 
 describe('file transfer resumes', () => {
   test("the sender's connection drops at 40 %: the transfer resumes and completes, re-sending at most one window", async () => {
-    const file = makeFile(dir, 'dropped-sender.bin', 128 * MiB);
+    const file = makeFile(dir, 'dropped-sender.bin', 32 * MiB);
     const [alice, bob] = await aliceAndBob('files-drop');
     await sendFile(alice, file.path, 'Bob');
     const download = await acceptFile(bob, file.name);
@@ -118,7 +118,7 @@ describe('file transfer resumes', () => {
   }, 240_000);
 
   test('the receiver reloads at 60 %: the transfer resumes and one complete, correct file is saved', async () => {
-    const file = makeFile(dir, 'reloaded-receiver.bin', 128 * MiB);
+    const file = makeFile(dir, 'reloaded-receiver.bin', 64 * MiB);
     const [alice, bob] = await aliceAndBob('files-reload');
     const downloads: Download[] = [];
     bob.on('download', (download) => downloads.push(download));

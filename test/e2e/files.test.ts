@@ -106,8 +106,8 @@ describe('file transfer', () => {
   }, 150_000);
 
   test('a cancel on either side stops the transfer on both', async () => {
-    const first = makeFile(dir, 'cancelled-by-sender.bin', 128 * MiB);
-    const second = makeFile(dir, 'cancelled-by-receiver.bin', 128 * MiB);
+    const first = makeFile(dir, 'cancelled-by-sender.bin', 32 * MiB);
+    const second = makeFile(dir, 'cancelled-by-receiver.bin', 32 * MiB);
     const [alice, bob] = await people('files-cancel', ['Alice', 'Bob']);
 
     await sendFile(alice!, first.path, 'Bob');

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { afterAll, expect, test } from 'vitest';
-import { startBalancer } from './balancer.ts';
+import { startBalancer } from '../support/balancer.ts';
 
 /* The load balancer the multi-server tests stand behind: preferred backend first, the next one when it is down. */
 
