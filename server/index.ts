@@ -58,7 +58,7 @@ if (cluster && config.cluster && meetings) {
   const federation = new RoomFederation(
     cluster.bus,
     cluster.registry,
-    { listenIp: config.rtcListenIp, announcedAddress: config.cluster.address, enableSrtp: true },
+    { listenIp: config.rtcListenIp, announcedAddress: config.cluster.address, enableSrtp: true, sctpSendBufferSize: config.sctpSendBufferSize },
     cluster.directory,
   );
   // File transfers between people on different servers: each lives where its sender is, reached over the bus.

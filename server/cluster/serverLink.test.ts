@@ -159,4 +159,16 @@ describe('a link between two servers', () => {
     endB.close();
     expect(await endA.sctpConnected(10_000)).toBe(false);
   });
+
+  test('sends chat and file frames through a buffer as large as a person gets (SCTP_SEND_BUFFER_SIZE), not the pipe default', async () => {
+    const opened: types.Transport[] = [];
+    const onTransport = (transport: types.Transport) => opened.push(transport);
+    routerA.observer.on('newtransport', onTransport);
+    const sized = await ServerLink.open(routerA, { listenIp: '127.0.0.1', announcedAddress: '127.0.0.1', enableSrtp: false, sctpSendBufferSize: 4 * 1024 * 1024 });
+    routerA.observer.off('newtransport', onTransport);
+    const { sctpParameters } = (await opened[0]!.dump()) as { sctpParameters?: { sendBufferSize: number; perStreamSendQueueLimit: number } };
+    // mediasoup's pipe default is 2 000 000 bytes for both.
+    expect(sctpParameters).toMatchObject({ sendBufferSize: 4 * 1024 * 1024, perStreamSendQueueLimit: 4 * 1024 * 1024 });
+    sized.close();
+  });
 });

@@ -48,6 +48,11 @@ export type LinkOptions = {
   announcedAddress: string;
   /** Encrypt the link: worth it when servers talk over a network that others share. */
   enableSrtp: boolean;
+  /**
+   * The pipe's SCTP send buffer (chat feeds and file links cross it): as large as toward a person (SCTP_SEND_BUFFER_SIZE),
+   * since a link carries what several people are sent. Left out: mediasoup's pipe default, 2 MB.
+   */
+  sctpSendBufferSize?: number;
 };
 
 export class ServerLink extends EventEmitter<LinkEvents> {
@@ -75,6 +80,9 @@ export class ServerLink extends EventEmitter<LinkEvents> {
       // Unlike two workers on one machine, two servers can lose packets between them: let the pipe repair them.
       enableRtx: true,
       enableSrtp: options.enableSrtp,
+      ...(options.sctpSendBufferSize
+        ? { sctpSendBufferSize: options.sctpSendBufferSize, sctpPerStreamSendQueueLimit: options.sctpSendBufferSize }
+        : {}),
     });
     return new ServerLink(transport, options.announcedAddress);
   }
