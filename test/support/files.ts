@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, mkdtempSync, openSync, closeSync, writeSync } from 'node:fs';
+import { createReadStream, mkdtempSync, openSync, closeSync, rmSync, writeSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Download, Page } from 'playwright-core';
@@ -7,11 +7,21 @@ import type { TransferCounters } from '../../app/files/ports.ts';
 import { openChat } from './chat.ts';
 import { waitUntil } from './poll.ts';
 
+/** Vitest's hooks when a test file runs this; bench scripts run it under plain Node, where vitest's hooks throw. */
+const vitest = process.env.VITEST ? await import('vitest') : undefined;
+
 /** A file made for a test: where it is and its SHA-256. */
 export type TestFile = { path: string; name: string; size: number; sha256: string };
 
+/** A fresh directory for one test file's generated files and saved downloads. */
 export function testDir(): string {
-  return mkdtempSync(path.join(os.tmpdir(), 'huddle-files-e2e-'));
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'huddle-files-e2e-'));
+  // Removed once the test file (or a bench script) is done: its files run to hundreds of MiB a run, and left behind
+  // they filled tens of GB of /tmp on a machine that runs the suite often.
+  const remove = () => rmSync(dir, { recursive: true, force: true });
+  if (vitest) vitest.afterAll(remove);
+  else process.once('exit', remove);
+  return dir;
 }
 
 /** Writes `size` random bytes (1 MiB at a time, never whole in memory) and hashes them on the way. */
