@@ -91,7 +91,9 @@ describe('chat across servers', () => {
       { id: 'written-once', seq: 1 },
       { id: 'written-after', seq: 2 },
     ]);
-    await waitUntil(() => onOne.feed.length === 2, 'server 1 shows both');
+    // Both feeds: server 2 delivers on its own schedule too (its sequencer reads its baseline first; a fresh-clone run
+    // checked it while server 1 alone had both).
+    await waitUntil(() => onOne.feed.length === 2 && onTwo.feed.length === 2, 'both servers show both');
     expect(onOne.feed.map((message) => message.id)).toEqual(['written-once', 'written-after']);
     expect(onTwo.feed.map((message) => message.id)).toEqual(['written-once', 'written-after']);
   });
