@@ -154,7 +154,7 @@ describe('presence repair after a bus connection drop', () => {
     await waitUntil(() => !peopleSeenBy(ann).has(bob.peerId), 'Ann to see Bob leave', 15_000);
     // Her consumer's close comes from mediasoup on its own, a moment after Bob is gone (a fresh-clone run read it early).
     const closedForAnn = () => ann.client.notifications('consumerClosed').map((message) => message.data);
-    await waitUntil(() => closedForAnn().length > 0, 'Ann’s consumer of Bob’s camera to close', 5_000).catch(() => {});
+    await waitUntil(() => closedForAnn().some((data) => (data as { consumerId: string }).consumerId === consumerId), 'Ann’s consumer of Bob’s camera closed', 5_000);
     expect(closedForAnn()).toContainEqual({ consumerId });
     expect((await one.services.rooms.find('emptied'))?.remote?.infos()).toEqual([]);
     await ann.client.request('leave');
